@@ -1,0 +1,114 @@
+"""The HIPS safeguarding children training service."""
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, ProductionConfig
+from govuk_frontend_wtf.main import WTFormsHelpers
+
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name=None, overrides=None):
+    """Build the application. No database work happens here."""
+    config_name = config_name or os.environ.get("APP_ENV", "development")
+    config_class = CONFIGS[config_name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        static_url_path="/assets",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "training.db")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    from . import models  # noqa: F401  (register the tables with the metadata)
+    from .auth import bp as auth_bp
+    from .catalogue import bp as catalogue_bp
+    from .admin import bp as admin_bp
+    from .bookings import bp as bookings_bp
+
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(bookings_bp)
+
+    from .web import register_web
+    register_web(app)
+
+    from .cli import register_cli
+    register_cli(app)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_template("errors/404.html"), 405
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record):
+    """SQLite: take the write lock at BEGIN, so booking transactions are serialised.
+
+    SQLAlchemy drops FOR UPDATE on SQLite; BEGIN IMMEDIATE is the SQLite way to make
+    "lock, count, insert" atomic. The driver's own transaction handling is switched off
+    so that SQLAlchemy's begin event below decides how transactions start.
+    """
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,67 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from ..forms import PasswordRules, no_control_characters, strip_filter
+
+
+class SignInForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
+                        validators=[InputRequired("Enter your email address"), Length(max=320)])
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[InputRequired("Enter your password"), Length(max=200)])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ProfileFields:
+    name = StringField("Full name", widget=GovTextInput(), filters=[strip_filter],
+                       validators=[InputRequired("Enter your full name"),
+                                   Length(max=200, message="Full name must be 200 characters or fewer"),
+                                   no_control_characters])
+    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str,
+                            validators=[InputRequired("Select your organisation")])
+    job_role = StringField("Job role", widget=GovTextInput(), filters=[strip_filter],
+                           validators=[InputRequired("Enter your job role"),
+                                       Length(max=200, message="Job role must be 200 characters or fewer"),
+                                       no_control_characters])
+    external_level_completed = SelectField(
+        "Highest safeguarding children training level you have completed elsewhere (for example with your employer)",
+        widget=GovSelect(), coerce=str, validators=[Optional()],
+        choices=[("", "None"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
+    )
+
+
+class RegisterForm(ProfileFields, FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
+                        validators=[InputRequired("Enter your email address"),
+                                    Length(max=320, message="Email address must be 320 characters or fewer"),
+                                    Email("Enter an email address in the correct format, like name@example.com",
+                                          check_deliverability=False)])
+    password = PasswordField("Create a password", widget=GovPasswordInput(),
+                             validators=[InputRequired("Create a password"), PasswordRules()])
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
+                        validators=[InputRequired("Enter your email address"), Length(max=320)])
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", widget=GovPasswordInput(),
+                             validators=[InputRequired("Enter a new password"), PasswordRules()])
+    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Confirm your new password"),
+                                        EqualTo("password", "Passwords must match")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: CSRF protection for simple actions."""
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -1,0 +1,138 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from . import bp
+from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
+from .services import (EmailTaken, agency_choices, authenticate, register_user, request_password_reset,
+                       reset_password, user_for_reset_token, valid_agency_id)
+
+
+def safe_next(target):
+    """Only redirect to paths on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def start_session(user):
+    session.clear()  # a fresh session at sign-in: nothing carried over from before
+    login_user(user)
+
+
+def _level(value):
+    return int(value) if value in ("1", "2", "3") else None
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("bookings.my_training"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user:
+            db.session.commit()
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("bookings.my_training"))
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out")
+def sign_out():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("catalogue.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = RegisterForm()
+    form.agency_id.choices = agency_choices()
+    if form.validate_on_submit():
+        agency_id = valid_agency_id(form.agency_id.data)
+        if agency_id is None:
+            form.agency_id.errors.append("Select your organisation")
+        else:
+            try:
+                user = register_user(form.name.data, form.email.data, form.password.data, agency_id,
+                                     form.job_role.data, _level(form.external_level_completed.data))
+            except EmailTaken as error:
+                form.email.errors.append(error.message)
+            else:
+                db.session.commit()
+                start_session(user)
+                flash("Your account has been created.", "success")
+                return redirect(url_for("catalogue.index"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    form.agency_id.choices = agency_choices()
+    if request.method == "GET":
+        form.agency_id.data = str(current_user.agency_id or "")
+        form.external_level_completed.data = str(current_user.external_level_completed or "")
+    if form.validate_on_submit():
+        agency_id = valid_agency_id(form.agency_id.data)
+        if agency_id is None:
+            form.agency_id.errors.append("Select your organisation")
+        else:
+            current_user.name = form.name.data
+            current_user.agency_id = agency_id
+            current_user.job_role = form.job_role.data
+            current_user.external_level_completed = _level(form.external_level_completed.data)
+            db.session.commit()
+            flash("Your details have been saved.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, confirm_form=ConfirmForm())
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        current_user.session_version += 1
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You have been signed out on every device.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(
+            form.email.data, lambda token: url_for("auth.reset_password_page", token=token, _external=True)
+        )
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password_page(token):
+    user = user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset_password(user, form.password.data)
+        db.session.commit()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)

@@ -1,0 +1,43 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from ..forms import strip_filter
+from ..models import FORMATS
+
+PARTNERSHIP_FILTERS = [("", "All partnerships"), ("HIPS", "HIPS (all four)"), ("HSCP", "Hampshire (HSCP)"),
+                       ("IOWSCP", "Isle of Wight (IOWSCP)"), ("PSCP", "Portsmouth (PSCP)"),
+                       ("SSCP", "Southampton (SSCP)")]
+
+
+class CatalogueFilterForm(FlaskForm):
+    """The catalogue's search and filters (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", filters=[strip_filter],
+                    validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer")])
+    level = SelectField("Level", choices=[("", "Any level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
+                        validators=[Optional()], validate_choice=True)
+    format = SelectField("Format", choices=[("", "Any format")] + list(FORMATS.items()),
+                         validators=[Optional()])
+    partnership = SelectField("Partnership", choices=PARTNERSHIP_FILTERS, validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")
+    date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d")
+    has_places = BooleanField("Only show sessions with places left")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The 'to' date must be the same as or after the 'from' date")
+
+    def cleaned(self):
+        """Valid filters only: an invalid one is reported on the page and ignored."""
+        values = {}
+        for name in ("q", "level", "format", "partnership", "date_from", "date_to", "has_places"):
+            field = getattr(self, name)
+            if not field.errors and field.data not in (None, "", False):
+                values[name] = field.data
+        if "level" in values:
+            values["level"] = int(values["level"])
+        return values

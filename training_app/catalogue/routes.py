@@ -1,0 +1,70 @@
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from .. import clock
+from ..extensions import db
+from ..models import CourseSession
+from ..permissions import can_manage_course
+from . import bp
+from .forms import CatalogueFilterForm
+from .services import places_left, published_course_or_none, search_catalogue, upcoming_sessions_for
+
+STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility statement", "cookies": "Cookies"}
+
+
+def page_number():
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100000))
+    except ValueError:
+        return 1
+
+
+@bp.route("/")
+def index():
+    form = CatalogueFilterForm(formdata=MultiDict(request.args) if request.args else None)
+    if request.args:
+        form.validate()
+    filters = form.cleaned()
+    result = search_catalogue(filters, page=page_number(), per_page=current_app.config["CATALOGUE_PAGE_SIZE"])
+    args = {k: v for k, v in request.args.items() if k != "page"}
+
+    def page_url(number):
+        return url_for("catalogue.index", page=number, **args)
+
+    return render_template("catalogue/index.html", filter_form=form, result=result, page_url=page_url,
+                           filters=filters)
+
+
+@bp.route("/courses/<slug>")
+def course(slug):
+    course = published_course_or_none(slug)
+    if course is None:
+        abort(404)
+    if course.status != "published" and not can_manage_course(current_user, course):
+        abort(404)
+    sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
+    return render_template("catalogue/course.html", course=course, sessions=sessions)
+
+
+@bp.route("/sessions/<int:session_id>")
+def session_detail(session_id):
+    course_session = db.session.get(CourseSession, session_id)
+    if course_session is None or (course_session.course.status != "published"
+                                  and not can_manage_course(current_user, course_session.course)):
+        abort(404)
+    from ..bookings.services import active_booking_for, waitlist_position
+    booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
+    position = waitlist_position(booking) if booking and booking.status == "waitlisted" else None
+    from ..bookings.forms import BookingForm
+    return render_template("catalogue/session.html", course_session=course_session, course=course_session.course,
+                           places_left=places_left(course_session), booking=booking, position=position,
+                           booking_open=course_session.booking_open(clock.now()), form=None,
+                           booking_form=BookingForm())
+
+
+@bp.route("/help/<name>")
+def page(name):
+    if name not in STATIC_PAGES:
+        abort(404)
+    return render_template(f"pages/{name}.html", title=STATIC_PAGES[name])

@@ -1,0 +1,122 @@
+"""Finding courses and sessions: the public catalogue's queries."""
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import exists, func, or_, select
+
+from .. import clock
+from ..extensions import db
+from ..models import Booking, Course, CourseSession, Partnership
+from ..models.catalogue import course_partnerships
+
+
+def confirmed_count_subquery():
+    """Confirmed places per session, correlated to CourseSession."""
+    return (
+        select(func.count(Booking.id))
+        .where(Booking.session_id == CourseSession.id, Booking.status == "confirmed")
+        .correlate(CourseSession)
+        .scalar_subquery()
+    )
+
+
+def upcoming_session_conditions(filters, now):
+    conditions = [CourseSession.status == "scheduled", CourseSession.starts_at > now]
+    if filters.get("date_from"):
+        conditions.append(CourseSession.starts_at >= clock.from_london(datetime.combine(filters["date_from"], time())))
+    if filters.get("date_to"):
+        end = datetime.combine(filters["date_to"] + timedelta(days=1), time())
+        conditions.append(CourseSession.starts_at < clock.from_london(end))
+    if filters.get("has_places"):
+        conditions.append(CourseSession.capacity > confirmed_count_subquery())
+    return conditions
+
+
+def escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def course_query(filters, now):
+    """Published courses matching the filters (a select, not yet run)."""
+    query = select(Course).where(Course.status == "published")
+    if filters.get("q"):
+        pattern = f"%{escape_like(filters['q'].lower())}%"
+        query = query.where(or_(func.lower(Course.title).like(pattern, escape="\\"),
+                                func.lower(Course.summary).like(pattern, escape="\\")))
+    if filters.get("level"):
+        query = query.where(Course.level == filters["level"])
+    if filters.get("format"):
+        query = query.where(Course.format == filters["format"])
+    code = filters.get("partnership")
+    if code == "HIPS":
+        query = query.where(Course.is_hips.is_(True))
+    elif code:
+        partnership_id = select(Partnership.id).where(Partnership.code == code).scalar_subquery()
+        joint = exists().where(course_partnerships.c.course_id == Course.id,
+                               course_partnerships.c.partnership_id == partnership_id)
+        query = query.where(or_(Course.owner_partnership_id == partnership_id, Course.is_hips.is_(True), joint))
+    if filters.get("date_from") or filters.get("date_to"):
+        # Only courses with a matching session (e-learning has no dates).
+        query = query.where(exists().where(CourseSession.course_id == Course.id,
+                                                  *upcoming_session_conditions(filters, now)))
+    elif filters.get("has_places"):
+        query = query.where(or_(Course.format == "elearning",
+                                exists().where(CourseSession.course_id == Course.id,
+                                               *upcoming_session_conditions(filters, now))))
+    return query
+
+
+@dataclass
+class CataloguePage:
+    courses: list
+    sessions_by_course: dict
+    total: int
+    page: int
+    pages: int
+
+
+def search_catalogue(filters, page=1, per_page=20, sessions_per_course=3):
+    """One page of matching courses, each with its next matching sessions and places left."""
+    now = clock.now()
+    query = course_query(filters, now)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    courses = db.session.scalars(
+        query.order_by(Course.title, Course.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    sessions_by_course = upcoming_sessions_for(
+        [c.id for c in courses], filters, now, limit_per_course=sessions_per_course
+    )
+    return CataloguePage(courses, sessions_by_course, total, page, pages)
+
+
+def upcoming_sessions_for(course_ids, filters, now, limit_per_course=None):
+    """{course_id: [(session, places_left), ...]} for upcoming scheduled sessions."""
+    result = {course_id: [] for course_id in course_ids}
+    if not course_ids:
+        return result
+    confirmed = confirmed_count_subquery().label("confirmed")
+    conditions = upcoming_session_conditions(filters, now)
+    rows = db.session.execute(
+        select(CourseSession, confirmed)
+        .where(CourseSession.course_id.in_(course_ids), *conditions)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    for course_session, confirmed_count in rows:
+        bucket = result[course_session.course_id]
+        if limit_per_course is None or len(bucket) < limit_per_course:
+            bucket.append((course_session, max(0, course_session.capacity - confirmed_count)))
+    return result
+
+
+def places_left(course_session):
+    confirmed = db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.session_id == course_session.id,
+                                             Booking.status == "confirmed")
+    )
+    return max(0, course_session.capacity - confirmed)
+
+
+def published_course_or_none(slug):
+    return db.session.scalars(select(Course).where(Course.slug == slug)).first()

@@ -1,0 +1,32 @@
+"""The one place the application asks the time, so tests can control it.
+
+All datetimes stored in the database are naive UTC; pages show Europe/London.
+"""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+_frozen = None
+
+
+def now():
+    """The current time as naive UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def freeze(moment):
+    """Fix the clock (tests only); `None` lets it run again."""
+    global _frozen
+    _frozen = moment
+
+
+def to_london(utc_naive):
+    return utc_naive.replace(tzinfo=timezone.utc).astimezone(LONDON)
+
+
+def from_london(local_naive):
+    """A wall-clock time in London to naive UTC (the stored form)."""
+    aware = local_naive.replace(tzinfo=LONDON)
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,164 @@
+"""Demo data: the real HIPS catalogue (training_app/data/catalogue.json) and demo accounts.
+
+Idempotent: rows are found by natural key (partnership code, agency name, course slug,
+email) and only created when missing, so running `seed-demo` twice changes nothing.
+"""
+import json
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from . import clock
+from .extensions import db
+from .models import Agency, Course, CourseSession, Partnership, User
+
+DATA_FILE = Path(__file__).parent / "data" / "catalogue.json"
+
+DEMO_ACCOUNTS = [
+    # email, name, role, partnership, password
+    ("practitioner@demo.hips.test", "Priya Practitioner", "practitioner", None, "demo-practitioner-pass"),
+    ("trainer@demo.hips.test", "Tom Trainer", "trainer", None, "demo-trainer-pass"),
+    ("admin.hscp@demo.hips.test", "Hannah HSCP Admin", "partnership_admin", "HSCP", "demo-hscp-admin-pass"),
+    ("admin.iow@demo.hips.test", "Ian IOWSCP Admin", "partnership_admin", "IOWSCP", "demo-iow-admin-pass"),
+    ("sysadmin@demo.hips.test", "Sam System Admin", "system_admin", None, "demo-system-admin-pass"),
+]
+
+VENUES = {
+    "HSCP": "Hampshire Safeguarding Children Partnership training room, Winchester",
+    "IOWSCP": "County Hall, Newport, Isle of Wight",
+    "PSCP": "Civic Offices, Portsmouth",
+    "SSCP": "Civic Centre, Southampton",
+}
+
+GENERIC_OUTCOMES = [
+    "Recognise the signs that a child may be at risk of harm in this area",
+    "Understand your role and responsibilities, and those of partner agencies",
+    "Know how to respond, record and refer concerns in line with HIPS procedures",
+]
+
+
+def slugify(text):
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:200]
+
+
+def load_catalogue():
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def shift_weeks(published_dates, today):
+    """Whole weeks that move the earliest published date to at least two weeks from today."""
+    earliest = min(published_dates)
+    target = today + timedelta(days=14)
+    return max(0, -(-(target - earliest).days // 7))
+
+
+def seed_demo(today=None):
+    """Create whatever is missing of the demo catalogue and accounts. Returns report lines."""
+    data = load_catalogue()
+    today = today or clock.to_london(clock.now()).date()
+    report = []
+    created = {"partnerships": 0, "agencies": 0, "courses": 0, "sessions": 0, "accounts": 0}
+
+    partnerships = {p.code: p for p in db.session.scalars(select(Partnership))}
+    for item in data["partnerships"]:
+        if item["code"] not in partnerships:
+            partnerships[item["code"]] = Partnership(code=item["code"], name=item["name"])
+            db.session.add(partnerships[item["code"]])
+            created["partnerships"] += 1
+
+    agencies = {a.name: a for a in db.session.scalars(select(Agency))}
+    for item in data["agencies_seen"]:
+        if item["name"] not in agencies:
+            agencies[item["name"]] = Agency(name=item["name"], sector=item["sector"],
+                                            partnership=partnerships.get(item.get("partnership")))
+            db.session.add(agencies[item["name"]])
+            created["agencies"] += 1
+    db.session.flush()
+
+    users = {}
+    for email, name, role, partnership_code, password in DEMO_ACCOUNTS:
+        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        if user is None:
+            user = User(name=name, email=email, role=role, job_role=_demo_job_role(role),
+                        partnership=partnerships.get(partnership_code),
+                        agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
+                        external_level_completed=2 if role == "practitioner" else 3)
+            user.set_password(password)
+            db.session.add(user)
+            created["accounts"] += 1
+        users[role] = user
+        report.append(f"  {ROLE_NAMES[role]:<28} {email:<32} password: {password}")
+    db.session.flush()
+
+    labels = data["level_labels_seen"]
+    dated = [date.fromisoformat(s["date"]) for c in data["courses"] for s in c.get("sessions", [])]
+    weeks = shift_weeks(dated, today)
+    undated_index = 0
+    for item in data["courses"]:
+        slug = slugify(item["title"])
+        if db.session.scalars(select(Course.id).where(Course.slug == slug)).first():
+            continue
+        level = labels.get(item.get("level_label"))
+        prerequisite = item.get("prerequisite") or {}
+        course = Course(
+            slug=slug, title=item["title"], summary=item.get("summary") or "",
+            learning_outcomes=list(GENERIC_OUTCOMES),
+            level=level["level"] if level else None, level_kind=level["kind"] if level else None,
+            format=item["format"], audience=item.get("audience"),
+            duration_minutes=item.get("duration_minutes"),
+            prerequisite_text=item.get("prerequisite_text"),
+            prerequisite_min_level=prerequisite.get("min_level_completed"),
+            pre_course_work=item.get("pre_course_work"),
+            owner_partnership=partnerships[item["owner"]], is_hips=bool(item.get("hips")),
+            joint_partnerships=[partnerships[c] for c in item.get("joint_with", [])],
+            status="published",
+        )
+        db.session.add(course)
+        created["courses"] += 1
+        for published in item.get("sessions", []):
+            day = date.fromisoformat(published["date"]) + timedelta(weeks=weeks)
+            created["sessions"] += _add_session(course, day, published["start"], published["end"],
+                                                None, published.get("platform"), 40, users["trainer"])
+        if not item.get("sessions") and item["format"] == "face_to_face":
+            # Undated courses get two sessions, a month apart, on a weekday that rotates.
+            minutes = item.get("duration_minutes") or 180
+            first = today + timedelta(days=21 + undated_index % 5)
+            if "Wednesday" in item["title"]:
+                first += timedelta(days=(2 - first.weekday()) % 7)
+            while first.weekday() >= 5:
+                first += timedelta(days=1)
+            start = datetime.combine(first, time(9, 30))
+            end = start + timedelta(minutes=minutes)
+            for offset in (0, 28):
+                day = first + timedelta(days=offset)
+                created["sessions"] += _add_session(course, day, start.strftime("%H:%M"), end.strftime("%H:%M"),
+                                                    VENUES[item["owner"]], None, 25, users["trainer"])
+            undated_index += 1
+    db.session.flush()
+    summary = ", ".join(f"{n} {name}" for name, n in created.items())
+    return [f"Demo data loaded (created: {summary}).", "Demo accounts:"] + report
+
+
+ROLE_NAMES = {"practitioner": "Practitioner", "trainer": "Trainer",
+              "partnership_admin": "Partnership admin", "system_admin": "System admin"}
+
+
+def _demo_job_role(role):
+    return {"practitioner": "Health visitor", "trainer": "Safeguarding trainer"}.get(role, "Training coordinator")
+
+
+def _add_session(course, day, start, end, venue, platform, capacity, trainer):
+    starts = clock.from_london(datetime.combine(day, time.fromisoformat(start)))
+    ends = clock.from_london(datetime.combine(day, time.fromisoformat(end)))
+    session = CourseSession(course=course, starts_at=starts, ends_at=ends, venue=venue, online_platform=platform,
+                            join_url=("https://teams.microsoft.com/l/meetup-join/demo" if platform == "Microsoft Teams"
+                                      else "https://zoom.us/j/0000000000" if platform == "Zoom" else None),
+                            capacity=capacity, status="scheduled",
+                            booking_closes_at=starts - timedelta(days=1))
+    session.trainers.append(trainer)
+    db.session.add(session)
+    return 1

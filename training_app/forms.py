@@ -1,0 +1,37 @@
+"""Shared form pieces: GOV.UK widgets and validators used across areas."""
+from wtforms import validators
+from wtforms.fields import Field
+
+COMMON_PASSWORDS = frozenset(
+    """password passw0rd password1 password12 password123 password1234 123456789 1234567890
+    12345678910 qwertyuiop qwerty123 qwerty1234 iloveyou123 letmein123 welcome123 welcome1234
+    football123 baseball123 abc1234567 1q2w3e4r5t 1qaz2wsx3edc zaq12wsx passwordpassword
+    changeme123 administrator safeguarding safeguarding1 safeguarding123 trustno1234
+    monkey12345 dragon12345 sunshine123 princess123 starwars123 hampshire123 portsmouth1
+    southampton isleofwight""".split()
+)
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class PasswordRules:
+    """NCSC guidance: length over complexity, and no well-known passwords."""
+
+    def __call__(self, form, field):
+        password = field.data or ""
+        if len(password) < 10:
+            raise validators.ValidationError("Password must be 10 characters or more")
+        if len(password) > 200:
+            raise validators.ValidationError("Password must be 200 characters or fewer")
+        if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+            raise validators.ValidationError(
+                "Password is too easy to guess. Try three random words, like 'harbour-violet-kettle'"
+            )
+
+
+def no_control_characters(form, field: Field):
+    data = field.data
+    if isinstance(data, str) and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in data):
+        raise validators.ValidationError(f"{field.label.text} must not contain control characters")

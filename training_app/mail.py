@@ -1,0 +1,119 @@
+"""Email through an outbox.
+
+`queue_email` writes an OutboxMessage in the caller's transaction, so an email exists if and
+only if the change that justifies it was committed. `deliver_pending` (the `send-mail`
+command) sends what is due over SMTP, with retries and exponential backoff.
+"""
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from . import clock
+from .extensions import db
+from .models import OutboxMessage
+
+
+def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, **context):
+    """Add an email to the outbox (flushes, never commits). Returns the message."""
+    body = render_template(f"emails/{template}.txt", **context)
+    message = OutboxMessage(
+        to_address=to_address,
+        subject=subject,
+        body_text=body,
+        attachments=list(attachments),
+        dedupe_key=dedupe_key,
+        next_attempt_at=clock.now(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def build_email(message, sender):
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    # A stable Message-ID lets receiving servers drop a duplicate after a retry.
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="hips-training")
+    email.set_content(message.body_text)
+    for item in message.attachments or []:
+        maintype, subtype = item["content_type"].split("/", 1)
+        subtype = subtype.split(";")[0]
+        email.add_attachment(item["content"].encode("utf-8"), maintype=maintype, subtype=subtype,
+                             filename=item["filename"])
+    return email
+
+
+def _send(email, config):
+    backend = config["MAIL_BACKEND"]
+    if backend == "console":
+        print(email.as_string(), flush=True)
+        return
+    if backend == "folder":
+        folder = Path(config["MAIL_FOLDER"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = email["Message-ID"].strip("<>").replace("@", "_")
+        (folder / f"{name}.eml").write_bytes(bytes(email))
+        return
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(email)
+
+
+def backoff(attempts):
+    """Minutes to wait after `attempts` failures: 1, 2, 4 ... capped at 6 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def deliver_pending(limit=200):
+    """Send due messages; returns (sent, failed). Commits after each message.
+
+    Each message is claimed with a lock (SKIP LOCKED on PostgreSQL), so two workers never send
+    the same message; a message is marked sent in the same step that sent it.
+    """
+    config = current_app.config
+    sent = failed = 0
+    for _ in range(limit):
+        now = clock.now()
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        message = db.session.scalars(query).first()
+        if message is None:
+            db.session.rollback()
+            break
+        try:
+            _send(build_email(message, config["MAIL_FROM"]), config)
+        except (OSError, smtplib.SMTPException) as error:
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                message.failed_at = now
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+            failed += 1
+            db.session.commit()
+            if isinstance(error, OSError):
+                break  # the server is down: stop, the rest wait for the next run
+            continue
+        message.attempts += 1
+        message.sent_at = now
+        sent += 1
+        db.session.commit()
+    return sent, failed
+

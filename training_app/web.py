@@ -1,0 +1,70 @@
+"""Template helpers, the signed-in user loader and security headers."""
+from flask import request
+from flask_login import current_user
+
+from .clock import to_london
+from .extensions import db, login_manager
+from .models import User
+
+
+@login_manager.user_loader
+def load_user(login_id):
+    try:
+        user_id, version = (int(part) for part in login_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or user.closed_at is not None:
+        return None
+    return user
+
+
+def london_datetime(value, fmt="%A %-d %B %Y, %-I:%M%p"):
+    if value is None:
+        return ""
+    text = to_london(value).strftime(fmt)
+    return text.replace("AM", "am").replace("PM", "pm")
+
+
+def london_date(value):
+    return london_datetime(value, "%A %-d %B %Y")
+
+
+def london_time(value):
+    return london_datetime(value, "%-I:%M%p")
+
+
+def session_when(course_session):
+    """'Wednesday 3 March 2027, 9:30am to 11am' in London time."""
+    start = london_datetime(course_session.starts_at).replace(":00", "")
+    end = london_time(course_session.ends_at).replace(":00", "")
+    return f"{start} to {end}"
+
+
+def register_web(app):
+    app.jinja_env.filters["london"] = london_datetime
+    app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["london_time"] = london_time
+    app.jinja_env.globals["session_when"] = session_when
+    app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+
+    @app.context_processor
+    def navigation():
+        items = [("catalogue.index", "Find training")]
+        if current_user.is_authenticated:
+            items.append(("bookings.my_training", "My training"))
+            if current_user.role in ("trainer", "partnership_admin", "system_admin"):
+                items.append(("bookings.trainer_sessions", "Sessions I deliver"))
+            if current_user.is_admin:
+                items.append(("admin.index", "Manage programme"))
+            items.append(("auth.account", "Your account"))
+        return {"nav_items": items}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/assets/"):
+            response.headers.setdefault("Cache-Control", "public, max-age=3600")
+        return response

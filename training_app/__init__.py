@@ -60,11 +60,14 @@ def create_app(config_name=None, overrides=None):
     from .catalogue import bp as catalogue_bp
     from .admin import bp as admin_bp
     from .bookings import bp as bookings_bp
+    from .calendar import bp as calendar_bp
+    from .evaluations import bp as evaluations_bp
+    from .reports import bp as reports_bp
+    from .privacy import bp as privacy_bp
 
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(bookings_bp)
+    for blueprint in (catalogue_bp, auth_bp, admin_bp, bookings_bp, calendar_bp, evaluations_bp, reports_bp,
+                      privacy_bp):
+        app.register_blueprint(blueprint)
 
     from .web import register_web
     register_web(app)

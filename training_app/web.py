@@ -57,6 +57,8 @@ def register_web(app):
                 items.append(("bookings.trainer_sessions", "Sessions I deliver"))
             if current_user.is_admin:
                 items.append(("admin.index", "Manage programme"))
+                if "reports.index" in app.view_functions:
+                    items.append(("reports.index", "Reports"))
             items.append(("auth.account", "Your account"))
         return {"nav_items": items}
 

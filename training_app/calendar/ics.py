@@ -58,10 +58,12 @@ def session_event(course_session, include_join_url=False, status=None, url=None)
     """A VEVENT for one session.
 
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
-    session is always CANCELLED.
+    session is always CANCELLED, a postponed one at most TENTATIVE.
     """
     if course_session.status == "cancelled":
         status = "CANCELLED"
+    elif course_session.status == "postponed" and status in (None, "CONFIRMED"):
+        status = "TENTATIVE"  # the date no longer holds, but the session has not been called off
     elif status is None:
         status = "CONFIRMED"
     return Event.new(
@@ -72,7 +74,8 @@ def session_event(course_session, include_join_url=False, status=None, url=None)
         end=_london(course_session.ends_at),
         summary=course_session.course.title,
         location=course_session.location_label,
-        description=describe(course_session, include_join_url),
+        # Join links go only to people holding a place (not the waiting list) in private copies.
+        description=describe(course_session, include_join_url and status == "CONFIRMED"),
         url=url or session_url(course_session.id),
         status=status,
     )

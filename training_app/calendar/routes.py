@@ -1,1 +1,116 @@
-from . import bp  # noqa: F401  (routes are added in issue 5)
+"""Calendar downloads and feeds (.ics), and the feed token on the account page.
+
+Feeds need no sign-in (calendar apps cannot sign in): personal feeds are found by a secret token.
+Clients poll, so every response carries an ETag and Last-Modified and unchanged feeds get 304.
+"""
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..extensions import db
+from . import bp
+from .ics import build_calendar
+from .services import (
+    InvalidFeedFilter, course_exists, load_sessions, parse_public_filters, plan_personal_feed,
+    plan_public_feed, plan_session_download, plan_teaching_feed, public_feed_sessions,
+    published_session_or_none, regenerate_calendar_token, user_for_calendar_token,
+)
+
+ICS_MIMETYPE = "text/calendar"
+PUBLIC_CACHE = "public, max-age=300"
+PRIVATE_CACHE = "private, no-cache"
+
+
+def session_url_builder():
+    """Absolute session URLs without a url_for call per event (5,000 events in the public feed)."""
+    marker = 987654321
+    template = url_for("catalogue.session_detail", session_id=marker, _external=True)
+    prefix, suffix = template.split(str(marker), 1)
+    return lambda session_id: f"{prefix}{session_id}{suffix}"
+
+
+def not_modified(plan):
+    """True when the client's copy (If-None-Match, else If-Modified-Since) is current."""
+    if request.if_none_match:
+        return request.if_none_match.contains(plan.etag)
+    since = request.if_modified_since
+    if since is not None:
+        return plan.last_modified.replace(microsecond=0) <= since.replace(tzinfo=None)
+    return False
+
+
+def ics_response(plan, cache_control, build, filename=None):
+    """304 when the client is current; otherwise the calendar `build()` returns."""
+    if not_modified(plan):
+        response = Response(status=304)
+    else:
+        body = build().to_ical()
+        response = Response(body, mimetype=ICS_MIMETYPE)
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        if filename:
+            response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.set_etag(plan.etag)
+    response.last_modified = plan.last_modified.replace(microsecond=0)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/sessions/<int:session_id>/calendar.ics")
+def session_ics(session_id):
+    course_session = published_session_or_none(session_id)
+    if course_session is None:
+        abort(404)
+    plan = plan_session_download(course_session)
+    return ics_response(
+        plan, PUBLIC_CACHE,
+        lambda: build_calendar([course_session], course_session.course.title, include_join_url=False),
+        filename=f"session-{course_session.id}.ics",
+    )
+
+
+@bp.route("/calendar/<token>/bookings.ics")
+def personal_feed(token):
+    user = user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    plan = plan_personal_feed(user, clock.now())
+    return ics_response(plan, PRIVATE_CACHE, lambda: build_calendar(
+        load_sessions(plan.session_ids), "My safeguarding training", include_join_url=True,
+        status_for=lambda s: plan.statuses[s.id], url_for_session=session_url_builder()))
+
+
+@bp.route("/calendar/<token>/teaching.ics")
+def trainer_feed(token):
+    user = user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    plan = plan_teaching_feed(user, clock.now())
+    return ics_response(plan, PRIVATE_CACHE, lambda: build_calendar(
+        load_sessions(plan.session_ids), "Safeguarding training I deliver", include_join_url=True,
+        url_for_session=session_url_builder()))
+
+
+@bp.route("/calendar/public.ics")
+def public_feed():
+    try:
+        filters = parse_public_filters(request.args)
+    except InvalidFeedFilter as error:
+        return Response(f"{error}\n", status=400, mimetype="text/plain")
+    if filters.get("course") and not course_exists(filters["course"]):
+        abort(404)
+    now = clock.now()
+    plan = plan_public_feed(filters, now)
+    return ics_response(plan, PUBLIC_CACHE, lambda: build_calendar(
+        public_feed_sessions(filters, now), "Safeguarding children training (HIPS)", include_join_url=False,
+        url_for_session=session_url_builder()))
+
+
+@bp.route("/account/calendar-token", methods=["POST"])
+@login_required
+def regenerate_token():
+    regenerate_calendar_token(current_user)
+    db.session.commit()
+    flash("Your calendar links have changed. Subscribe again with the new link; the old one no longer works.",
+          "success")
+    return redirect(url_for("auth.account"))

@@ -1,1 +1,120 @@
-from . import bp  # noqa: F401  (routes are added in issue 6)
+"""Report pages and CSV downloads for partnership and system administrators."""
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from .. import clock
+from ..permissions import admin_required
+from . import bp
+from .csv import csv_response
+from .forms import ReportFilterForm
+from .services import (EVALUATIONS_PENDING, annual_report, annual_rows, bookings_rows, capacity_report,
+                       capacity_rows, courses_in_scope, partnership_choices, rate, reach_report, reach_rows,
+                       report_scope)
+
+SESSIONS_PER_PAGE = 50
+FILTER_NAMES = ("date_from", "date_to", "partnership", "course", "level")
+
+
+@bp.app_template_filter("rate")
+def rate_filter(value):
+    return rate(value) or "–"
+
+
+def filter_form():
+    """The filter form for the signed-in admin, validated against the query string."""
+    args = MultiDict((name, request.args.get(name, "")) for name in FILTER_NAMES if name in request.args)
+    form = ReportFilterForm.for_actor(current_user, args or None, partnership_choices(),
+                                      courses_in_scope(current_user))
+    if args:
+        form.validate()
+    return form
+
+
+def filter_args():
+    """The query string's filter values, to carry into CSV and pagination links."""
+    return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
+
+
+def page_number():
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100000))
+    except ValueError:
+        return 1
+
+
+def render_report(template, **context):
+    return render_template(template, filter_args=filter_args(), **context)
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return render_template("reports/index.html")
+
+
+@bp.route("/capacity")
+@admin_required
+def capacity():
+    form = filter_form()
+    report = capacity_report(
+        current_user, form.filters(), clock.now(),
+        underfilled_days=current_app.config.get("REPORTS_UNDERFILLED_DAYS", 14),
+        underfilled_threshold=current_app.config.get("REPORTS_UNDERFILLED_THRESHOLD", 0.5))
+    page = page_number()
+    pages = max(1, -(-len(report.sessions) // SESSIONS_PER_PAGE))
+    page = min(page, pages)
+    shown = report.sessions[(page - 1) * SESSIONS_PER_PAGE: page * SESSIONS_PER_PAGE]
+
+    def page_url(number):
+        return url_for("reports.capacity", page=number, **filter_args()) + "#sessions"
+
+    return render_report("reports/capacity.html", filter_form=form, report=report, shown=shown, page=page,
+                         pages=pages, page_url=page_url)
+
+
+@bp.route("/capacity.csv")
+@admin_required
+def capacity_csv():
+    form = filter_form()
+    report = capacity_report(
+        current_user, form.filters(), clock.now(),
+        underfilled_days=current_app.config.get("REPORTS_UNDERFILLED_DAYS", 14),
+        underfilled_threshold=current_app.config.get("REPORTS_UNDERFILLED_THRESHOLD", 0.5))
+    return csv_response(capacity_rows(report), "capacity.csv")
+
+
+@bp.route("/reach")
+@admin_required
+def reach():
+    form = filter_form()
+    return render_report("reports/reach.html", filter_form=form, report=reach_report(current_user, form.filters()))
+
+
+@bp.route("/reach.csv")
+@admin_required
+def reach_csv():
+    return csv_response(reach_rows(reach_report(current_user, filter_form().filters())), "reach.csv")
+
+
+@bp.route("/annual")
+@admin_required
+def annual():
+    form = filter_form()
+    report = annual_report(current_user, form.filters(), clock.now())
+    return render_report("reports/annual.html", filter_form=form, report=report,
+                         printable=request.args.get("print") == "1", evaluations_pending=EVALUATIONS_PENDING)
+
+
+@bp.route("/annual.csv")
+@admin_required
+def annual_csv():
+    report = annual_report(current_user, filter_form().filters(), clock.now())
+    return csv_response(annual_rows(report), "annual-report.csv")
+
+
+@bp.route("/bookings.csv")
+@admin_required
+def bookings_csv():
+    filters = report_scope(current_user, filter_form().filters())
+    return csv_response(bookings_rows(current_user, filters), "bookings.csv")

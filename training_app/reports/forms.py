@@ -1,0 +1,81 @@
+"""The reports' filters: a GET form whose invalid values are reported and then ignored."""
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+from .services import ReportFilters, current_financial_year, financial_year_start
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def sensible_date(form, field):
+    if field.data and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(f"{field.label.text} must be between 2000 and 2100")
+
+
+class ReportFilterForm(FlaskForm):
+    """Period, partnership, course and level. Build with `for_actor` so the choices fit the person."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField("Period from", format="%Y-%m-%d", validators=[Optional(), sensible_date])
+    date_to = DateField("Period to", format="%Y-%m-%d", validators=[Optional(), sensible_date])
+    partnership = SelectField("Partnership", validators=[Optional()])
+    course = SelectField("Course", validators=[Optional()])
+    level = SelectField("Level", validators=[Optional()],
+                        choices=[SelectChoice("", "Any level")]
+                        + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)])
+
+    @classmethod
+    def for_actor(cls, actor, formdata, partnerships, courses):
+        """A form whose partnership choices are all four for a system admin, none otherwise."""
+        form = cls(formdata=formdata)
+        form.actor = actor
+        form.partnership_ids = {code: pid for pid, code, _ in partnerships}
+        if actor.is_system_admin:
+            form.partnership.choices = [SelectChoice("", "All partnerships")] + [
+                SelectChoice(code, f"{name} ({code})") for _, code, name in partnerships]
+        else:
+            form.partnership.choices = [SelectChoice("", "Your partnership")]
+        form.course.choices = [SelectChoice("", "All courses")] + [
+            SelectChoice(str(course_id), title) for course_id, title in courses]
+        return form
+
+    def validate_partnership(self, field):
+        if field.data and not self.actor.is_system_admin:
+            field.errors[:] = []
+            raise ValidationError("You can only see your own partnership's figures")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and not self.date_from.errors and field.data < self.date_from.data:
+            raise ValidationError("Period to must be the same as or after period from")
+
+    def filters(self, now=None):
+        """ReportFilters from the valid fields; invalid or missing ones take their defaults
+        (the current financial year, every partnership, course and level)."""
+        given_from = self.date_from.data if self.date_from.data and not self.date_from.errors else None
+        given_to = self.date_to.data if self.date_to.data and not self.date_to.errors else None
+        default_from, default_to = current_financial_year(now)
+        # One end given: the other defaults to the end of that end's financial year.
+        if given_from and not given_to:
+            start = financial_year_start(given_from)
+            default_to = date(start.year + 1, 3, 31)
+        if given_to and not given_from:
+            default_from = financial_year_start(given_to)
+        date_from, date_to = given_from or default_from, given_to or default_to
+        if date_to < date_from:
+            date_to = date_from
+        partnership = self.partnership.data if self.partnership.data and not self.partnership.errors else None
+        course = self.course.data if self.course.data and not self.course.errors else None
+        level = self.level.data if self.level.data and not self.level.errors else None
+        return ReportFilters(
+            date_from=date_from, date_to=date_to,
+            partnership_id=self.partnership_ids.get(partnership) if partnership else None,
+            course_id=int(course) if course else None,
+            level=int(level) if level else None,
+        )

@@ -23,7 +23,7 @@ AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _require_chromium():
     """Skip on a machine without Chromium; in CI (CI set) a missing browser is a failure."""
     if Path(CHROMIUM).exists():
@@ -36,7 +36,7 @@ def _require_chromium():
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, _require_chromium):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 

@@ -59,3 +59,66 @@ def test_build_calendar_without_sessions_is_valid(app, db):
     text = cal.to_ical().decode()
     parsed, _ = parse_both(text)
     assert parsed.events == []
+
+
+def test_fast_renderer_writes_exactly_what_icalendar_writes(app, db, make_course, make_user):
+    """render_calendar() (used by the feeds for speed) must equal build_calendar().to_ical() byte for byte."""
+    from training_app.calendar.ics import render_calendar
+    trainer = make_user(role="trainer", name="Zoë O'Brien, MBE")
+    plain = at_london(db, make_course, datetime(2027, 3, 27, 9, 30))
+    tricky = at_london(db, make_course, datetime(2027, 10, 31, 1, 30), hours=3,
+                       course=make_course(title="Neglect, abuse; \\N and \"harm\" — résumé " * 4,
+                                          summary="Line one;\r\nline two,\rthree\\ four\n" * 6),
+                       venue="Room 1, Floor 2;\nCivic Centre — Southampton " * 3)
+    tricky.trainers.append(trainer)
+    online = at_london(db, make_course, datetime(2027, 6, 1, 18, 0), venue=None, online_platform="Teams",
+                       join_url="https://meet.example.org/" + "x" * 120)
+    online.trainers.append(trainer)
+    cancelled = at_london(db, make_course, datetime(2027, 2, 1, 9, 0), status="cancelled", sequence=3,
+                          join_url="https://meet.example.org/cancelled")
+    postponed = at_london(db, make_course, datetime(2027, 2, 2, 9, 0), status="postponed",
+                          course=make_course(summary=""))
+    db.session.commit()
+    sessions = [cancelled, postponed, plain, online, tricky]
+    statuses = {plain.id: "TENTATIVE", online.id: "CONFIRMED", tricky.id: "CONFIRMED", cancelled.id: "CONFIRMED",
+                postponed.id: "CONFIRMED"}
+    with app.test_request_context():
+        for include_join_url in (False, True):
+            for status_for in (None, lambda s: statuses[s.id]):
+                expected = build_calendar(sessions, "Feed, name; here", include_join_url, status_for=status_for,
+                                          uid="feed@hips-training").to_ical()
+                actual = render_calendar(sessions, "Feed, name; here", include_join_url, status_for=status_for,
+                                         uid="feed@hips-training")
+                assert actual == expected
+        assert render_calendar([], "Empty", False) == build_calendar([], "Empty", False).to_ical()
+        # The feeds read sessions without the ORM; the events must come out the same.
+        from training_app.calendar.services import load_sessions
+        rows = load_sessions([s.id for s in sessions])
+        assert [r.id for r in rows] == [s.id for s in sessions]
+        assert render_calendar(rows, "F", True, uid="f@x") == build_calendar(sessions, "F", True, uid="f@x").to_ical()
+    text = expected.decode()
+    assert "https://meet.example.org/" + "x" * 20 in text.replace("\r\n ", "")
+    parse_both(text)
+
+
+def test_session_ics_is_byte_identical_on_every_call(app, db, make_course):
+    course_session = at_london(db, make_course, datetime(2027, 6, 1, 10, 0))
+    with app.test_request_context():
+        assert session_ics(course_session) == session_ics(course_session)
+
+
+def test_folding_matches_icalendar_for_ascii_and_utf8_lines():
+    import random
+    import warnings
+
+    from icalendar.parser import foldline
+    from training_app.calendar.ics import _fold
+    rng = random.Random(5545)
+    alphabet = "ab\\^;,: é—€😀"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for length in list(range(60, 160)) + [300, 1000]:
+            for pool in (alphabet[:7], alphabet):
+                line = "".join(rng.choice(pool) for _ in range(length))
+                assert _fold(line) == foldline(line), line
+                assert all(len(part.encode()) <= 75 for part in _fold(line).split("\r\n"))

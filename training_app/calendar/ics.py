@@ -4,10 +4,11 @@ One VEVENT per session. The UID is derived from the session id only, so every do
 attachment and feed describes the same event: calendar clients then move the event when SEQUENCE
 grows and remove it when STATUS:CANCELLED arrives.
 """
+import uuid
 from datetime import timedelta, timezone
 
 from flask import current_app, has_request_context, url_for
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from ..clock import LONDON
 
@@ -54,18 +55,22 @@ def describe(course_session, include_join_url):
     return "\n\n".join(parts)
 
 
+def event_status(course_session, status=None):
+    """STATUS of a session's event; `status` is what the feed asks for (None means CONFIRMED)."""
+    if course_session.status == "cancelled":
+        return "CANCELLED"
+    if course_session.status == "postponed" and status in (None, "CONFIRMED"):
+        return "TENTATIVE"  # the date no longer holds, but the session has not been called off
+    return status or "CONFIRMED"
+
+
 def session_event(course_session, include_join_url=False, status=None, url=None):
     """A VEVENT for one session.
 
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
     session is always CANCELLED, a postponed one at most TENTATIVE.
     """
-    if course_session.status == "cancelled":
-        status = "CANCELLED"
-    elif course_session.status == "postponed" and status in (None, "CONFIRMED"):
-        status = "TENTATIVE"  # the date no longer holds, but the session has not been called off
-    elif status is None:
-        status = "CONFIRMED"
+    status = event_status(course_session, status)
     return Event.new(
         uid=session_uid(course_session),
         stamp=_utc(course_session.updated_at),
@@ -75,19 +80,19 @@ def session_event(course_session, include_join_url=False, status=None, url=None)
         summary=course_session.course.title,
         location=course_session.location_label,
         # Join links go only to people holding a place (not the waiting list) in private copies.
-        description=describe(course_session, include_join_url and status == "CONFIRMED"),
+        description=describe(course_session, include_join_url and status == "CONFIRMED") or None,
         url=url or session_url(course_session.id),
         status=status,
     )
 
 
-def build_calendar(sessions, name, include_join_url, status_for=None, url_for_session=None):
+def build_calendar(sessions, name, include_join_url, status_for=None, url_for_session=None, uid=None):
     """A VCALENDAR with one VEVENT per session and the Europe/London VTIMEZONE they need.
 
     `status_for(session)` may return "CONFIRMED", "TENTATIVE" or "CANCELLED" (personal feeds);
     `url_for_session(session_id)` may replace the default absolute URL builder (speed).
     """
-    cal = Calendar.new(prodid=PRODID, name=name)
+    cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
     first = last = None
     make_url = url_for_session or session_url
     for course_session in sessions:
@@ -105,8 +110,104 @@ def build_calendar(sessions, name, include_join_url, status_for=None, url_for_se
 
 def session_ics(course_session, include_join_url=False):
     """One session as a complete iCalendar text (the booking email attachment, the download)."""
-    cal = build_calendar([course_session], course_session.course.title, include_join_url)
+    cal = build_calendar([course_session], course_session.course.title, include_join_url,
+                         uid=f"calendar-session-{course_session.id}@{UID_DOMAIN}")
     return cal.to_ical().decode("utf-8")
 
 
-__all__ = ["build_calendar", "session_ics", "session_event", "session_uid", "session_url", "PRODID"]
+def calendar_uid(name):
+    """A calendar's own UID (RFC 7986), stable so repeated downloads are byte-identical."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{UID_DOMAIN}:{name}"))
+
+
+# Fast rendering for large feeds ----------------------------------------------------------------
+#
+# icalendar builds a property object per value and folds every line character by character:
+# about 0.3 ms per event, so 1.5-2 s for a 5,000-session feed. render_calendar() writes the same
+# bytes directly (tests compare it with build_calendar(...).to_ical() byte for byte), with
+# icalendar's escaping and folding rules, and icalendar itself for the header and VTIMEZONE.
+
+def _escape(text):
+    """RFC 5545 TEXT escaping, the same replacements in the same order as icalendar 7."""
+    return (text.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
+            .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
+
+
+def _fold(line):
+    """Fold at under 75 octets without splitting a UTF-8 character or an escape (as icalendar 7 does)."""
+    if line.isascii():
+        # One octet per character: cut every 74, carrying an escape's backslash to the next part.
+        parts, start = [], 0
+        while len(line) - start > 74:
+            end = start + 74
+            if line[end - 1] in "\\^":
+                end -= 1
+            parts.append(line[start:end])
+            start = end
+        parts.append(line[start:])
+        return "\r\n ".join(parts)
+    if len(line.encode("utf-8")) < 75:
+        return line
+    parts, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if current and size + width >= 75:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                parts.append("".join(current))
+                current, size = [carried], len(carried.encode("utf-8"))
+            else:
+                parts.append("".join(current))
+                current, size = [], 0
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def _text(name, value):
+    return _fold(f"{name}:{_escape(value)}")
+
+
+def _event_lines(course_session, include_join_url, status, url):
+    status = event_status(course_session, status)
+    start = _london(course_session.starts_at)
+    end = _london(course_session.ends_at)
+    lines = [
+        "BEGIN:VEVENT",
+        _text("SUMMARY", course_session.course.title),
+        f"DTSTART;TZID=Europe/London:{start:%Y%m%dT%H%M%S}",
+        f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
+        f"DTSTAMP:{course_session.updated_at:%Y%m%dT%H%M%S}Z",
+        _text("UID", session_uid(course_session)),
+        f"SEQUENCE:{course_session.sequence or 0}",
+    ]
+    description = describe(course_session, include_join_url and status == "CONFIRMED")
+    if description:
+        lines.append(_text("DESCRIPTION", description))
+    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{status}", _fold(f"URL:{url}"),
+              "END:VEVENT"]
+    return lines
+
+
+def render_calendar(sessions, name, include_join_url, status_for=None, url_for_session=None, uid=None):
+    """The bytes of build_calendar(...).to_ical(), written directly (for feeds of thousands of events)."""
+    cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
+    sessions = list(sessions)
+    if sessions:
+        first = min(s.starts_at for s in sessions).date()
+        last = max(s.ends_at for s in sessions).date()
+        cal.add_component(Timezone.from_tzid("Europe/London", first_date=first - timedelta(days=1),
+                                             last_date=last + timedelta(days=1)))
+    head = cal.to_ical().decode("utf-8")
+    assert head.endswith("END:VCALENDAR\r\n")
+    make_url = url_for_session or session_url
+    lines = [head[: -len("END:VCALENDAR\r\n")].rstrip("\r\n")]
+    for course_session in sessions:
+        status = status_for(course_session) if status_for else None
+        lines += _event_lines(course_session, include_join_url, status, make_url(course_session.id))
+    lines.append("END:VCALENDAR\r\n")
+    return "\r\n".join(lines).encode("utf-8")
+
+
+__all__ = ["build_calendar", "render_calendar", "session_ics", "session_event", "session_uid", "session_url", "PRODID"]

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db
 from . import bp
-from .ics import build_calendar
+from .ics import render_calendar, session_ics
 from .services import (
     InvalidFeedFilter, course_exists, load_sessions, parse_public_filters, plan_personal_feed,
     plan_public_feed, plan_session_download, plan_teaching_feed, public_feed_sessions,
@@ -40,11 +40,11 @@ def not_modified(plan):
 
 
 def ics_response(plan, cache_control, build, filename=None):
-    """304 when the client is current; otherwise the calendar `build()` returns."""
+    """304 when the client is current; otherwise the calendar bytes `build()` returns."""
     if not_modified(plan):
         response = Response(status=304)
     else:
-        body = build().to_ical()
+        body = build()
         response = Response(body, mimetype=ICS_MIMETYPE)
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         if filename:
@@ -56,15 +56,15 @@ def ics_response(plan, cache_control, build, filename=None):
     return response
 
 
-@bp.route("/sessions/<int:session_id>/calendar.ics")
-def session_ics(session_id):
+@bp.route("/sessions/<int:session_id>/calendar.ics", endpoint="session_ics")
+def session_download(session_id):
     course_session = published_session_or_none(session_id)
     if course_session is None:
         abort(404)
     plan = plan_session_download(course_session)
     return ics_response(
         plan, PUBLIC_CACHE,
-        lambda: build_calendar([course_session], course_session.course.title, include_join_url=False),
+        lambda: session_ics(course_session, include_join_url=False).encode("utf-8"),
         filename=f"session-{course_session.id}.ics",
     )
 
@@ -75,9 +75,10 @@ def personal_feed(token):
     if user is None:
         abort(404)
     plan = plan_personal_feed(user, clock.now())
-    return ics_response(plan, PRIVATE_CACHE, lambda: build_calendar(
+    return ics_response(plan, PRIVATE_CACHE, lambda: render_calendar(
         load_sessions(plan.session_ids), "My safeguarding training", include_join_url=True,
-        status_for=lambda s: plan.statuses[s.id], url_for_session=session_url_builder()))
+        status_for=lambda s: plan.statuses[s.id], url_for_session=session_url_builder(),
+        uid=f"bookings-{user.id}@hips-training"))
 
 
 @bp.route("/calendar/<token>/teaching.ics")
@@ -86,9 +87,9 @@ def trainer_feed(token):
     if user is None:
         abort(404)
     plan = plan_teaching_feed(user, clock.now())
-    return ics_response(plan, PRIVATE_CACHE, lambda: build_calendar(
+    return ics_response(plan, PRIVATE_CACHE, lambda: render_calendar(
         load_sessions(plan.session_ids), "Safeguarding training I deliver", include_join_url=True,
-        url_for_session=session_url_builder()))
+        url_for_session=session_url_builder(), uid=f"teaching-{user.id}@hips-training"))
 
 
 @bp.route("/calendar/public.ics")
@@ -101,9 +102,9 @@ def public_feed():
         abort(404)
     now = clock.now()
     plan = plan_public_feed(filters, now)
-    return ics_response(plan, PUBLIC_CACHE, lambda: build_calendar(
+    return ics_response(plan, PUBLIC_CACHE, lambda: render_calendar(
         public_feed_sessions(filters, now), "Safeguarding children training (HIPS)", include_join_url=False,
-        url_for_session=session_url_builder()))
+        url_for_session=session_url_builder(), uid="public-feed@hips-training"))
 
 
 @bp.route("/account/calendar-token", methods=["POST"])

@@ -94,8 +94,8 @@ def test_times_are_right_on_both_sides_of_the_clock_changes(client, db, now, mak
 
 def test_vtimezone_alone_gives_the_right_offsets(client, db, now, make_course):
     """Resolve times from the VTIMEZONE in the file itself (not the parser's own tz database)."""
-    march = london_session(db, make_course, datetime(2027, 3, 29, 9, 30))
-    november = london_session(db, make_course, datetime(2027, 11, 1, 9, 30))
+    london_session(db, make_course, datetime(2027, 3, 29, 9, 30))
+    london_session(db, make_course, datetime(2027, 11, 1, 9, 30))
     text, cal, vcal = parse(client.get("/calendar/public.ics"))
     assert text.count("BEGIN:VTIMEZONE") == 1
     tz = cal.timezones[0].to_tz()
@@ -104,7 +104,6 @@ def test_vtimezone_alone_gives_the_right_offsets(client, db, now, make_course):
     vtz = vcal.vtimezone.gettzinfo()
     assert datetime(2027, 3, 29, 9, 30, tzinfo=vtz).utcoffset() == timedelta(hours=1)
     assert datetime(2027, 11, 1, 9, 30, tzinfo=vtz).utcoffset() == timedelta(0)
-    assert {march.id, november.id}
 
 
 def test_a_change_of_time_increments_sequence(client, db, now, make_course):
@@ -246,6 +245,7 @@ def test_account_page_shows_feeds_and_instructions(client, db, now, make_user, l
     for app_name in ("Outlook", "Google Calendar", "Apple Calendar"):
         assert app_name in page
     assert 'action="/account/calendar-token"' in page
+    assert f'href="webcal://localhost/calendar/{delegate.calendar_token}/bookings.ics"' in page
 
 
 def test_account_page_shows_teaching_feed_to_trainers(client, db, now, make_user, login):
@@ -334,7 +334,8 @@ def test_long_lines_are_folded_at_75_octets(client, db, now, make_course):
     assert "\r\n " in text
     assert str(cal.events[0]["DESCRIPTION"]).startswith(summary.strip())
     assert vcal.vevent.description.value.startswith(summary.strip())
-    assert vcal.vevent.summary.value == ("A very long course title " * 6).strip() or vcal.vevent.summary.value
+    assert cal.events[0]["SUMMARY"] == "A very long course title " * 6
+    assert vcal.vevent.summary.value == "A very long course title " * 6
 
 
 # Session download ----------------------------------------------------------------------------
@@ -394,6 +395,7 @@ def test_conditional_get_answers_304_until_something_changes(client, db, now, ma
     assert etag and first.headers["Last-Modified"]
     repeat = client.get(url, headers={"If-None-Match": etag})
     assert repeat.status_code == 304
+    assert client.get(url, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
     assert repeat.get_data() == b""
     assert repeat.headers["ETag"] == etag
     assert client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304

@@ -122,3 +122,17 @@ def test_folding_matches_icalendar_for_ascii_and_utf8_lines():
                 line = "".join(rng.choice(pool) for _ in range(length))
                 assert _fold(line) == foldline(line), line
                 assert all(len(part.encode()) <= 75 for part in _fold(line).split("\r\n"))
+
+
+def test_session_ics_for_a_waiting_list_email_is_tentative_without_join_link(app, db, make_course):
+    course_session = at_london(db, make_course, datetime(2027, 6, 1, 10, 0), venue=None, online_platform="Zoom",
+                               join_url="https://meet.example.org/room-9")
+    with app.test_request_context():
+        confirmed = session_ics(course_session, include_join_url=True)
+        waiting = session_ics(course_session, include_join_url=True, status="TENTATIVE")
+        public = session_ics(course_session)
+    assert parse_both(confirmed)[0].events[0]["STATUS"] == "CONFIRMED"
+    assert "room-9" in confirmed.replace("\r\n ", "")
+    assert parse_both(waiting)[0].events[0]["STATUS"] == "TENTATIVE"
+    assert "room-9" not in waiting.replace("\r\n ", "")
+    assert "room-9" not in public.replace("\r\n ", "")

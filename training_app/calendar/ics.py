@@ -108,9 +108,14 @@ def build_calendar(sessions, name, include_join_url, status_for=None, url_for_se
     return cal
 
 
-def session_ics(course_session, include_join_url=False):
-    """One session as a complete iCalendar text (the booking email attachment, the download)."""
+def session_ics(course_session, include_join_url=False, status=None):
+    """One session as a complete iCalendar text (the booking email attachment, the download).
+
+    `include_join_url` adds the online joining link (only for someone holding a place);
+    `status="TENTATIVE"` suits a waiting-list email. A cancelled session is always CANCELLED.
+    """
     cal = build_calendar([course_session], course_session.course.title, include_join_url,
+                         status_for=(lambda _session: status) if status else None,
                          uid=f"calendar-session-{course_session.id}@{UID_DOMAIN}")
     return cal.to_ical().decode("utf-8")
 

@@ -32,7 +32,7 @@ def session_url_builder():
 def not_modified(plan):
     """True when the client's copy (If-None-Match, else If-Modified-Since) is current."""
     if request.if_none_match:
-        return request.if_none_match.contains(plan.etag)
+        return request.if_none_match.contains_weak(plan.etag)  # weak comparison, as RFC 9110 allows for GET
     since = request.if_modified_since
     if since is not None:
         return plan.last_modified.replace(microsecond=0) <= since.replace(tzinfo=None)

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -80,8 +81,19 @@ def db(app):
     clock.freeze(None)
 
 
+class FreshUserClient(FlaskClient):
+    """Test requests run inside the test's app context, so `g` outlives a request; forget the
+    signed-in user before each request, as a real server (one app context per request) would."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = FreshUserClient
     return app.test_client()
 
 
@@ -196,11 +208,24 @@ def csrf_from(html):
     return match.group(1) or match.group(2)
 
 
+def session_csrf_token(client):
+    """A valid CSRF token for the client's session, made as Flask-WTF makes it (for pages without a form)."""
+    import hashlib
+    from itsdangerous import URLSafeTimedSerializer
+    with client.session_transaction() as session:
+        if "csrf_token" not in session:
+            session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+        raw = session["csrf_token"]
+    return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
 @pytest.fixture
 def post_form(client):
-    """GET `page` for its CSRF token, then POST `data` to `url` (default: the same page)."""
+    """GET `page` for its CSRF token (as a browser would), then POST `data` to `url` (default: the same page).
+    Pages that no longer show a form (e.g. after booking) fall back to the session's token."""
     def post(page, data, url=None, follow_redirects=False):
-        token = csrf_from(client.get(page).get_data(as_text=True))
+        html = client.get(page).get_data(as_text=True)
+        token = csrf_from(html) if CSRF_RE.search(html) else session_csrf_token(client)
         return client.post(url or page, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
     return post
 

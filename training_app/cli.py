@@ -1,5 +1,9 @@
 """Command-line tasks: `flask --app wsgi <command>`."""
+import time
+
 import click
+
+from .extensions import db
 
 
 def register_cli(app):
@@ -7,8 +11,34 @@ def register_cli(app):
     def seed_demo_command():
         """Load the HIPS catalogue and one demo account per role (safe to run twice)."""
         from .demo import seed_demo
-        from .extensions import db
         report = seed_demo()
         db.session.commit()
         for line in report:
             click.echo(line)
+
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="Keep running, checking the outbox every --interval seconds.")
+    @click.option("--interval", default=30, show_default=True, help="Seconds between checks with --loop.")
+    def send_mail_command(loop, interval):
+        """Deliver queued emails from the outbox over SMTP (retries with backoff; never sends twice)."""
+        from .mail import deliver_pending
+        while True:
+            sent, failed = deliver_pending()
+            click.echo(f"sent {sent}, failed {failed}")
+            if not loop:
+                break
+            time.sleep(interval)
+
+    @app.cli.command("send-reminders")
+    def send_reminders_command():
+        """Queue reminder emails for sessions starting soon (safe to run repeatedly)."""
+        from .bookings.services import send_reminders
+        count = send_reminders()
+        db.session.commit()
+        click.echo(f"queued {count} reminders")
+
+    try:
+        from .evaluations.cli import register_evaluation_cli
+    except ImportError:
+        return
+    register_evaluation_cli(app)

@@ -1,4 +1,7 @@
 """Shared form pieces: GOV.UK widgets and validators used across areas."""
+import re
+from datetime import date, time
+
 from wtforms import validators
 from wtforms.fields import Field
 
@@ -35,3 +38,27 @@ def no_control_characters(form, field: Field):
     data = field.data
     if isinstance(data, str) and any(ord(ch) < 32 and ch not in "\r\n\t" for ch in data):
         raise validators.ValidationError(f"{field.label.text} must not contain control characters")
+
+
+def parse_date(text):
+    """'27/3/2027', '27 3 2027' or '2027-03-27' to a date, or None."""
+    text = (text or "").strip()
+    match = re.fullmatch(r"(\d{1,2})[/ .-](\d{1,2})[/ .-](\d{4})", text)
+    try:
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return None
+
+
+def parse_time(text):
+    """'09:30', '9.30' or '14:00' to a time, or None."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", (text or "").strip())
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    return time(hour, minute) if hour < 24 and minute < 60 else None

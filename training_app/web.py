@@ -1,5 +1,5 @@
 """Template helpers, the signed-in user loader and security headers."""
-from flask import request
+from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from .clock import to_london
@@ -41,6 +41,14 @@ def session_when(course_session):
     return f"{start} to {end}"
 
 
+def external_url(endpoint, **values):
+    """An absolute URL, also outside a request (emails and calendars built by CLI commands)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
 def register_web(app):
     app.jinja_env.filters["london"] = london_datetime
     app.jinja_env.filters["london_date"] = london_date
@@ -51,7 +59,7 @@ def register_web(app):
     @app.context_processor
     def navigation():
         items = [("catalogue.index", "Find training")]
-        if current_user.is_authenticated:
+        if getattr(current_user, "is_authenticated", False):
             items.append(("bookings.my_training", "My training"))
             if current_user.role in ("trainer", "partnership_admin", "system_admin"):
                 items.append(("bookings.trainer_sessions", "Sessions I deliver"))

@@ -1,22 +1,344 @@
-from flask import render_template
-from flask_login import login_required
+"""Delegates' bookings, trainers' registers and the team's per-session booking management."""
+import csv
+import io
 
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import AuditEvent, Booking, Course, CourseSession, ElearningCompletion
+from ..permissions import admin_required, can_manage_course, can_see_register, require
 from . import bp
+from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
+from .services import (ATTENDANCE_VALUES, BookingError, book_place, cancel_booking, cancel_session,
+                       cancellation_deadline, change_capacity, complete_elearning, move_booking, postpone_session,
+                       record_attendance, waiting_list, waitlist_position)
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def fail(error, endpoint, **values):
+    """Undo the attempted change and show the rule's message."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return redirect(url_for(endpoint, **values))
+
+
+# --------------------------------------------------------------------------- delegates
+
+@bp.route("/sessions/<int:session_id>/book", methods=["POST"])
+@login_required
+def book(session_id):
+    get_or_404(CourseSession, session_id)
+    form = BookingForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return redirect(url_for("catalogue.session_detail", session_id=session_id))
+    try:
+        booking = book_place(current_user, session_id, form.access_needs.data)
+        position = waitlist_position(booking) if booking.status == "waitlisted" else None
+        db.session.commit()
+    except BookingError as error:
+        return fail(error, "catalogue.session_detail", session_id=session_id)
+    if position:
+        flash(f"The session is full, so you are on the waiting list: number {position}. "
+              "We will email you if a place becomes free.", "success")
+    else:
+        flash("Your place is booked. We have emailed you a confirmation with a calendar invitation.", "success")
+    return redirect(url_for("catalogue.session_detail", session_id=session_id))
 
 
 @bp.route("/my-training")
 @login_required
 def my_training():
-    return render_template("bookings/my_training.html")
+    now = clock.now()
+    rows = db.session.execute(
+        select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == current_user.id)
+        .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
+    ).all()
+    groups = {"upcoming": [], "waitlisted": [], "past": [], "cancelled": []}
+    for booking, course_session in rows:
+        if booking.status == "cancelled":
+            groups["cancelled"].append(booking)
+        elif booking.status == "waitlisted" and course_session.starts_at > now:
+            groups["waitlisted"].append((booking, waitlist_position(booking)))
+        elif booking.status == "confirmed" and course_session.ends_at > now:
+            groups["upcoming"].append(booking)
+        else:
+            groups["past"].append(booking)
+    groups["upcoming"].reverse()
+    completions = db.session.scalars(
+        select(ElearningCompletion).where(ElearningCompletion.user_id == current_user.id)
+        .order_by(ElearningCompletion.completed_at.desc())
+    ).all()
+    outstanding = []
+    try:
+        from ..evaluations.services import outstanding_evaluations
+    except ImportError:
+        outstanding_evaluations = None
+    if outstanding_evaluations:
+        outstanding = outstanding_evaluations(current_user)
+    return render_template("bookings/my_training.html", groups=groups, completions=completions,
+                           outstanding=outstanding, deadline=cancellation_deadline, now=now)
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(booking_id):
+    booking = get_or_404(Booking, booking_id)
+    require(booking.user_id == current_user.id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancel_booking(current_user, booking)
+            db.session.commit()
+        except BookingError as error:
+            return fail(error, "bookings.my_training")
+        flash(f"Your booking for {booking.session.course.title} has been cancelled.", "success")
+        return redirect(url_for("bookings.my_training"))
+    return render_template("bookings/cancel.html", booking=booking, form=form,
+                           deadline=cancellation_deadline(booking.session), now=clock.now())
+
+
+@bp.route("/courses/<slug>/complete", methods=["POST"], endpoint="complete_elearning")
+@login_required
+def complete_elearning_view(slug):
+    course = db.session.scalars(select(Course).where(Course.slug == slug)).first()
+    if course is None:
+        abort(404)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _, created = complete_elearning(current_user, course)
+        db.session.commit()
+    except BookingError as error:
+        return fail(error, "catalogue.course", slug=slug)
+    flash(f"Your completion of {course.title} has been recorded." if created
+          else f"You have already recorded completing {course.title}.", "success")
+    return redirect(url_for("bookings.my_training"))
+
+
+# --------------------------------------------------------------------------- trainers
+
+def attendees(course_session):
+    """Bookings that hold a place on the session, by name."""
+    from ..models import User
+    return db.session.scalars(
+        select(Booking).join(User, Booking.user_id == User.id)
+        .where(Booking.session_id == course_session.id, Booking.status.in_(("confirmed", "attended", "no_show")))
+        .order_by(User.name, Booking.id)
+    ).all()
 
 
 @bp.route("/trainer/sessions")
 @login_required
 def trainer_sessions():
-    return render_template("bookings/my_training.html")
+    from ..models.catalogue import session_trainers
+    sessions = db.session.scalars(
+        select(CourseSession).join(session_trainers, session_trainers.c.session_id == CourseSession.id)
+        .where(session_trainers.c.user_id == current_user.id).order_by(CourseSession.starts_at)
+    ).all()
+    now = clock.now()
+    return render_template("bookings/trainer_sessions.html",
+                           upcoming=[s for s in sessions if s.ends_at > now],
+                           past=[s for s in sessions if s.ends_at <= now][::-1], now=now)
 
 
-@bp.route("/courses/<slug>/complete", methods=["POST"])
+@bp.route("/trainer/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @login_required
-def complete_elearning(slug):
-    return render_template("bookings/my_training.html")
+def register(session_id):
+    course_session = get_or_404(CourseSession, session_id)
+    require(can_see_register(current_user, course_session))
+    people = attendees(course_session)
+    form = CancelForm()  # CSRF only; the marks are radio groups named attendance-<booking id>
+    errors = []
+    if request.method == "POST" and form.validate_on_submit():
+        marks = {}
+        for booking in people:
+            value = request.form.get(f"attendance-{booking.id}")
+            if value in ATTENDANCE_VALUES:
+                marks[booking.id] = value
+            elif value:
+                errors.append({"text": f"Choose attended or did not attend for {booking.user.name}",
+                               "href": f"#attendance-{booking.id}"})
+        if not errors and not marks:
+            errors.append({"text": "Mark at least one delegate as attended or did not attend",
+                           "href": f"#attendance-{people[0].id}" if people else "#main-content"})
+        if not errors:
+            try:
+                record_attendance(current_user, course_session, marks)
+                db.session.commit()
+            except BookingError as error:
+                return fail(error, "bookings.register", session_id=session_id)
+            flash(f"Register saved: {sum(1 for v in marks.values() if v == 'attended')} attended, "
+                  f"{sum(1 for v in marks.values() if v == 'no_show')} did not attend.", "success")
+            return redirect(url_for("bookings.register", session_id=session_id))
+    elif request.method == "POST":
+        abort(400)
+    return render_template("bookings/register.html", course_session=course_session, people=people, form=form,
+                           errors=errors, register_open=course_session.starts_at <= clock.now())
+
+
+def attendee_rows(course_session):
+    for booking in attendees(course_session):
+        agency = booking.agency
+        yield [booking.user.name, agency.name if agency else "", agency.sector if agency else "",
+               booking.job_role or "", booking.access_needs or "", booking.status_label]
+
+
+@bp.route("/trainer/sessions/<int:session_id>/register.csv")
+@login_required
+def register_csv(session_id):
+    course_session = get_or_404(CourseSession, session_id)
+    require(can_see_register(current_user, course_session))
+    from ..csvutil import csv_safe
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Name", "Organisation", "Sector", "Job role", "Access needs", "Status"])
+    for row in attendee_rows(course_session):
+        writer.writerow([csv_safe(cell) for cell in row])
+    filename = f"register-session-{course_session.id}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/trainer/sessions/<int:session_id>/sign-in-sheet")
+@login_required
+def sign_in_sheet(session_id):
+    course_session = get_or_404(CourseSession, session_id)
+    require(can_see_register(current_user, course_session))
+    return render_template("bookings/sign_in_sheet.html", course_session=course_session,
+                           people=attendees(course_session))
+
+
+# --------------------------------------------------------------------------- the team
+
+def managed_session(session_id):
+    course_session = get_or_404(CourseSession, session_id)
+    require(can_manage_course(current_user, course_session.course))
+    return course_session
+
+
+@bp.route("/admin/sessions/<int:session_id>/bookings")
+@admin_required
+def admin_session_bookings(session_id):
+    course_session = managed_session(session_id)
+    all_bookings = db.session.scalars(
+        select(Booking).where(Booking.session_id == session_id).order_by(Booking.requested_at, Booking.id)
+    ).all()
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.session_id == session_id).order_by(AuditEvent.created_at.desc(),
+                                                                               AuditEvent.id.desc())
+    ).all()
+    return render_template(
+        "bookings/admin_session.html", course_session=course_session,
+        confirmed=[b for b in all_bookings if b.status in ("confirmed", "attended", "no_show")],
+        waitlist=waiting_list(session_id), cancelled=[b for b in all_bookings if b.status == "cancelled"],
+        audit=audit, capacity_form=CapacityForm(capacity=course_session.capacity), confirm_form=CancelForm(),
+    )
+
+
+@bp.route("/admin/sessions/<int:session_id>/capacity", methods=["POST"])
+@admin_required
+def admin_capacity(session_id):
+    course_session = managed_session(session_id)
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
+    try:
+        promoted = change_capacity(current_user, course_session, form.capacity.data)
+        db.session.commit()
+    except BookingError as error:
+        return fail(error, "bookings.admin_session_bookings", session_id=session_id)
+    flash(f"Capacity is now {form.capacity.data}." + (f" {len(promoted)} promoted from the waiting list."
+                                                      if promoted else ""), "success")
+    return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
+
+
+@bp.route("/admin/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@admin_required
+def admin_cancel_session(session_id):
+    course_session = managed_session(session_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            affected = cancel_session(current_user, course_session, form.reason.data)
+            db.session.commit()
+        except BookingError as error:
+            return fail(error, "bookings.admin_session_bookings", session_id=session_id)
+        flash(f"The session is cancelled and {len(affected)} delegates have been told.", "success")
+        return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
+    return render_template("bookings/admin_cancel_session.html", course_session=course_session, form=form)
+
+
+@bp.route("/admin/sessions/<int:session_id>/postpone", methods=["GET", "POST"])
+@admin_required
+def admin_postpone_session(session_id):
+    course_session = managed_session(session_id)
+    form = PostponeForm()
+    if form.validate_on_submit():
+        times = form.new_times()
+        if times is not False:
+            try:
+                postpone_session(current_user, course_session, form.reason.data, *times)
+                db.session.commit()
+            except BookingError as error:
+                db.session.rollback()
+                form.new_date.errors.append(error.message)
+            else:
+                flash("The session is postponed and every delegate has been told.", "success")
+                return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
+    return render_template("bookings/admin_postpone_session.html", course_session=course_session, form=form)
+
+
+@bp.route("/admin/bookings/<int:booking_id>/cancel", methods=["POST"])
+@admin_required
+def admin_cancel_booking(booking_id):
+    booking = get_or_404(Booking, booking_id)
+    require(can_manage_course(current_user, booking.session.course))
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        cancel_booking(current_user, booking, as_admin=True)
+        db.session.commit()
+    except BookingError as error:
+        return fail(error, "bookings.admin_session_bookings", session_id=booking.session_id)
+    flash(f"{booking.user.name}'s booking is cancelled.", "success")
+    return redirect(url_for("bookings.admin_session_bookings", session_id=booking.session_id))
+
+
+@bp.route("/admin/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+@admin_required
+def admin_move_booking(booking_id):
+    booking = get_or_404(Booking, booking_id)
+    require(can_manage_course(current_user, booking.session.course))
+    others = db.session.scalars(
+        select(CourseSession).where(CourseSession.course_id == booking.session.course_id,
+                                    CourseSession.id != booking.session_id, CourseSession.status == "scheduled",
+                                    CourseSession.starts_at > clock.now())
+        .order_by(CourseSession.starts_at)
+    ).all()
+    from ..web import session_when
+    form = MoveForm()
+    form.target_session.choices = [("", "Choose a session")] + [(str(s.id), session_when(s)) for s in others]
+    if form.validate_on_submit():
+        try:
+            moved = move_booking(current_user, booking, int(form.target_session.data))
+            db.session.commit()
+        except (BookingError, ValueError) as error:
+            db.session.rollback()
+            form.target_session.errors.append(getattr(error, "message", "Choose a session from the list"))
+        else:
+            flash(f"{booking.user.name} has been moved and told by email.", "success")
+            return redirect(url_for("bookings.admin_session_bookings", session_id=moved.session_id))
+    return render_template("bookings/admin_move.html", booking=booking, form=form, has_options=bool(others))

@@ -1,7 +1,95 @@
-from sqlalchemy import func, or_, and_, select
+"""Bookings: places, waiting lists, cancellations, the register and e-learning completions.
 
+Capacity is a hard limit. Every operation that changes who holds a place first locks the
+course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction starts
+with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
+caller's transaction. A partial unique index backs "one active booking per person per session".
+"""
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..audit import record_audit
 from ..extensions import db
-from ..models import Booking
+from ..mail import queue_email
+from ..web import external_url
+from ..models import Booking, Course, CourseSession, ElearningCompletion
+
+
+class BookingError(Exception):
+    """A booking rule said no; `message` is what the person reads."""
+
+    message = "This booking could not be made."
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class SessionNotBookable(BookingError):
+    message = "This session cannot be booked."
+
+
+class BookingClosed(BookingError):
+    message = "Booking is closed for this session."
+
+
+class AlreadyBooked(BookingError):
+    message = "You already have a booking for this session."
+
+
+class PrerequisiteMissing(BookingError):
+    message = "You have not completed the training this course needs first."
+
+
+class CancellationTooLate(BookingError):
+    message = "It is too late to cancel this booking online."
+
+
+class NotCancellable(BookingError):
+    message = "This booking cannot be cancelled."
+
+
+class CapacityError(BookingError):
+    message = "Capacity cannot be lower than the number of confirmed places."
+
+
+class MoveNotAllowed(BookingError):
+    message = "This booking cannot be moved to that session."
+
+
+class RegisterNotOpen(BookingError):
+    message = "The register can be taken once the session has started."
+
+
+# --------------------------------------------------------------------------- helpers
+
+def lock_session(session_id):
+    """Lock and return the course session row for the rest of the transaction (or None)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL lock_timeout = '15s'"))
+    return db.session.scalars(
+        select(CourseSession).where(CourseSession.id == session_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def confirmed_count(session_id):
+    return db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status == "confirmed")
+    )
+
+
+def waiting_list(session_id):
+    """Waitlisted bookings in the order people asked."""
+    return db.session.scalars(
+        select(Booking).where(Booking.session_id == session_id, Booking.status == "waitlisted")
+        .order_by(Booking.requested_at, Booking.id)
+    ).all()
 
 
 def active_booking_for(user, course_session):
@@ -22,3 +110,358 @@ def waitlist_position(booking):
         )
     )
     return ahead + 1
+
+
+def completed_level(user):
+    """The highest safeguarding level the person has completed, from their record."""
+    attended = db.session.scalar(
+        select(func.max(Course.level)).join(CourseSession, CourseSession.course_id == Course.id)
+        .join(Booking, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id, Booking.status == "attended", Course.level_kind == "core")
+    )
+    elearning = db.session.scalar(
+        select(func.max(Course.level)).join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
+        .where(ElearningCompletion.user_id == user.id, Course.level_kind == "core")
+    )
+    levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
+    return max(levels) if levels else 0
+
+
+def cancellation_deadline(course_session):
+    """The last moment (naive UTC) a delegate may cancel online: the end of the day that is
+    CANCELLATION_CUTOFF_WORKING_DAYS working days (Monday to Friday) before the session's date."""
+    days = current_app.config["CANCELLATION_CUTOFF_WORKING_DAYS"]
+    day = course_session.starts_local.date()
+    while days > 0:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return clock.from_london(datetime.combine(day + timedelta(days=1), time()))
+
+
+def session_url(course_session):
+    return external_url("catalogue.session_detail", session_id=course_session.id)
+
+
+def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, **context):
+    course_session = booking.session
+    attachments = []
+    if attach_calendar:
+        from ..calendar.ics import session_ics
+        attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
+                            "content": session_ics(course_session, include_join_url=True)})
+    queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
+                booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
+                url=session_url(course_session), **context)
+
+
+# --------------------------------------------------------------------------- booking
+
+def book_place(actor, session_id, access_needs=None):
+    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted.
+
+    Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
+    (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
+    """
+    course_session = lock_session(session_id)
+    if course_session is None:
+        raise SessionNotBookable("This session does not exist.")
+    now = clock.now()
+    course = course_session.course
+    if course.status != "published":
+        raise SessionNotBookable("This course is no longer offered.")
+    if course_session.status != "scheduled":
+        raise SessionNotBookable(f"This session has been {course_session.status}.")
+    if course_session.starts_at <= now:
+        raise SessionNotBookable("This session has already started.")
+    if course_session.booking_opens_at and now < course_session.booking_opens_at:
+        raise BookingClosed("Booking for this session has not opened yet.")
+    if course_session.booking_closes_at and now >= course_session.booking_closes_at:
+        raise BookingClosed("Booking for this session has closed.")
+    if active_booking_for(actor, course_session):
+        raise AlreadyBooked()
+    needed = course.prerequisite_min_level
+    if needed and completed_level(actor) < needed:
+        raise PrerequisiteMissing(
+            f"You need to have completed Level {needed} safeguarding children training before booking this course. "
+            "If you completed it with your employer, add it to your account details, then book again."
+        )
+    has_place = confirmed_count(course_session.id) < course_session.capacity
+    booking = Booking(session=course_session, user=actor, status="confirmed" if has_place else "waitlisted",
+                      requested_at=now, confirmed_at=now if has_place else None,
+                      agency_id=actor.agency_id, job_role=actor.job_role, access_needs=access_needs or None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+    except IntegrityError:
+        raise AlreadyBooked() from None
+    record_audit(actor, "booking.created", booking, session_id=course_session.id, status=booking.status)
+    if has_place:
+        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+    else:
+        _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}",
+               position=waitlist_position(booking))
+    return booking
+
+
+def promote_from_waiting_list(actor, course_session):
+    """Fill free places from the waiting list, first come first served; the session must be locked.
+    Returns the promoted bookings (each is told by email)."""
+    free = course_session.capacity - confirmed_count(course_session.id)
+    promoted = []
+    if free <= 0 or course_session.status != "scheduled" or course_session.starts_at <= clock.now():
+        return promoted
+    for booking in waiting_list(course_session.id)[:free]:
+        booking.status = "confirmed"
+        booking.confirmed_at = clock.now()
+        promoted.append(booking)
+        record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
+        _email(booking, "booking_promoted", f"A place is now yours: {course_session.course.title}",
+               attach_calendar=True)
+    db.session.flush()
+    return promoted
+
+
+def cancel_booking(actor, booking, as_admin=False):
+    """Cancel a confirmed or waitlisted booking; a freed place goes to the first on the waiting list.
+
+    Delegates may cancel until the cut-off (cancellation_deadline); admins at any time (after the
+    cut-off it counts as a late cancellation). Raises NotCancellable, CancellationTooLate.
+    """
+    course_session = lock_session(booking.session_id)
+    db.session.refresh(booking)
+    if booking.status not in ("confirmed", "waitlisted"):
+        raise NotCancellable("This booking is not active, so there is nothing to cancel.")
+    now = clock.now()
+    if course_session.starts_at <= now and not as_admin:
+        raise NotCancellable("This session has already started.")
+    late = booking.status == "confirmed" and now >= cancellation_deadline(course_session)
+    if late and not as_admin:
+        raise CancellationTooLate(
+            "It is too late to cancel online. Contact the training team if you cannot attend, so your place "
+            "can be offered to someone else."
+        )
+    was_confirmed = booking.status == "confirmed"
+    booking.status = "cancelled"
+    booking.cancelled_at = now
+    booking.cancelled_by_id = actor.id
+    booking.late_cancellation = late
+    db.session.flush()
+    record_audit(actor, "booking.cancelled", booking, session_id=course_session.id,
+                 was="confirmed" if was_confirmed else "waitlisted", late=late, by_admin=as_admin)
+    _email(booking, "booking_cancelled", f"Booking cancelled: {course_session.course.title}",
+           by_admin=as_admin and actor.id != booking.user_id)
+    if was_confirmed:
+        promote_from_waiting_list(actor, course_session)
+    return booking
+
+
+def change_capacity(actor, course_session, new_capacity):
+    """Set a session's capacity; raising it promotes from the waiting list at once.
+    Raises CapacityError if it would fall below the confirmed places."""
+    course_session = lock_session(course_session.id)
+    taken = confirmed_count(course_session.id)
+    if new_capacity < max(1, taken):
+        raise CapacityError(f"Capacity must be at least {max(1, taken)}: that many places are confirmed.")
+    before = course_session.capacity
+    course_session.capacity = new_capacity
+    record_audit(actor, "session.capacity_changed", course_session, session_id=course_session.id,
+                 capacity={"before": before, "after": new_capacity})
+    db.session.flush()
+    return promote_from_waiting_list(actor, course_session)
+
+
+def move_booking(actor, booking, target_session_id):
+    """Move a delegate to another session of the same course (admins). The new session must have a
+    free place; the freed place on the old session goes to its waiting list. Returns the new booking."""
+    source_id = booking.session_id
+    if target_session_id == source_id:
+        raise MoveNotAllowed("Choose a different session.")
+    # Lock both sessions in id order, so two moves in opposite directions cannot deadlock.
+    locked = {sid: lock_session(sid) for sid in sorted((source_id, target_session_id))}
+    target = locked[target_session_id]
+    db.session.refresh(booking)
+    if booking.status not in ("confirmed", "waitlisted"):
+        raise MoveNotAllowed("Only confirmed or waitlisted bookings can be moved.")
+    if target is None or target.course_id != booking.session.course_id:
+        raise MoveNotAllowed("You can only move a delegate to another session of the same course.")
+    if target.status != "scheduled" or target.starts_at <= clock.now():
+        raise MoveNotAllowed("That session is not open: choose an upcoming, scheduled session.")
+    if confirmed_count(target.id) >= target.capacity:
+        raise MoveNotAllowed("That session is full. Raise its capacity first, or choose another session.")
+    if active_booking_for(booking.user, target):
+        raise MoveNotAllowed("The delegate already has a booking for that session.")
+    was_confirmed = booking.status == "confirmed"
+    booking.status = "cancelled"
+    booking.cancelled_at = clock.now()
+    booking.cancelled_by_id = actor.id
+    moved = Booking(session=target, user=booking.user, status="confirmed", requested_at=clock.now(),
+                    confirmed_at=clock.now(), agency_id=booking.agency_id, job_role=booking.job_role,
+                    access_needs=booking.access_needs)
+    db.session.add(moved)
+    db.session.flush()
+    record_audit(actor, "booking.moved", moved, session_id=target.id, from_session=source_id,
+                 from_booking=booking.id)
+    record_audit(actor, "booking.moved_out", booking, session_id=source_id, to_session=target.id)
+    _email(moved, "booking_moved", f"Your booking has moved: {target.course.title}", attach_calendar=True,
+           old_session=locked[source_id])
+    if was_confirmed:
+        promote_from_waiting_list(actor, locked[source_id])
+    return moved
+
+
+# --------------------------------------------------------------------------- whole sessions
+
+def cancel_session(actor, course_session, reason):
+    """Cancel a session: every active booking is cancelled and each delegate is told.
+    The calendar SEQUENCE increases so calendars remove the event."""
+    course_session = lock_session(course_session.id)
+    if course_session.status == "cancelled":
+        raise SessionNotBookable("This session is already cancelled.")
+    now = clock.now()
+    course_session.status = "cancelled"
+    course_session.sequence += 1
+    affected = db.session.scalars(
+        select(Booking).where(Booking.session_id == course_session.id,
+                              Booking.status.in_(("confirmed", "waitlisted")))
+    ).all()
+    for booking in affected:
+        booking.status = "cancelled"
+        booking.cancelled_at = now
+        booking.cancelled_by_id = actor.id
+        _email(booking, "session_cancelled", f"Session cancelled: {course_session.course.title}",
+               attach_calendar=True, reason=reason)
+    record_audit(actor, "session.cancelled", course_session, session_id=course_session.id, reason=reason,
+                 bookings_cancelled=len(affected))
+    db.session.flush()
+    return affected
+
+
+def postpone_session(actor, course_session, reason, new_starts_at=None, new_ends_at=None):
+    """Postpone a session. With a new date it is rescheduled (status scheduled, bookings kept for the
+    new date); without one it is marked postponed (bookings kept, booking paused). Every delegate is told."""
+    course_session = lock_session(course_session.id)
+    if course_session.status in ("cancelled", "completed"):
+        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.")
+    before = {"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
+              "status": course_session.status}
+    if new_starts_at:
+        if new_ends_at is None or new_ends_at <= new_starts_at:
+            raise SessionNotBookable("The new end time must be after the new start time.")
+        if new_starts_at <= clock.now():
+            raise SessionNotBookable("The new date must be in the future.")
+        course_session.starts_at, course_session.ends_at = new_starts_at, new_ends_at
+        course_session.status = "scheduled"
+        # Reminders go out again for the new date.
+        db.session.execute(
+            Booking.__table__.update().where(Booking.session_id == course_session.id).values(reminder_sent_at=None)
+        )
+        if course_session.booking_closes_at and course_session.booking_closes_at > new_starts_at:
+            course_session.booking_closes_at = new_starts_at
+    else:
+        course_session.status = "postponed"
+    course_session.sequence += 1
+    db.session.flush()
+    record_audit(actor, "session.postponed", course_session, session_id=course_session.id, reason=reason,
+                 before=before, after={"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
+                                       "status": course_session.status})
+    _notify_delegates(course_session, "session_changed", f"Session postponed: {course_session.course.title}",
+                      reason=reason, postponed=True)
+    return course_session
+
+
+def notify_session_changed(actor, course_session, changed_fields):
+    """Tell every delegate that the time or place of their session changed (called after an edit that
+    has already bumped the calendar SEQUENCE)."""
+    record_audit(actor, "session.changed_notified", course_session, session_id=course_session.id,
+                 fields=sorted(changed_fields))
+    _notify_delegates(course_session, "session_changed", f"Session changed: {course_session.course.title}",
+                      reason=None, postponed=False, changed_fields=sorted(changed_fields))
+
+
+def _notify_delegates(course_session, template, subject, **context):
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.session_id == course_session.id,
+                              Booking.status.in_(("confirmed", "waitlisted")))
+    ).all()
+    for booking in bookings:
+        _email(booking, template, subject, attach_calendar=booking.status == "confirmed", **context)
+    return bookings
+
+
+# --------------------------------------------------------------------------- register and completion
+
+ATTENDANCE_VALUES = ("attended", "no_show")
+
+
+def record_attendance(actor, course_session, marks):
+    """Take the register: `marks` maps booking id -> 'attended' or 'no_show'.
+
+    Only bookings holding a place (confirmed, attended, no_show) of this session can be marked; the
+    register opens when the session starts. Raises RegisterNotOpen, BookingError for a stranger's id."""
+    if course_session.starts_at > clock.now():
+        raise RegisterNotOpen()
+    if course_session.status == "cancelled":
+        raise RegisterNotOpen("This session was cancelled, so there is no register.")
+    bookings = {b.id: b for b in db.session.scalars(
+        select(Booking).where(Booking.session_id == course_session.id,
+                              Booking.status.in_(("confirmed", "attended", "no_show"))))}
+    for booking_id, value in marks.items():
+        if booking_id not in bookings or value not in ATTENDANCE_VALUES:
+            raise BookingError("The register included someone who is not booked on this session.")
+    changed = {}
+    for booking_id, value in marks.items():
+        booking = bookings[booking_id]
+        if booking.status != value:
+            changed[booking_id] = {"before": booking.status, "after": value}
+            booking.status = value
+            booking.attendance_recorded_at = clock.now()
+    if course_session.status == "scheduled" and course_session.ends_at <= clock.now() and \
+            all(b.status in ATTENDANCE_VALUES for b in bookings.values()):
+        course_session.status = "completed"
+    record_audit(actor, "register.taken", course_session, session_id=course_session.id, changes=changed)
+    db.session.flush()
+    return changed
+
+
+def complete_elearning(actor, course):
+    """Record that `actor` completed an e-learning course (once). Returns (completion, created)."""
+    if not course.is_elearning or course.status != "published":
+        raise BookingError("Only published e-learning courses can be marked as completed.")
+    existing = db.session.scalars(
+        select(ElearningCompletion).where(ElearningCompletion.user_id == actor.id,
+                                          ElearningCompletion.course_id == course.id)
+    ).first()
+    if existing:
+        return existing, False
+    completion = ElearningCompletion(user=actor, course=course, completed_at=clock.now())
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        return db.session.scalars(select(ElearningCompletion).where(
+            ElearningCompletion.user_id == actor.id, ElearningCompletion.course_id == course.id)).first(), False
+    return completion, True
+
+
+# --------------------------------------------------------------------------- reminders
+
+def send_reminders():
+    """Queue a reminder for each confirmed booking whose session starts within REMINDER_DAYS_BEFORE days.
+    Safe to run repeatedly: each booking is reminded once per version of its session."""
+    now = clock.now()
+    horizon = now + timedelta(days=current_app.config["REMINDER_DAYS_BEFORE"])
+    due = db.session.scalars(
+        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.status == "confirmed", Booking.reminder_sent_at.is_(None),
+               CourseSession.status == "scheduled", CourseSession.starts_at > now,
+               CourseSession.starts_at <= horizon)
+        .order_by(Booking.id)
+    ).all()
+    for booking in due:
+        _email(booking, "booking_reminder", f"Reminder: {booking.session.course.title}", attach_calendar=True,
+               dedupe_key=f"reminder:{booking.id}:{booking.session.sequence}")
+        booking.reminder_sent_at = now
+    db.session.flush()
+    return len(due)
+

@@ -72,6 +72,7 @@ def live_server(app):
         raise RuntimeError(f"The live server at {base} does not answer (SERVER_NAME mismatch?): {error}")
     yield base
     server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
 
 

@@ -1,0 +1,330 @@
+"""The partnership team's operations on the catalogue and the schedule.
+
+Every function takes the acting user explicitly, flushes (never commits) and records an audit
+event in the caller's transaction. Permission checks are the views' job (training_app.permissions).
+"""
+import re
+import unicodedata
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..audit import changes, record_audit
+from ..extensions import db
+from ..models import Booking, Course, CourseSession, Partnership, User
+
+COURSE_FIELDS = ("title", "slug", "summary", "learning_outcomes", "level", "level_kind", "format", "audience",
+                 "duration_minutes", "prerequisite_text", "prerequisite_min_level", "pre_course_work",
+                 "owner_partnership_id", "is_hips", "elearning_url", "status")
+SESSION_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url", "capacity",
+                  "booking_opens_at", "booking_closes_at")
+# Changes delegates must be told about (and that calendars must pick up).
+NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
+
+
+class AdminError(Exception):
+    """A change refused for a reason the administrator can fix; `field` says which input."""
+
+    field = None
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class SlugTaken(AdminError):
+    field = "slug"
+
+
+class InvalidSession(AdminError):
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+class CapacityBelowConfirmed(AdminError):
+    field = "capacity"
+
+
+# ---------------------------------------------------------------- queries
+
+
+def managed_courses(actor, partnership_id=None, now=None):
+    """[(course, upcoming_sessions)] for the courses `actor` manages, by title.
+
+    Partnership admins see their partnership's courses (archived ones too); system admins see
+    all, or one partnership's when `partnership_id` is given. "Upcoming" means scheduled and
+    not yet started.
+    """
+    now = now or clock.now()
+    upcoming = (
+        select(func.count(CourseSession.id))
+        .where(CourseSession.course_id == Course.id, CourseSession.status == "scheduled",
+               CourseSession.starts_at > now)
+        .correlate(Course)
+        .scalar_subquery()
+    )
+    query = select(Course, upcoming.label("upcoming")).order_by(func.lower(Course.title), Course.id)
+    if actor.role == "system_admin":
+        if partnership_id is not None:
+            query = query.where(Course.owner_partnership_id == partnership_id)
+    else:
+        query = query.where(Course.owner_partnership_id == actor.partnership_id)
+    return [(course, count) for course, count in db.session.execute(query).all()]
+
+
+def sessions_with_counts(course):
+    """[(session, confirmed, waitlisted)] for every session of `course`, earliest first."""
+    def count(status):
+        return (select(func.count(Booking.id))
+                .where(Booking.session_id == CourseSession.id, Booking.status == status)
+                .correlate(CourseSession).scalar_subquery())
+
+    rows = db.session.execute(
+        select(CourseSession, count("confirmed"), count("waitlisted"))
+        .where(CourseSession.course_id == course.id)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
+def confirmed_count(course_session):
+    return db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.session_id == course_session.id, Booking.status == "confirmed")
+    )
+
+
+def trainer_choices(course_session=None):
+    """Active trainers, plus anyone already training this session (so an edit keeps them)."""
+    trainers = db.session.scalars(
+        select(User).where(User.role == "trainer", User.closed_at.is_(None)).order_by(User.name, User.id)
+    ).all()
+    current = list(course_session.trainers) if course_session else []
+    extra = [t for t in current if t not in trainers]
+    return sorted(trainers + extra, key=lambda u: (u.name.lower(), u.id))
+
+
+def partnerships():
+    return db.session.scalars(select(Partnership).order_by(Partnership.code)).all()
+
+
+def partnership_by_code(code):
+    return db.session.scalars(select(Partnership).where(Partnership.code == code)).first()
+
+
+# ---------------------------------------------------------------- courses
+
+
+def slugify(text):
+    """'Working Together: Level 3' -> 'working-together-level-3' (ASCII; at most 80 characters)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "course"
+
+
+def _slug_in_use(slug, course=None):
+    query = select(Course.id).where(Course.slug == slug)
+    if course is not None and course.id is not None:
+        query = query.where(Course.id != course.id)
+    return db.session.scalar(select(exists(query)))
+
+
+def _choose_slug(values, course=None):
+    """The given slug (which must be free) or one made from the title (made unique with -2, -3 ...)."""
+    if values.get("slug"):
+        slug = values["slug"]
+        if _slug_in_use(slug, course):
+            raise SlugTaken(f"The slug '{slug}' is already used by another course. Choose a different one")
+        return slug
+    base = slugify(values["title"])
+    slug, n = base, 1
+    while _slug_in_use(slug, course):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply_course(course, values, joint):
+    for field in COURSE_FIELDS:
+        if field in values:
+            setattr(course, field, values[field])
+    course.joint_partnerships = joint
+
+
+def _joint_partnerships(values, owner_id):
+    ids = [i for i in values.get("joint_partnership_ids", []) if i != owner_id]
+    if not ids:
+        return []
+    return db.session.scalars(select(Partnership).where(Partnership.id.in_(ids)).order_by(Partnership.id)).all()
+
+
+def _flush_course():
+    """Flush; a slug taken by a concurrent request becomes SlugTaken, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise SlugTaken("That slug was just used by another course. Choose a different one") from None
+
+
+def create_course(actor, values):
+    """Add a course owned by values['owner_partnership_id'] (a partnership admin's own partnership).
+
+    values: the CourseForm's values(). Raises SlugTaken.
+    """
+    values = dict(values)
+    if actor.role != "system_admin" or not values.get("owner_partnership_id"):
+        values["owner_partnership_id"] = actor.partnership_id
+    values["slug"] = _choose_slug(values)
+    values.setdefault("status", "draft")
+    course = Course()
+    _apply_course(course, values, _joint_partnerships(values, values["owner_partnership_id"]))
+    db.session.add(course)
+    _flush_course()
+    record_audit(actor, "course.created", course,
+                 values={f: getattr(course, f) for f in COURSE_FIELDS},
+                 joint_partnerships=[p.code for p in course.joint_partnerships])
+    return course
+
+
+def update_course(actor, course, values):
+    """Change a course's details. An archived course stays archived (restore it to change that).
+
+    Only a system admin may move a course to another partnership. Returns the changes recorded
+    ({} when nothing changed). Raises SlugTaken.
+    """
+    values = dict(values)
+    if actor.role != "system_admin" or not values.get("owner_partnership_id"):
+        values["owner_partnership_id"] = course.owner_partnership_id
+    if course.status == "archived" or values.get("status") not in ("draft", "published"):
+        values["status"] = course.status
+    values["slug"] = _choose_slug(values, course)
+    joint = _joint_partnerships(values, values["owner_partnership_id"])
+    diff = changes(course, COURSE_FIELDS, values)
+    before_joint = sorted(p.code for p in course.joint_partnerships)
+    after_joint = sorted(p.code for p in joint)
+    if before_joint != after_joint:
+        diff["joint_partnerships"] = {"before": before_joint, "after": after_joint}
+    if not diff:
+        return {}
+    _apply_course(course, values, joint)
+    _flush_course()
+    record_audit(actor, "course.updated", course, changes=diff)
+    return diff
+
+
+def archive_course(actor, course):
+    """Take a course out of the catalogue; its sessions, bookings and history stay.
+
+    Returns the number of upcoming scheduled sessions, which are not cancelled by this.
+    """
+    if course.status != "archived":
+        record_audit(actor, "course.archived", course,
+                     changes=changes(course, ("status",), {"status": "archived"}))
+        course.status = "archived"
+        course.archived_at = clock.now()
+        db.session.flush()
+    return db.session.scalar(
+        select(func.count(CourseSession.id)).where(CourseSession.course_id == course.id,
+                                                   CourseSession.status == "scheduled",
+                                                   CourseSession.starts_at > clock.now())
+    )
+
+
+def restore_course(actor, course):
+    """Bring an archived course back as a draft, so it is checked before it is published again."""
+    if course.status == "archived":
+        record_audit(actor, "course.restored", course,
+                     changes=changes(course, ("status",), {"status": "draft"}))
+        course.status = "draft"
+        course.archived_at = None
+        db.session.flush()
+    return course
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _check_session(values, course_session=None):
+    """Rules between fields that the form cannot check alone. Raises InvalidSession."""
+    starts, ends = values["starts_at"], values["ends_at"]
+    if ends <= starts:
+        raise InvalidSession("End time must be after the start time", "end_time")
+    if course_session is None and starts <= clock.now():
+        raise InvalidSession("The session must start in the future", "date")
+    opens, closes = values.get("booking_opens_at"), values.get("booking_closes_at")
+    if opens and opens >= starts:
+        raise InvalidSession("Booking must open before the session starts", "opens_date")
+    if closes and closes > starts:
+        raise InvalidSession("Booking must close before the session starts, or at the start", "closes_date")
+    if opens and closes and closes <= opens:
+        raise InvalidSession("Booking must close after it opens", "closes_date")
+    if course_session is not None:
+        confirmed = confirmed_count(course_session)
+        if values["capacity"] < confirmed:
+            raise CapacityBelowConfirmed(
+                f"Capacity cannot be lower than the {confirmed} confirmed "
+                f"{'booking' if confirmed == 1 else 'bookings'}. Cancel bookings first, from the register"
+            )
+
+
+def _trainers(trainer_ids, course_session=None):
+    allowed = {u.id: u for u in trainer_choices(course_session)}
+    return [allowed[i] for i in trainer_ids if i in allowed]
+
+
+def schedule_session(actor, course, values):
+    """Add a session of `course`.
+
+    values: starts_at, ends_at (naive UTC), venue, online_platform, join_url, capacity,
+    trainer_ids, booking_opens_at, booking_closes_at (naive UTC or None: closes at the start).
+    Raises InvalidSession.
+    """
+    if course.is_elearning:
+        raise InvalidSession("E-learning courses have no sessions", "date")
+    if course.status == "archived":
+        raise InvalidSession("This course is archived. Restore it before scheduling sessions", "date")
+    _check_session(values)
+    trainers = _trainers(values.get("trainer_ids", []))
+    course_session = CourseSession(course_id=course.id, status="scheduled", sequence=0, trainers=trainers,
+                                   **{f: values.get(f) for f in SESSION_FIELDS})
+    db.session.add(course_session)
+    db.session.flush()
+    record_audit(actor, "session.created", course_session, session_id=course_session.id,
+                 course_id=course.id, values={f: getattr(course_session, f) for f in SESSION_FIELDS},
+                 trainers=[t.id for t in course_session.trainers])
+    return course_session
+
+
+def update_session(actor, course_session, values):
+    """Change a session's time, place, capacity, trainers or booking window.
+
+    A change to the time or place bumps the iCalendar SEQUENCE. A capacity change goes through
+    the bookings area's change_capacity (which locks the session and promotes from the waiting
+    list). Returns the names of the changed fields that delegates must be told about (see
+    NOTIFY_FIELDS), in that order. Raises InvalidSession, CapacityBelowConfirmed.
+    """
+    _check_session(values, course_session)
+    new_trainers = _trainers(values.get("trainer_ids", []), course_session)
+    fields = [f for f in SESSION_FIELDS if f != "capacity"]
+    diff = changes(course_session, fields, values)
+    before_ids, after_ids = sorted(t.id for t in course_session.trainers), sorted(t.id for t in new_trainers)
+    if before_ids != after_ids:
+        diff["trainers"] = {"before": before_ids, "after": after_ids}
+    notify = [f for f in NOTIFY_FIELDS if f in diff]
+    if diff:
+        for field in fields:
+            setattr(course_session, field, values.get(field))
+        course_session.trainers = new_trainers
+        if notify:
+            course_session.sequence = (course_session.sequence or 0) + 1
+        db.session.flush()
+        record_audit(actor, "session.updated", course_session, session_id=course_session.id, changes=diff)
+    if values["capacity"] != course_session.capacity:
+        from ..bookings.services import CapacityError, change_capacity
+        try:
+            change_capacity(actor, course_session, values["capacity"])
+        except CapacityError as error:
+            raise CapacityBelowConfirmed(error.message) from None
+    return notify

@@ -42,9 +42,13 @@ def test_confirmation_email_carries_the_session_calendar(db, make_user, make_ses
     user = make_user()
     book_place(user, s.id)
     db.session.commit()
+    from training_app.mail import build_email
     message = db.session.scalars(select(OutboxMessage)).one()
-    assert message.attachments[0]["filename"] == "session.ics"
-    assert "BEGIN:VEVENT" in message.attachments[0]["content"]
+    email = build_email(message, "from@example.org")
+    [attachment] = list(email.iter_attachments())
+    assert attachment.get_filename() == "session.ics"
+    assert attachment.get_content_type() == "text/calendar"
+    assert f"UID:session-{s.id}@" in attachment.get_content() and "BEGIN:VTIMEZONE" in attachment.get_content()
 
 
 def test_booking_records_agency_job_role_and_access_needs(db, make_user, make_session):

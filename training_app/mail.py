@@ -34,6 +34,19 @@ def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, 
     return message
 
 
+def attachment_content(item):
+    """The text of an attachment; a session's calendar is made at send time from the session."""
+    if "session_ics" in item:
+        from .calendar.ics import session_ics
+        from .models import CourseSession
+        spec = item["session_ics"]
+        course_session = db.session.get(CourseSession, spec["session_id"])
+        if course_session is not None:
+            return session_ics(course_session, include_join_url=spec.get("include_join_url", False))
+        return ""
+    return item["content"]
+
+
 def build_email(message, sender):
     email = EmailMessage()
     email["From"] = sender
@@ -45,7 +58,7 @@ def build_email(message, sender):
     for item in message.attachments or []:
         maintype, subtype = item["content_type"].split("/", 1)
         subtype = subtype.split(";")[0]
-        email.add_attachment(item["content"].encode("utf-8"), maintype=maintype, subtype=subtype,
+        email.add_attachment(attachment_content(item).encode("utf-8"), maintype=maintype, subtype=subtype,
                              filename=item["filename"])
     return email
 

@@ -8,7 +8,7 @@ caller's transaction. A partial unique index backs "one active booking per perso
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -69,9 +69,8 @@ class RegisterNotOpen(BookingError):
 # --------------------------------------------------------------------------- helpers
 
 def lock_session(session_id):
-    """Lock and return the course session row for the rest of the transaction (or None)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL lock_timeout = '15s'"))
+    """Lock and return the course session row for the rest of the transaction (or None).
+    On PostgreSQL the wait is bounded by the connection's lock_timeout (set in create_app)."""
     return db.session.scalars(
         select(CourseSession).where(CourseSession.id == session_id).with_for_update()
         .execution_options(populate_existing=True)
@@ -147,9 +146,10 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, *
     course_session = booking.session
     attachments = []
     if attach_calendar:
-        from ..calendar.ics import session_ics
+        # Rendered when the mail is sent (training_app.mail), outside the booking lock, and then
+        # carries the session's latest SEQUENCE.
         attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
-                            "content": session_ics(course_session, include_join_url=True)})
+                            "session_ics": {"session_id": course_session.id, "include_join_url": True}})
     queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
                 booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
                 url=session_url(course_session), **context)
@@ -163,13 +163,21 @@ def book_place(actor, session_id, access_needs=None):
     Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
     (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
     """
-    course_session = lock_session(session_id)
+    course_session = db.session.get(CourseSession, session_id)
     if course_session is None:
         raise SessionNotBookable("This session does not exist.")
-    now = clock.now()
     course = course_session.course
     if course.status != "published":
         raise SessionNotBookable("This course is no longer offered.")
+    needed = course.prerequisite_min_level
+    if needed and completed_level(actor) < needed:
+        raise PrerequisiteMissing(
+            f"You need to have completed Level {needed} safeguarding children training before booking this course. "
+            "If you completed it with your employer, add it to your account details, then book again."
+        )
+    # Lock late: everything from here to the commit is serialised per session.
+    course_session = lock_session(session_id)
+    now = clock.now()
     if course_session.status != "scheduled":
         raise SessionNotBookable(f"This session has been {course_session.status}.")
     if course_session.starts_at <= now:
@@ -178,22 +186,24 @@ def book_place(actor, session_id, access_needs=None):
         raise BookingClosed("Booking for this session has not opened yet.")
     if course_session.booking_closes_at and now >= course_session.booking_closes_at:
         raise BookingClosed("Booking for this session has closed.")
-    if active_booking_for(actor, course_session):
+    # One round trip for both questions, while the lock is held.
+    confirmed, mine = db.session.execute(
+        select(func.count(case((Booking.status == "confirmed", 1))),
+               func.count(case((Booking.user_id == actor.id, 1))))
+        .where(Booking.session_id == course_session.id, Booking.status != "cancelled")
+    ).one()
+    if mine:
         raise AlreadyBooked()
-    needed = course.prerequisite_min_level
-    if needed and completed_level(actor) < needed:
-        raise PrerequisiteMissing(
-            f"You need to have completed Level {needed} safeguarding children training before booking this course. "
-            "If you completed it with your employer, add it to your account details, then book again."
-        )
-    has_place = confirmed_count(course_session.id) < course_session.capacity
+    has_place = confirmed < course_session.capacity
     booking = Booking(session=course_session, user=actor, status="confirmed" if has_place else "waitlisted",
                       requested_at=now, confirmed_at=now if has_place else None,
                       agency_id=actor.agency_id, job_role=actor.job_role, access_needs=access_needs or None)
+    db.session.add(booking)
     try:
-        with db.session.begin_nested():
-            db.session.add(booking)
+        db.session.flush()
     except IntegrityError:
+        # The unique index caught a duplicate the lock should already have prevented.
+        db.session.rollback()
         raise AlreadyBooked() from None
     record_audit(actor, "booking.created", booking, session_id=course_session.id, status=booking.status)
     if has_place:

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
+from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
 from .services import (EmailTaken, agency_choices, authenticate, register_user, request_password_reset,
@@ -30,6 +31,7 @@ def _level(value):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("bookings.my_training"))
@@ -53,6 +55,7 @@ def sign_out():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -113,6 +116,7 @@ def sign_out_everywhere():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_LIMIT, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -125,6 +129,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_RESET_LIMIT, methods=["POST"])
 def reset_password_page(token):
     user = user_for_reset_token(token)
     if user is None:

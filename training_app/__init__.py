@@ -83,9 +83,6 @@ def create_app(config_name=None, overrides=None):
     from .security import init_security
     init_security(app)
 
-    from .security import init_security
-    init_security(app)
-
     from .cli import register_cli
     register_cli(app)
 

@@ -1,1 +1,268 @@
-from . import bp  # noqa: F401  (routes are added in issue 4)
+"""Evaluation pages: delegates answer and see their own; trainers and the partnership team read summaries."""
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from .. import clock
+from ..extensions import db
+from ..models import SECTORS, Agency, Booking, Course, CourseSession, Partnership, User
+from ..models.catalogue import session_trainers
+from ..models.evaluations import STAGES, EvaluationResponse
+from ..permissions import can_manage_course, require, roles_required
+from . import bp
+from .forms import SummaryFilterForm, answer_form, answers_from, questions_form
+from .services import (AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged,
+                       booking_opening, elearning_opening, existing_response, outstanding_evaluations,
+                       questions_for, responses_of, submit_evaluation, update_questions)
+from .summaries import (Scope, build_summary, course_in_partnership, delegate_distance, outcome_labels,
+                        responses_csv_rows, summary_csv_rows)
+
+SUMMARY_ROLES = ("trainer", "partnership_admin", "system_admin")
+
+
+def _answer(opening):
+    """GET shows the questions; POST validates and saves them once (answers are final)."""
+    done = existing_response(opening, current_user)
+    if done is not None:
+        status = 409 if request.method == "POST" else 200
+        return render_template("evaluations/already_submitted.html", opening=opening, response=done,
+                               message=f"You have already submitted the {opening.stage_label.lower()} for this "
+                                       "course. Submitted answers are final."), status
+    form_id, questions = questions_for(opening.course, opening.stage)
+    form = answer_form(questions, request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.form_id.data = str(form_id)
+    message = None
+    if form.validate_on_submit():
+        try:
+            submitted_form_id = int(form.form_id.data or 0)
+        except ValueError:
+            submitted_form_id = -1
+        ratings, texts = answers_from(form)
+        try:
+            submit_evaluation(current_user, opening, submitted_form_id, ratings, texts, clock.now())
+        except AlreadySubmitted as error:
+            db.session.rollback()
+            return render_template("evaluations/already_submitted.html", opening=opening, response=None,
+                                   message=error.message), 409
+        except QuestionsChanged as error:
+            db.session.rollback()
+            form_id, questions = questions_for(opening.course, opening.stage)
+            form = answer_form(questions, request.form)
+            form.form_id.data = str(form_id)
+            message = error.message
+        except InvalidAnswers as error:
+            db.session.rollback()
+            for name, text in error.errors.items():
+                form[name].errors = list(form[name].errors or []) + [text]
+            form._errors = None  # WTForms caches form.errors after validate()
+        else:
+            db.session.commit()
+            flash(f"Thank you. Your {opening.stage_label.lower()} has been submitted.", "success")
+            return redirect(url_for("evaluations.my_evaluations"))
+    return render_template("evaluations/answer.html", opening=opening, form=form, questions=questions,
+                           message=message)
+
+
+def _not_available(error, opening_course=None):
+    return render_template("evaluations/not_available.html", message=error.message, course=opening_course), 403
+
+
+@bp.route("/evaluations/bookings/<int:booking_id>/<stage>", methods=["GET", "POST"])
+@login_required
+def booking_evaluation(booking_id, stage):
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or stage not in STAGES:
+        abort(404)
+    require(booking.user_id == current_user.id)
+    try:
+        opening = booking_opening(booking, stage, clock.now())
+    except EvaluationNotAvailable as error:
+        return _not_available(error, booking.session.course)
+    return _answer(opening)
+
+
+@bp.route("/evaluations/elearning/<int:course_id>/<stage>", methods=["GET", "POST"])
+@login_required
+def elearning_evaluation(course_id, stage):
+    course = db.session.get(Course, course_id)
+    if course is None or stage not in STAGES:
+        abort(404)
+    try:
+        opening = elearning_opening(current_user, course, stage, clock.now())
+    except EvaluationNotAvailable as error:
+        return _not_available(error, course)
+    return _answer(opening)
+
+
+@bp.route("/evaluations/mine")
+@login_required
+def my_evaluations():
+    distance = {}
+    for title, course_id, pair_key, index, pre, post in delegate_distance(current_user.id):
+        distance.setdefault(pair_key, {"title": title, "course_id": course_id, "rows": []})["rows"].append(
+            (index, pre, post, post - pre))
+    labels = {}
+    for item in distance.values():
+        if item["course_id"] not in labels:
+            labels[item["course_id"]] = outcome_labels(db.session.get(Course, item["course_id"]))
+    return render_template("evaluations/mine.html", outstanding=outstanding_evaluations(current_user),
+                           responses=responses_of(current_user), distance=list(distance.values()), labels=labels)
+
+
+def _may_read_response(user, response):
+    """The delegate themselves, system admins, and the admins of a partnership the course belongs to."""
+    if response.user_id is not None and response.user_id == user.id:
+        return True
+    if user.role == "system_admin":
+        return True
+    return user.role == "partnership_admin" and course_in_partnership(response.course, user.partnership_id)
+
+
+@bp.route("/evaluations/responses/<int:response_id>")
+@login_required
+def response_detail(response_id):
+    response = db.session.get(EvaluationResponse, response_id)
+    if response is None:
+        abort(404)
+    require(_may_read_response(current_user, response))
+    return render_template("evaluations/response.html", response=response, questions=response.form.questions,
+                           values={(r.question_key, r.outcome_index): r.value for r in response.ratings})
+
+
+# Summaries --------------------------------------------------------------------------------------
+
+def _filter_form():
+    form = SummaryFilterForm(formdata=MultiDict(request.args) if request.args else None)
+    user = current_user
+    courses = db.session.execute(
+        db.select(Course.id, Course.title, Course.is_hips, Course.owner_partnership_id).order_by(Course.title)).all()
+    if user.role == "partnership_admin":
+        visible = {c.id for c in db.session.scalars(db.select(Course)).all()
+                   if course_in_partnership(c, user.partnership_id)}
+        courses = [c for c in courses if c.id in visible]
+    elif user.role == "trainer":
+        mine = set(db.session.scalars(db.select(CourseSession.course_id).join(
+            session_trainers, session_trainers.c.session_id == CourseSession.id)
+            .where(session_trainers.c.user_id == user.id)))
+        courses = [c for c in courses if c.id in mine]
+    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in courses]
+    trainers = db.session.execute(db.select(User.id, User.name).where(User.role == "trainer").order_by(User.name)).all()
+    form.trainer.choices = [("", "All trainers")] + [(str(t.id), t.name) for t in trainers]
+    form.partnership.choices = [("", "All partnerships")] + [
+        (str(p.id), p.code) for p in db.session.scalars(db.select(Partnership).order_by(Partnership.code))]
+    form.agency.choices = [("", "All organisations")] + [
+        (str(a.id), a.name) for a in db.session.scalars(db.select(Agency).order_by(Agency.name))]
+    form.sector.choices = [("", "All sectors")] + [(s, s) for s in SECTORS]
+    return form
+
+
+def _scope_for(user, form):
+    """The scope the viewer asked for, narrowed to what they may see; 403 for someone else's data."""
+    scope = Scope(session_id=form.int_or_none("session"), course_id=form.int_or_none("course"),
+                  trainer_id=form.int_or_none("trainer"), partnership_id=form.int_or_none("partnership"),
+                  agency_id=form.int_or_none("agency"),
+                  sector=form.sector.data if form.sector.data in SECTORS else None,
+                  level=form.int_or_none("level"),
+                  date_basis="submitted" if form.basis.data == "submitted" else "session")
+    if not form.errors:
+        scope.date_from, scope.date_to = form.day_bounds()
+    course_session = db.session.get(CourseSession, scope.session_id) if scope.session_id else None
+    course = db.session.get(Course, scope.course_id) if scope.course_id else None
+    if (scope.session_id and course_session is None) or (scope.course_id and course is None):
+        abort(404)
+    if user.role == "trainer":
+        require(scope.trainer_id in (None, user.id))
+        if course_session is not None:
+            require(any(t.id == user.id for t in course_session.trainers))
+        scope.trainer_id = user.id
+    elif user.role == "partnership_admin":
+        require(scope.partnership_id in (None, user.partnership_id))
+        for checked in (course, course_session.course if course_session else None):
+            if checked is not None:
+                require(course_in_partnership(checked, user.partnership_id))
+        scope.partnership_id = user.partnership_id
+    return scope
+
+
+@bp.route("/evaluations/summary")
+@roles_required(*SUMMARY_ROLES)
+def summary():
+    form = _filter_form()
+    if request.args:
+        form.validate()
+    scope = _scope_for(current_user, form)
+    with_names = current_user.is_admin
+    result = build_summary(scope, clock.now(), with_names=with_names)
+    args = {k: v for k, v in request.args.items() if k != "submit"}
+
+    def course_link(course_id):
+        return url_for("evaluations.summary", **{**args, "course": course_id})
+
+    return render_template("evaluations/summary.html", filter_form=form, summary=result, with_names=with_names,
+                           csv_args=args, course_link=course_link)
+
+
+CSV_PARTS = {"stages": "response-rates", "outcomes": "distance-travelled", "distribution": "rating-distribution",
+             "satisfaction": "satisfaction", "comments": "comments"}
+
+
+def _csv_response(rows, filename):
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+@bp.route("/evaluations/summary/<part>.csv")
+@roles_required(*SUMMARY_ROLES)
+def summary_csv(part):
+    if part not in CSV_PARTS:
+        abort(404)
+    form = _filter_form()
+    form.validate()
+    scope = _scope_for(current_user, form)
+    result = build_summary(scope, clock.now(), with_names=False)
+    return _csv_response(summary_csv_rows(result, part), f"evaluation-{CSV_PARTS[part]}")
+
+
+@bp.route("/evaluations/responses.csv")
+@roles_required(*SUMMARY_ROLES)
+def responses_csv():
+    form = _filter_form()
+    form.validate()
+    scope = _scope_for(current_user, form)
+    return _csv_response(responses_csv_rows(scope), "evaluation-responses-anonymised")
+
+
+@bp.route("/evaluations/courses/<int:course_id>/questions", methods=["GET", "POST"])
+@login_required
+def edit_questions(course_id):
+    course = db.session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    require(can_manage_course(current_user, course))
+    _, questions = questions_for(course, "post")
+    form = questions_form(questions, request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        try:
+            created = update_questions(current_user, course, [f.data for f in form.outcome_fields],
+                                       form.min_label.data, form.max_label.data, [f.data for f in form.extra_fields])
+        except EvaluationError as error:
+            db.session.rollback()
+            form.min_label.errors = list(form.min_label.errors) + [error.message]
+            form._errors = None
+        else:
+            db.session.commit()
+            flash("The questions have been saved as a new version." if created else "Nothing changed.", "success")
+            return redirect(url_for("evaluations.edit_questions", course_id=course.id))
+    return render_template("evaluations/questions.html", course=course, form=form, questions=questions)

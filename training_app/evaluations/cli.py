@@ -1,0 +1,18 @@
+"""`flask --app wsgi send-evaluation-invitations`: invite delegates to open evaluations, remind once."""
+import click
+from flask import current_app
+
+from .. import clock
+from ..extensions import db
+
+
+def register_evaluation_cli(app):
+    @app.cli.command("send-evaluation-invitations")
+    def send_evaluation_invitations_command():
+        """Queue evaluation invitations, and one reminder 7 days later (safe to run again: no duplicates)."""
+        from .services import opening_url, send_evaluation_invitations
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+            invitations, reminders = send_evaluation_invitations(
+                clock.now(), lambda opening: opening_url(opening, _external=True))
+        db.session.commit()
+        click.echo(f"Queued {invitations} evaluation invitation(s) and {reminders} reminder(s).")

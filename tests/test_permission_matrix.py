@@ -105,6 +105,10 @@ MATRIX = {
     "bookings.admin_cancel_booking": ("POST", lambda w: f"/admin/bookings/{w.booking.id}/cancel",
                                       (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
+    # Data-protection rights and the audit log.
+    "privacy.export_data": ("GET", lambda w: "/account/data.json", PRIVATE_OWN),
+    "privacy.close_account": ("GET", lambda w: "/account/close", PRIVATE_OWN),
+    "privacy.audit_log": ("GET", lambda w: "/admin/audit", (SIGN_IN, 403, 403, 403, 403, 200)),
     # Reports.
     "reports.index": ("GET", lambda w: "/reports/", REPORTS),
     "reports.capacity": ("GET", lambda w: "/reports/capacity", REPORTS),

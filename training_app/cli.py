@@ -37,6 +37,16 @@ def register_cli(app):
         db.session.commit()
         click.echo(f"queued {count} reminders")
 
+    @app.cli.command("apply-retention")
+    @click.option("--years", default=3, show_default=True, type=click.IntRange(min=1),
+                  help="Close accounts not used for this many years.")
+    def apply_retention_command(years):
+        """Anonymise accounts inactive for --years years (as closing an account does)."""
+        from .privacy.services import apply_retention
+        closed = apply_retention(years)
+        db.session.commit()
+        click.echo(f"anonymised {len(closed)} accounts inactive for {years} years")
+
     try:
         from .evaluations.cli import register_evaluation_cli
     except ImportError:

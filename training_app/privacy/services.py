@@ -1,0 +1,192 @@
+"""Data-protection rights: a person's data as JSON, closing an account, the retention rule, the audit log.
+
+Closing an account anonymises the person but keeps their past bookings and evaluation answers, linked
+to the anonymised account, so that the figures already reported to boards (confirmed, attended,
+distance travelled) do not change. Future places are cancelled so the waiting list moves up.
+"""
+import secrets
+
+from sqlalchemy import func, or_, select
+from werkzeug.security import generate_password_hash
+
+from .. import clock
+from ..audit import record_audit
+from ..extensions import db
+from ..models import AuditEvent, Booking, CourseSession, ElearningCompletion, User
+from ..models.users import new_calendar_token
+
+CLOSED_NAME = "Closed account"
+AUDIT_PAGE_SIZE = 50
+
+
+class AccountAlreadyClosed(Exception):
+    def __init__(self, message="This account is already closed."):
+        super().__init__(message)
+        self.message = message
+
+
+def _when(value):
+    """Naive UTC from the database as ISO 8601 with a Z, so nobody reads it as London time."""
+    return value.isoformat() + "Z" if value is not None else None
+
+
+def _course(course):
+    return {"id": course.id, "slug": course.slug, "title": course.title}
+
+
+def export_data(user):
+    """Everything the service holds about `user`, as a JSON-ready dict (the right of access)."""
+    bookings = db.session.scalars(
+        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id).order_by(CourseSession.starts_at, Booking.id)
+    ).all()
+    completions = db.session.scalars(
+        select(ElearningCompletion).where(ElearningCompletion.user_id == user.id)
+        .order_by(ElearningCompletion.completed_at)
+    ).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()
+    return {
+        "exported_at": _when(clock.now()),
+        "profile": {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "job_role": user.job_role,
+            "organisation": ({"name": user.agency.name, "sector": user.agency.sector} if user.agency else None),
+            "partnership": user.partnership.code if user.partnership else None,
+            "safeguarding_level_completed_elsewhere": user.external_level_completed,
+            "created_at": _when(user.created_at),
+            "last_seen_at": _when(user.last_seen_at),
+        },
+        "bookings": [{
+            "id": b.id,
+            "status": b.status,
+            "requested_at": _when(b.requested_at),
+            "confirmed_at": _when(b.confirmed_at),
+            "cancelled_at": _when(b.cancelled_at),
+            "late_cancellation": b.late_cancellation,
+            "organisation": b.agency.name if b.agency else None,
+            "job_role": b.job_role,
+            "access_needs": b.access_needs,
+            "session": {
+                "id": b.session.id,
+                "starts_at": _when(b.session.starts_at),
+                "ends_at": _when(b.session.ends_at),
+                "venue": b.session.venue,
+                "online_platform": b.session.online_platform,
+                "status": b.session.status,
+                "course": _course(b.session.course),
+            },
+        } for b in bookings],
+        "elearning_completions": [{"course": _course(c.course), "completed_at": _when(c.completed_at)}
+                                  for c in completions],
+        "evaluation_responses": _evaluation_responses(user),
+        "audit_events": [{
+            "action": e.action,
+            "target_type": e.target_type,
+            "target_id": e.target_id,
+            "details": e.details,
+            "created_at": _when(e.created_at),
+        } for e in events],
+    }
+
+
+def _evaluation_responses(user):
+    try:
+        from ..models.evaluations import EvaluationResponse
+    except ImportError:  # evaluations are optional in older checkouts
+        return []
+    responses = db.session.scalars(
+        select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)
+        .order_by(EvaluationResponse.submitted_at, EvaluationResponse.id)
+    ).all()
+    return [{
+        "id": r.id,
+        "stage": r.stage,
+        "course": _course(r.course),
+        "session_id": r.session_id,
+        "submitted_at": _when(r.submitted_at),
+        "ratings": [{"question": rating.question_key, "outcome": rating.outcome_index, "value": rating.value}
+                    for rating in sorted(r.ratings, key=lambda x: (x.question_key, x.outcome_index or 0))],
+        "how_you_will_use_it": r.practice_text,
+        "anything_else": r.other_text,
+        "what_changed": r.changed_text,
+    } for r in responses]
+
+
+def close_account(actor, user, reason="closed by the account holder"):
+    """Anonymise `user` and cancel their future places (which promotes the waiting lists).
+
+    Past bookings and evaluation answers stay, linked to the anonymised account, so that confirmed,
+    attended and distance-travelled figures do not change. Sign-ins stop at once (closed_at, and the
+    session version is bumped). Raises AccountAlreadyClosed.
+    """
+    from ..bookings.services import cancel_booking
+    if user.closed_at is not None:
+        raise AccountAlreadyClosed()
+    now = clock.now()
+    future = db.session.scalars(
+        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id, Booking.status.in_(("confirmed", "waitlisted")),
+               CourseSession.starts_at > now)
+        .order_by(CourseSession.id)
+    ).all()
+    # Cancel before anonymising, so the cancellation emails reach the person.
+    for booking in future:
+        cancel_booking(user, booking, as_admin=True)
+    for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):
+        booking.access_needs = None  # health and disability details serve no purpose once closed
+    user.name = CLOSED_NAME
+    user.email = f"closed-{user.id}@invalid"
+    user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    user.job_role = None
+    user.external_level_completed = None
+    user.calendar_token = new_calendar_token()
+    user.session_version += 1
+    user.closed_at = now
+    record_audit(actor, "account.closed", user, reason=reason, cancelled_bookings=[b.id for b in future])
+    db.session.flush()
+    return user
+
+
+def retention_cutoff(now, years):
+    """The moment `years` before `now` (29 February falls back to 28 February)."""
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def apply_retention(years=3):
+    """Close every open account not seen (or, never seen, created) for `years` years; returns them."""
+    if years < 1:
+        raise ValueError("The retention period must be at least one year.")
+    cutoff = retention_cutoff(clock.now(), years)
+    stale = db.session.scalars(
+        select(User).where(User.closed_at.is_(None),
+                           func.coalesce(User.last_seen_at, User.created_at) < cutoff)
+        .order_by(User.id)
+    ).all()
+    for user in stale:
+        close_account(user, user, reason=f"inactive for {years} years")
+    return stale
+
+
+def audit_actions():
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def audit_page(page, action=None, actor=None):
+    """One page of audit events, newest first, optionally one action and/or one actor (email or name)."""
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        needle = actor.strip().lower()
+        matches = select(User.id).where(or_(func.lower(User.email) == needle, func.lower(User.name) == needle))
+        query = query.where(AuditEvent.actor_id.in_(matches))
+    return db.paginate(query, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False, count=True)
+

@@ -173,6 +173,9 @@ def test_trainer_sees_own_session_without_names_and_403_for_another(client, logi
     assert "Delegate A" not in html and "Who answered" not in html
     assert client.get(f"/evaluations/summary?session={scenario['s2'].id}").status_code == 403
     assert client.get(f"/evaluations/summary?trainer={scenario['t2'].id}").status_code == 403
+    assert client.get(f"/evaluations/summary?course={scenario['course2'].id}").status_code == 403
+    assert client.get(f"/evaluations/summary/comments.csv?session={scenario['s2'].id}").status_code == 403
+    assert client.get(f"/evaluations/responses.csv?session={scenario['s2'].id}").status_code == 403
     # Unfiltered, a trainer sees only sessions they deliver (course 2 is someone else's).
     html = client.get("/evaluations/summary").get_data(as_text=True)
     assert "Neglect" not in html
@@ -381,3 +384,29 @@ def test_anonymising_keeps_pairs_but_drops_the_person(db, scenario):
     assert [r.user_id for r in rows] == [None, None]
     assert len({r.pair_key for r in rows}) == 1 and rows[0].pair_key.startswith("anon:")
     assert build_summary(Scope(course_id=scenario["course1"].id), clock.now()).outcomes[0].n == 4
+
+
+def test_cli_command_queues_invitations_once(db, app, scenario):
+    from training_app.evaluations.cli import register_evaluation_cli
+    if "send-evaluation-invitations" not in app.cli.commands:
+        register_evaluation_cli(app)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["send-evaluation-invitations"])
+    assert first.exit_code == 0, first.output
+    assert "Queued 1 evaluation invitation(s) and 0 reminder(s)." in first.output
+    second = runner.invoke(args=["send-evaluation-invitations"])
+    assert "Queued 0 evaluation invitation(s)" in second.output
+    db.session.expire_all()
+    body = db.session.scalars(select(OutboxMessage.body_text)).one()
+    assert f"/evaluations/bookings/{scenario['bookings']['X'].id}/post" in body
+    assert "Dear Delegate X" in body
+
+
+def test_promoted_from_waiting_list_can_answer_pre_course(db, client, login, scenario, frozen_clock):
+    frozen_clock(T0 - timedelta(days=2))
+    booking = scenario["bookings"]["H"]
+    booking.status = "confirmed"
+    db.session.commit()
+    login(scenario["people"]["H"])
+    page = client.get(f"/evaluations/bookings/{booking.id}/pre")
+    assert page.status_code == 200 and 'name="outcome_0"' in page.get_data(as_text=True)

@@ -178,6 +178,10 @@ def _scope_for(user, form):
         require(scope.trainer_id in (None, user.id))
         if course_session is not None:
             require(any(t.id == user.id for t in course_session.trainers))
+        if course is not None:
+            require(db.session.scalar(db.select(db.func.count()).select_from(session_trainers).join(
+                CourseSession, CourseSession.id == session_trainers.c.session_id).where(
+                CourseSession.course_id == course.id, session_trainers.c.user_id == user.id)) > 0)
         scope.trainer_id = user.id
     elif user.role == "partnership_admin":
         require(scope.partnership_id in (None, user.partnership_id))

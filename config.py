@@ -42,6 +42,8 @@ class BaseConfig:
     # Delegates may cancel until this many working days before the session.
     CANCELLATION_CUTOFF_WORKING_DAYS = env_int("CANCELLATION_CUTOFF_WORKING_DAYS", 2)
     REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
+    # The follow-up ("has it changed your practice?") opens this many days after the session.
+    EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", 90)
     CATALOGUE_PAGE_SIZE = 20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -47,8 +47,5 @@ def register_cli(app):
         db.session.commit()
         click.echo(f"anonymised {len(closed)} accounts inactive for {years} years")
 
-    try:
-        from .evaluations.cli import register_evaluation_cli
-    except ImportError:
-        return
+    from .evaluations.cli import register_evaluation_cli
     register_evaluation_cli(app)

@@ -79,13 +79,8 @@ def my_training():
         select(ElearningCompletion).where(ElearningCompletion.user_id == current_user.id)
         .order_by(ElearningCompletion.completed_at.desc())
     ).all()
-    outstanding = []
-    try:
-        from ..evaluations.services import outstanding_evaluations
-    except ImportError:
-        outstanding_evaluations = None
-    if outstanding_evaluations:
-        outstanding = outstanding_evaluations(current_user)
+    from ..evaluations.services import outstanding_evaluations
+    outstanding = outstanding_evaluations(current_user)
     return render_template("bookings/my_training.html", groups=groups, completions=completions,
                            outstanding=outstanding, deadline=cancellation_deadline, now=now)
 

@@ -159,8 +159,9 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
         db.session.add(ElearningCompletion(user=people[who], course=e1, completed_at=when))
     people["U3"].agency = police  # moved job since booking: reports keep the booking's agency
     db.session.commit()
+    iow = make_user(role="partnership_admin", partnership="IOWSCP")
     return types.SimpleNamespace(people=people, sessions=sessions, c1=c1, c2=c2, c3=c3, c4=c4, e1=e1,
-                                 partnerships=partnerships)
+                                 partnerships=partnerships, iow=iow)
 
 
 @pytest.fixture
@@ -333,10 +334,68 @@ def test_annual_known_answers(client, login, data, system_admin):
     assert page.row("courses", "Working together")["delegates"] == "1"
     assert page.row("by-sector", "Health") == reach(3, 2)
     assert page.row("by-agency", "Portsmouth schools") == reach(2, 2)
-    assert "Evaluation figures appear here once evaluations are collected" in html
+    assert "Evaluation figures appear here once evaluations are collected" in html  # none collected yet
     printable = client.get("/reports/annual?print=1").get_data(as_text=True)
     assert "printable version" in printable and 'name="date_from"' not in printable
     assert " style=" not in html
+
+
+def add_post_evaluation(db, booking_session, user, pairs, practice_text):
+    from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
+    course = booking_session.course
+    form = db.session.query(EvaluationForm).filter_by(course_id=course.id, stage="post").first()
+    if form is None:
+        form = EvaluationForm(course=course, stage="post", version=1,
+                              questions={"outcomes": course.learning_outcomes, "likert": []})
+        db.session.add(form)
+    booking = db.session.query(Booking).filter_by(session_id=booking_session.id, user_id=user.id).one()
+    response = EvaluationResponse(form=form, course_id=course.id, session_id=booking_session.id, booking=booking,
+                                  user=user, pair_key=f"booking-{booking.id}", stage="post",
+                                  submitted_at=booking_session.ends_at + timedelta(hours=1),
+                                  agency_id=booking.agency_id, practice_text=practice_text)
+    for index, (pre, post) in enumerate(pairs):
+        response.ratings.append(EvaluationRating(question_key="outcome", outcome_index=index, value=post,
+                                                 pre_value=pre))
+    db.session.add(response)
+    db.session.commit()
+
+
+def test_annual_shows_distance_travelled_and_comments_from_evaluations(client, login, data, system_admin, db):
+    s, p = data.sessions, data.people
+    # Neglect (S1): U1 outcomes 4->7 and 5->6, U2 6->6 and 3->7: changes 3, 1, 0, 4, mean 2.0.
+    add_post_evaluation(db, s["S1"], p["U1"], [(4, 7), (5, 6)], "I will use the neglect toolkit with families.")
+    add_post_evaluation(db, s["S1"], p["U2"], [(6, 6), (3, 7)], "")
+    # Child exploitation (S4): U5 2->3 and 5->4: changes 1, -1, mean 0.0.
+    add_post_evaluation(db, s["S4"], p["U5"], [(2, 3), (5, 4)], "=cmd|' /C calc'!A0")
+    login(system_admin)
+    page = figures_of(client.get("/reports/annual"))
+    assert page.row("courses", "Neglect")["distance"] == "+2.0"
+    assert page.row("courses", "Child exploitation")["distance"] == "+0.0"
+    assert page.row("courses", "Working together")["distance"] == "–"
+    html = client.get("/reports/annual").get_data(as_text=True)
+    assert "I will use the neglect toolkit with families." in html
+    assert "Evaluation figures appear here once evaluations are collected" not in html
+    rows = read_csv(client.get("/reports/annual.csv"))
+    assert ["Course distance travelled (mean change, pairs)", "Neglect", "", "2.0", "4"] in rows
+    assert ["Impact comment", "Child exploitation", "", "'=cmd|' /C calc'!A0", ""] in rows
+    # The IOWSCP admin sees HIPS Child exploitation's figure but not HSCP-only Neglect's.
+    login(data.iow)
+    iow = figures_of(client.get("/reports/annual"))
+    assert iow.row("courses", "Child exploitation")["distance"] == "+0.0"
+    assert iow.row("courses", "Neglect") == {}
+    assert "neglect toolkit" not in client.get("/reports/annual").get_data(as_text=True)
+
+
+def test_annual_without_the_evaluations_area_says_figures_will_follow(client, login, data, system_admin,
+                                                                      monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "training_app.evaluations.summaries", None)  # import now fails
+    login(system_admin)
+    response = client.get("/reports/annual")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count("Evaluation figures appear here once evaluations are collected") == 2
+    assert figures_of(response).row("courses", "Neglect")["distance"] == "–"
 
 
 def test_annual_csv(client, login, data, system_admin):
@@ -431,6 +490,17 @@ def test_non_admins_are_forbidden(client, login, make_user, role):
         assert client.get(url).status_code == 403, url
 
 
+def test_services_refuse_non_admins(db, data, make_user):
+    from training_app.reports.services import ReportForbidden, annual_report, bookings_rows, reach_report
+    filters = ReportFilters(date(2026, 4, 1), date(2027, 3, 31))
+    for role in ("practitioner", "trainer"):
+        actor = make_user(role=role)
+        for call in (lambda: capacity_report(actor, filters, NOW), lambda: reach_report(actor, filters),
+                     lambda: annual_report(actor, filters, NOW), lambda: next(bookings_rows(actor, filters))):
+            with pytest.raises(ReportForbidden):
+                call()
+
+
 def test_anonymous_is_sent_to_sign_in(client, db):
     for url in URLS:
         response = client.get(url)
@@ -479,7 +549,8 @@ def test_partnership_admin_sees_own_joint_and_hips_but_not_other_partnerships(cl
 
 JUNK = [
     "date_from=2026-13-45", "date_to=yesterday", "date_from=9999-12-31", "date_to=0001-01-01", "level=banana",
-    "level=7", "course=abc", "course=999999", "partnership=XXX", "partnership=%00", "date_from=2026-06-01&date_to=2026-05-01",
+    "level=7", "course=abc", "course=999999", "partnership=XXX", "partnership=%00",
+    "date_from=2026-06-01&date_to=2026-05-01",
     "level=1&level=2&level=", "page=-3", "page=zz", "course=" + "9" * 400, "date_from=" + "2" * 5000,
 ]
 
@@ -504,3 +575,32 @@ def test_reversed_period_is_reported(client, login, data, system_admin):
     login(system_admin)
     html = client.get("/reports/capacity?date_from=2026-06-01&date_to=2026-05-01").get_data(as_text=True)
     assert "Period to must be the same as or after period from" in html
+
+
+@pytest.mark.parametrize("utc, expected", [
+    (datetime(2026, 3, 29, 0, 30), "2026-03-29 00:30"), (datetime(2026, 3, 29, 1, 30), "2026-03-29 02:30"),
+    (datetime(2026, 10, 25, 0, 59), "2026-10-25 01:59"), (datetime(2026, 10, 25, 1, 0), "2026-10-25 01:00"),
+    (datetime(2026, 7, 1, 23, 15), "2026-07-02 00:15"), (None, ""),
+])
+def test_csv_times_are_london(utc, expected):
+    from training_app.reports.services import london
+    assert london(utc) == expected
+
+
+def test_bookings_csv_reads_rows_through_a_streaming_cursor(client, login, data, system_admin, db):
+    from sqlalchemy import event
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "bookings.late_cancellation" in statement:
+            seen.append((context.execution_options.get("stream_results"), type(cursor).__name__))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        login(system_admin)
+        assert len(read_csv(client.get("/reports/bookings.csv"))) == 21
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert [stream for stream, _ in seen] == [True]
+    if db.engine.dialect.name == "postgresql":
+        assert seen[0][1] == "ServerCursor"

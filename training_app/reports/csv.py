@@ -10,7 +10,7 @@ import io
 
 from flask import Response, stream_with_context
 
-DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS_FIRST_CHARACTERS = frozenset("=+-@\t\r")
 CHUNK_SIZE = 64 * 1024
 
 
@@ -18,7 +18,7 @@ def neutralise(value):
     """A cell value spreadsheets will not run as a formula ('' for None)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST_CHARACTERS):
+    if isinstance(value, str) and value[:1] in DANGEROUS_FIRST_CHARACTERS:
         return "'" + value
     return value
 
@@ -32,8 +32,11 @@ def csv_chunks(rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
+    dangerous = DANGEROUS_FIRST_CHARACTERS
     for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+        # neutralise(), inlined: this runs for every cell of a million-row export.
+        writer.writerow([("'" + cell) if isinstance(cell, str) and cell[:1] in dangerous else cell
+                         for cell in row])
         if buffer.tell() >= CHUNK_SIZE:
             yield buffer.getvalue()
             buffer.seek(0)

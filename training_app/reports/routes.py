@@ -8,12 +8,17 @@ from ..permissions import admin_required
 from . import bp
 from .csv import csv_response
 from .forms import ReportFilterForm
-from .services import (EVALUATIONS_PENDING, annual_report, annual_rows, bookings_rows, capacity_report,
-                       capacity_rows, courses_in_scope, partnership_choices, rate, reach_report, reach_rows,
-                       report_scope)
+from .services import (EVALUATIONS_PENDING, ReportForbidden, annual_report, annual_rows, bookings_rows,
+                       capacity_report, capacity_rows, courses_in_scope, partnership_choices, rate, reach_report,
+                       reach_rows, report_scope)
 
 SESSIONS_PER_PAGE = 50
 FILTER_NAMES = ("date_from", "date_to", "partnership", "course", "level")
+
+
+@bp.errorhandler(ReportForbidden)
+def report_forbidden(error):
+    return render_template("errors/403.html"), 403
 
 
 @bp.app_template_filter("rate")

@@ -28,9 +28,11 @@ Definitions (the same words appear in the help text on each page):
 """
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, false, func, literal, or_, select
+from sqlalchemy import (String, and_, case, cast, distinct, func, literal_column, null, or_, select, text, true,
+                        union, union_all)
 
 from .. import clock
 from ..extensions import db
@@ -101,11 +103,33 @@ def report_scope(actor, filters):
     return filters
 
 
+def partnership_courses():
+    """SQL: (course_id, partnership_id) for every partnership whose figures include a course:
+    its owner, partnerships running it jointly, and all four for a HIPS course.
+
+    A plain table of pairs (rather than an OR of three conditions) lets the database hash-join on
+    it, and keeps the planner's estimates small.
+    """
+    owned = select(Course.id.label("course_id"), Course.owner_partnership_id.label("partnership_id"))
+    joint = select(course_partnerships.c.course_id, course_partnerships.c.partnership_id)
+    hips = select(Course.id, Partnership.id).join(Partnership, true()).where(Course.is_hips.is_(True))
+    return union(owned, joint, hips).subquery("partnership_courses")
+
+
 def in_partnership(partnership_id):
     """SQL: the course (Course) counts for the partnership: owned, joint or HIPS."""
-    joint = exists().where(course_partnerships.c.course_id == Course.id,
-                           course_partnerships.c.partnership_id == partnership_id)
-    return or_(Course.is_hips.is_(True), Course.owner_partnership_id == partnership_id, joint)
+    pairs = partnership_courses()
+    return Course.id.in_(select(pairs.c.course_id).where(pairs.c.partnership_id == partnership_id))
+
+
+def without_jit():
+    """PostgreSQL: no JIT compilation for this transaction's report queries.
+
+    Report queries over many rows cross PostgreSQL's jit_above_cost, and compiling them costs about
+    0.4 s, several times more than running them. SET LOCAL ends with the transaction.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
 
 
 def course_conditions(filters):
@@ -163,8 +187,15 @@ class Figures:
               "late_cancellations")
 
     def add(self, other):
-        for name in self.COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # Spelled out: this runs once per session per roll-up, tens of thousands of times a page.
+        self.sessions += other.sessions
+        self.capacity += other.capacity
+        self.confirmed += other.confirmed
+        self.waitlisted += other.waitlisted
+        self.attended += other.attended
+        self.no_shows += other.no_shows
+        self.cancellations += other.cancellations
+        self.late_cancellations += other.late_cancellations
         return self
 
     @property
@@ -319,6 +350,7 @@ def capacity_report(actor, filters, now=None, underfilled_days=UNDERFILLED_DAYS,
     with anyone on a waiting list in the period. Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
+    without_jit()
     now = now or clock.now()
     partnerships = {p.id: p.code for p in partnership_choices()}
 
@@ -391,58 +423,70 @@ class ReachReport:
     elearning_by_course: list
 
 
-def attended_query(filters, *columns, extra=()):
-    """SELECT columns, delegates, practitioners FROM attended bookings in scope (add GROUP BY)."""
-    return (
-        select(*columns, func.count(Booking.id).label("delegates"),
-               func.count(distinct(Booking.user_id)).label("practitioners"))
+def attended_breakdowns(filters, by_course=False):
+    """Delegates and unique practitioners: totals, and by agency, sector, partnership and job role
+    (and by course when asked).
+
+    One statement: the attended bookings in scope are selected once (a CTE, which PostgreSQL
+    materialises because it is used several times) and each breakdown is a GROUP BY over it,
+    joined with UNION ALL. Unique practitioners need COUNT(DISTINCT) per group, so they cannot be
+    summed from smaller groups.
+    """
+    attended = (
+        select(Booking.user_id, Booking.agency_id, Booking.job_role, Course.id.label("course_id"),
+               Course.owner_partnership_id, Course.is_hips)
         .select_from(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .join(Course, Course.id == CourseSession.course_id)
-        .where(Booking.status == "attended", *session_conditions(filters), *extra)
+        .where(Booking.status == "attended", *session_conditions(filters))
+        .cte("attended")
     )
+    a = attended.c
+    counts = (func.count().label("delegates"), func.count(distinct(a.user_id)).label("practitioners"))
+    no_text = cast(null(), String)
 
+    def dimension(name):
+        return literal_column(f"'{name}'", String).label("dimension")
 
-def attended_breakdowns(filters, extra=()):
-    """Delegates and unique practitioners: totals, and by agency, sector, partnership and job role."""
-    totals = db.session.execute(attended_query(filters, extra=extra)).one()
-    agency_rows = db.session.execute(
-        attended_query(filters, Agency.id, Agency.name, Agency.sector, extra=extra)
-        .outerjoin(Agency, Agency.id == Booking.agency_id)
-        .group_by(Agency.id, Agency.name, Agency.sector)
-    ).all()
-    sector_rows = db.session.execute(
-        attended_query(filters, Agency.sector, extra=extra)
-        .outerjoin(Agency, Agency.id == Booking.agency_id)
-        .group_by(Agency.sector)
-    ).all()
-    partnership_join = in_partnership(Partnership.id)
+    pairs = partnership_courses()
+    partnership_join = Partnership.id == pairs.c.partnership_id
     if filters.partnership_id is not None:
         partnership_join = and_(partnership_join, Partnership.id == filters.partnership_id)
-    partnership_rows = db.session.execute(
-        attended_query(filters, Partnership.code, Partnership.name, extra=extra)
-        .join(Partnership, partnership_join)
-        .group_by(Partnership.code, Partnership.name)
-    ).all()
-    role_rows = db.session.execute(
-        attended_query(filters, Booking.job_role, extra=extra).group_by(Booking.job_role)
-    ).all()
+    parts = [
+        select(dimension("total"), no_text.label("label"), no_text.label("detail"), *counts).select_from(attended),
+        select(dimension("agency"), Agency.name, Agency.sector, *counts).select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.id, Agency.name, Agency.sector),
+        select(dimension("sector"), Agency.sector, no_text, *counts).select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.sector),
+        select(dimension("partnership"), Partnership.code, Partnership.name, *counts).select_from(attended)
+        .join(pairs, pairs.c.course_id == a.course_id).join(Partnership, partnership_join)
+        .group_by(Partnership.code, Partnership.name),
+        select(dimension("job_role"), a.job_role, no_text, *counts).select_from(attended).group_by(a.job_role),
+    ]
+    if by_course:
+        parts.append(select(dimension("course"), cast(a.course_id, String), no_text, *counts)
+                     .select_from(attended).group_by(a.course_id))
+    grouped = defaultdict(list)
+    for row in db.session.execute(union_all(*parts)):
+        grouped[row.dimension].append(row)
+    total = grouped["total"][0]
 
-    def ordered(rows, label, detail=lambda row: ""):
-        items = [ReachRow(label(row), row.delegates, row.practitioners, detail(row)) for row in rows]
+    def ordered(name):
+        items = [ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
+                 for row in grouped[name]]
         return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
 
-    return {
-        "delegates": totals.delegates,
-        "practitioners": totals.practitioners,
-        "by_agency": ordered(agency_rows, lambda row: row.name or NOT_RECORDED,
-                             lambda row: row.sector or ""),
-        "by_sector": ordered(sector_rows, lambda row: row.sector or NOT_RECORDED),
-        "by_partnership": sorted(
-            (ReachRow(row.code, row.delegates, row.practitioners, row.name) for row in partnership_rows),
-            key=lambda item: item.label),
-        "by_job_role": ordered(role_rows, lambda row: row.job_role or NOT_RECORDED),
+    result = {
+        "delegates": total.delegates,
+        "practitioners": total.practitioners,
+        "by_agency": ordered("agency"),
+        "by_sector": ordered("sector"),
+        "by_partnership": sorted(ordered("partnership"), key=lambda item: item.label),
+        "by_job_role": ordered("job_role"),
     }
+    if by_course:
+        result["by_course"] = {int(row.label): row for row in grouped["course"]}
+    return result
 
 
 def elearning_figures(filters):
@@ -467,6 +511,7 @@ def reach_report(actor, filters):
     e-learning completions. Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
+    without_jit()
     breakdowns = attended_breakdowns(filters)
     completions, people, per_course = elearning_figures(filters)
     return ReachReport(filters=filters, elearning_completions=completions, elearning_practitioners=people,
@@ -510,21 +555,39 @@ def delivered_condition(now):
                and_(CourseSession.status == "scheduled", CourseSession.ends_at <= now))
 
 
-def evaluation_summaries(course_ids, filters):
-    """Per-course distance travelled and impact comments from the evaluations area, if it exists.
+def evaluation_summaries(filters, now, comment_count=6):
+    """Per-course distance travelled and a selection of impact comments, from the evaluations area.
 
-    Returns (available, {course_id: summary}, comments). The evaluations area is built separately;
-    until it is, this returns (False, {}, []) and the page says figures will appear later.
+    Calls the evaluations area's own summary (training_app.evaluations.summaries.build_summary)
+    for the same period, partnership, course and level, so both areas report the same numbers.
+    Returns (available, {course_id: PairStat with mean_change and n}, [ImpactComment]).
+    When the evaluations area is not installed, returns (False, {}, []) and the page says figures
+    will appear once evaluations are collected.
     """
     try:
-        from ..evaluations import summaries  # noqa: F401
+        from ..evaluations.summaries import Scope, build_summary
     except ImportError:
         return False, {}, []
-    return _call_evaluation_summaries(summaries, course_ids, filters)
+    start, end = filters.utc_bounds
+    scope = Scope(partnership_id=filters.partnership_id, course_id=filters.course_id, level=filters.level,
+                  date_from=start, date_to=end)
+    summary = build_summary(scope, now, with_names=False)
+    if summary.single_course:
+        per_course = {summary.course.id: summary.overall} if summary.overall and summary.overall.n else {}
+    else:
+        per_course = {stat.course_id: stat for stat in summary.outcomes if stat.n}
+    comments = []
+    for comment in summary.comments:
+        text = comment.get("practice_text") or comment.get("changed_text")
+        if text and len(comments) < comment_count:
+            comments.append(ImpactComment(text=text.strip(), course_title=comment.get("title") or ""))
+    return True, per_course, comments
 
 
-def _call_evaluation_summaries(summaries, course_ids, filters):  # pragma: no cover - wired when it exists
-    return False, {}, []
+@dataclass
+class ImpactComment:
+    text: str
+    course_title: str
 
 
 def annual_report(actor, filters, now=None):
@@ -534,20 +597,20 @@ def annual_report(actor, filters, now=None):
     Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
+    without_jit()
     now = now or clock.now()
     delivered = delivered_condition(now)
     sessions_delivered, courses_delivered = db.session.execute(
         select(func.count(CourseSession.id), func.count(distinct(CourseSession.course_id)))
         .select_from(CourseSession).join(Course, Course.id == CourseSession.course_id)
         .where(delivered, *session_conditions(filters))).one()
-    breakdowns = attended_breakdowns(filters)
+    breakdowns = attended_breakdowns(filters, by_course=True)
 
     sessions_per_course = dict(db.session.execute(
         select(CourseSession.course_id, func.count(CourseSession.id))
         .join(Course, Course.id == CourseSession.course_id)
         .where(delivered, *session_conditions(filters)).group_by(CourseSession.course_id)).all())
-    attended_per_course = {row.id: row for row in db.session.execute(
-        attended_query(filters, Course.id, Course.title).group_by(Course.id, Course.title)).all()}
+    attended_per_course = breakdowns["by_course"]
     titles = dict(db.session.execute(select(Course.id, Course.title).where(
         Course.id.in_(set(sessions_per_course) | set(attended_per_course)))).all()) if (
         sessions_per_course or attended_per_course) else {}
@@ -560,7 +623,7 @@ def annual_report(actor, filters, now=None):
          for course_id in titles),
         key=lambda course: (course.title, course.course_id))
 
-    available, summaries, comments = evaluation_summaries([course.course_id for course in courses], filters)
+    available, summaries, comments = evaluation_summaries(filters, now)
     for course in courses:
         course.distance = summaries.get(course.course_id)
     completions, people, _ = elearning_figures(filters)
@@ -583,6 +646,7 @@ def bookings_rows(actor, filters, batch_size=2000):
     Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
+    without_jit()
     yield ("Booking ID", "Session ID", "Course", "Session starts (London)", "Session status", "Delegate",
            "Email", "Agency", "Sector", "Job role", "Booking status", "Requested (London)",
            "Cancelled (London)", "Late cancellation")
@@ -597,17 +661,35 @@ def bookings_rows(actor, filters, batch_size=2000):
         .join(User, User.id == Booking.user_id)
         .outerjoin(Agency, Agency.id == Booking.agency_id)
         .where(*session_conditions(filters))
-        .order_by(Booking.id)
-        .execution_options(yield_per=batch_size)
+        .order_by(CourseSession.starts_at, Booking.session_id, Booking.id)
+        # stream_results: a server-side cursor on PostgreSQL, read `batch_size` rows at a time.
+        .execution_options(stream_results=True, max_row_buffer=batch_size, yield_per=batch_size)
     )
-    for row in db.session.execute(query):
-        yield (row.id, row.session_id, row.title, london(row.starts_at), row.status, row.name, row.email,
-               row.agency or "", row.sector or "", row.job_role or "", row.booking_status,
-               london(row.requested_at), london(row.cancelled_at), "yes" if row.late_cancellation else "no")
+    # Core execution on the session's connection: no ORM row processing for a million rows.
+    result = db.session.connection().execute(query)
+    try:
+        for partition in result.partitions(batch_size):
+            for (booking_id, session_id, title, starts_at, session_status, name, email, agency, sector, job_role,
+                 status, requested_at, cancelled_at, late) in partition:
+                yield (booking_id, session_id, title, london(starts_at), session_status, name, email, agency,
+                       sector, job_role, status, london(requested_at), london(cancelled_at),
+                       "yes" if late else "no")
+    finally:
+        result.close()
+
+
+@lru_cache(maxsize=8192)
+def _london_offset(utc_hour):
+    # Europe/London changes offset on the hour (01:00 UTC), so one lookup per UTC hour is exact.
+    return clock.to_london(utc_hour).utcoffset()
 
 
 def london(value):
-    return clock.to_london(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    """'YYYY-MM-DD HH:MM' in London time for a naive UTC datetime ('' for None)."""
+    if value is None:
+        return ""
+    local = value + _london_offset(value.replace(minute=0, second=0, microsecond=0))
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 
 def rate(value):
@@ -667,9 +749,9 @@ def annual_rows(report):
     for course in report.courses:
         yield ("Course (sessions delivered, delegates)", course.title, "", course.sessions, course.delegates)
         if course.distance is not None:
-            yield ("Course distance travelled (mean change)", course.title, "",
-                   getattr(course.distance, "mean_change", ""), getattr(course.distance, "paired", ""))
-    if not report.evaluations_available:
+            yield ("Course distance travelled (mean change, pairs)", course.title, "",
+                   round(course.distance.mean_change, 2), course.distance.n)
+    if not any(course.distance is not None for course in report.courses):
         yield ("Evaluations", EVALUATIONS_PENDING, "", "", "")
     for comment in report.impact_comments:
-        yield ("Impact comment", getattr(comment, "course_title", ""), "", getattr(comment, "text", comment), "")
+        yield ("Impact comment", comment.course_title, "", comment.text, "")

@@ -540,7 +540,7 @@ def test_partnership_admin_sees_own_joint_and_hips_but_not_other_partnerships(cl
     other = client.get(f"/reports/capacity?partnership=HSCP&course={data.c1.id}")
     assert other.status_code == 200
     text = other.get_data(as_text=True)
-    assert "You can only see your own partnership" in text and "Not a valid choice" in text
+    assert "You can only see your own partnership" in text and "Select a course from the list" in text
     assert figures_of(other).row("totals") == capacity.row("totals")
     assert read_csv(client.get(f"/reports/bookings.csv?course={data.c1.id}"))[1:] == rows[1:]
 
@@ -573,6 +573,10 @@ def test_junk_filters_show_an_error_and_are_ignored(client, login, data, system_
 
 def test_reversed_period_is_reported(client, login, data, system_admin):
     login(system_admin)
+    html = client.get("/reports/reach?date_from=2026-02-30&level=9&course=x&partnership=Z").get_data(as_text=True)
+    for message in ("Period from must be a real date, like 2026-04-01", "Select a level from the list",
+                    "Select a course from the list", "Select a partnership from the list"):
+        assert html.count(message) == 2, message  # in the error summary and by the field
     html = client.get("/reports/capacity?date_from=2026-06-01&date_to=2026-05-01").get_data(as_text=True)
     assert "Period to must be the same as or after period from" in html
 
@@ -604,3 +608,12 @@ def test_bookings_csv_reads_rows_through_a_streaming_cursor(client, login, data,
     assert [stream for stream, _ in seen] == [True]
     if db.engine.dialect.name == "postgresql":
         assert seen[0][1] == "ServerCursor"
+
+
+def test_unmet_demand_lists_the_longest_waiting_lists_first(db, data, system_admin):
+    for who in ("U1", "U2", "U3", "U5"):
+        db.session.add(Booking(session=data.sessions["S9"], user=data.people[who], status="waitlisted"))
+    db.session.commit()
+    report = capacity_report(system_admin, ReportFilters(date(2026, 4, 1), date(2027, 3, 31)), NOW)
+    assert [(group.label, group.figures.waitlisted) for group in report.unmet_demand] == [
+        ("Designated safeguarding lead refresher", 4), ("Child exploitation", 3)]

@@ -46,6 +46,23 @@ class ReportFilterForm(FlaskForm):
             SelectChoice(str(course_id), title) for course_id, title in courses]
         return form
 
+    MESSAGES = {
+        "date_from": "Period from must be a real date, like 2026-04-01",
+        "date_to": "Period to must be a real date, like 2027-03-31",
+        "partnership": "Select a partnership from the list",
+        "course": "Select a course from the list",
+        "level": "Select a level from the list",
+    }
+
+    def validate(self, extra_validators=None):
+        """Validate, then word WTForms' generic messages the GOV.UK way ("Not a valid choice" and
+        "Not a valid date value" say nothing about how to fix them)."""
+        valid = super().validate(extra_validators)
+        for name, message in self.MESSAGES.items():
+            field = getattr(self, name)
+            field.errors = [message if error.startswith("Not a valid") else error for error in field.errors]
+        return valid
+
     def validate_partnership(self, field):
         if field.data and not self.actor.is_system_admin:
             field.errors[:] = []

@@ -393,7 +393,9 @@ def capacity_report(actor, filters, now=None, underfilled_days=UNDERFILLED_DAYS,
         by_month=roll_up(rows, by_month),
         by_financial_year=roll_up(rows, by_year),
         underfilled=underfilled,
-        unmet_demand=[group for group in by_course if group.figures.unmet_demand],
+        # Largest waiting lists first: where more sessions would be filled.
+        unmet_demand=sorted((group for group in by_course if group.figures.unmet_demand),
+                            key=lambda group: (-group.figures.waitlisted, group.label)),
         underfilled_days=underfilled_days,
         underfilled_threshold=underfilled_threshold,
     )

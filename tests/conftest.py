@@ -5,7 +5,6 @@ SQLite by default or on PostgreSQL when TEST_DATABASE_URL is set; a PostgreSQL r
 database of its own, dropped at the end. Tables are emptied after each test.
 """
 import os
-import re
 import socket
 import uuid
 from datetime import datetime, timedelta
@@ -20,7 +19,8 @@ from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
 
-PASSWORD = "correct-horse-battery"
+from support import CSRF_RE, PASSWORD, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
+
 
 
 def free_port():
@@ -197,26 +197,6 @@ def login(client):
             session["_fresh"] = True
         return user
     return sign_in
-
-
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html):
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-def session_csrf_token(client):
-    """A valid CSRF token for the client's session, made as Flask-WTF makes it (for pages without a form)."""
-    import hashlib
-    from itsdangerous import URLSafeTimedSerializer
-    with client.session_transaction() as session:
-        if "csrf_token" not in session:
-            session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
-        raw = session["csrf_token"]
-    return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.security import generate_password_hash
 
-from conftest import session_csrf_token
+from support import session_csrf_token
 from training_app.auth.services import make_reset_token
 from training_app.evaluations.services import default_questions
 from training_app.models import Booking, Course, CourseSession, User

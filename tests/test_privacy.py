@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, csrf_from
+from support import PASSWORD, csrf_from
 from training_app.audit import record_audit
 from training_app.bookings.services import book_place, confirmed_count
 from training_app.evaluations.services import default_questions

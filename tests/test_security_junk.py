@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
-from conftest import PASSWORD, csrf_from
+from support import PASSWORD, csrf_from
 from training_app.extensions import db as _db
 from training_app.models import CourseSession
 

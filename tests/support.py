@@ -1,0 +1,24 @@
+"""Helpers shared by the tests (imported as `support`; `conftest` is ambiguous with tests/browser/)."""
+import os
+import re
+
+PASSWORD = "correct-horse-battery"
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html):
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def session_csrf_token(client):
+    """A valid CSRF token for the client's session, made as Flask-WTF makes it (for pages without a form)."""
+    import hashlib
+    from itsdangerous import URLSafeTimedSerializer
+    with client.session_transaction() as session:
+        if "csrf_token" not in session:
+            session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+        raw = session["csrf_token"]
+    return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)

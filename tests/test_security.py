@@ -6,7 +6,7 @@ import pytest
 from training_app import create_app
 from training_app.security import limiter
 
-from conftest import PASSWORD, csrf_from
+from support import PASSWORD, csrf_from, session_csrf_token
 
 
 @pytest.fixture
@@ -135,3 +135,100 @@ def test_password_reset_limited_to_five_a_minute(client, rate_limits, smtp_serve
 def test_limits_are_off_outside_rate_limit_tests(client):
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
     assert {sign_in_attempt(client, token).status_code for _ in range(12)} == {200}
+
+
+# ------------------------------------------------------------------------------- sign-in hardening
+
+def sign_in_page_text(response):
+    """The visible page without the per-request parts (CSRF token, CSP nonce)."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", html)
+    return re.sub(r'nonce="[^"]+"', "", html)
+
+
+def test_sign_in_says_the_same_for_unknown_email_and_wrong_password(client, make_user):
+    make_user(email="known@example.org")
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    unknown = client.post("/sign-in", data={"email": "unknown@example.org", "password": "wrong password",
+                                            "csrf_token": token})
+    known = client.post("/sign-in", data={"email": "known@example.org", "password": "wrong password",
+                                          "csrf_token": token})
+    assert unknown.status_code == known.status_code == 200
+    assert "Enter a correct email address and password" in known.get_data(as_text=True)
+    assert sign_in_page_text(known).replace("known@", "unknown@") == sign_in_page_text(unknown)
+
+
+def test_sign_in_does_the_same_hashing_work_for_unknown_emails(client, make_user, monkeypatch):
+    """Timing: an unknown email still costs one password hash, as a wrong password does."""
+    import hashlib
+    make_user(email="known@example.org")
+    calls = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    counts = []
+    for email in ["unknown@example.org", "known@example.org"]:
+        calls.clear()
+        client.post("/sign-in", data={"email": email, "password": "wrong password", "csrf_token": token})
+        counts.append(len(calls))
+    assert counts == [1, 1]
+
+
+def test_password_reset_says_the_same_whether_or_not_the_account_exists(client, make_user, db):
+    from training_app.models import OutboxMessage
+    make_user(email="known@example.org")
+    token = csrf_from(client.get("/forgot-password").get_data(as_text=True))
+    known = client.post("/forgot-password", data={"email": "known@example.org", "csrf_token": token})
+    unknown = client.post("/forgot-password", data={"email": "unknown@example.org", "csrf_token": token})
+    assert known.status_code == unknown.status_code == 200
+    assert sign_in_page_text(known).replace("known@", "unknown@") == sign_in_page_text(unknown)
+    assert [m.to_address for m in db.session.query(OutboxMessage)] == ["known@example.org"]
+
+
+def test_session_cookie_is_httponly_and_samesite(client, make_user):
+    make_user(email="known@example.org")
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"email": "known@example.org", "password": PASSWORD,
+                                             "csrf_token": token})
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_in_production(database_uri, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", database_uri)
+    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["x"] = 1
+    response = client.get("/sign-in")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_sign_in_starts_a_fresh_session(client, make_user):
+    make_user(email="known@example.org")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before sign-in"
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    client.post("/sign-in", data={"email": "known@example.org", "password": PASSWORD, "csrf_token": token})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert "_user_id" in session  # signed in, in the new session
+
+
+def test_sign_out_everywhere_ends_sessions_on_other_devices(app, client, make_user, login):
+    from conftest import FreshUserClient
+    person = login(make_user())
+    app.test_client_class = FreshUserClient
+    other_device = app.test_client()
+    with client.session_transaction() as mine, other_device.session_transaction() as theirs:
+        theirs.update(dict(mine))
+    assert other_device.get("/account").status_code == 200
+    token = session_csrf_token(client)  # both clients share the test's g, where Flask-WTF caches its token
+    assert client.post("/account/sign-out-everywhere", data={"csrf_token": token}).status_code == 302
+    response = other_device.get("/account")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert person.session_version == 2

@@ -557,33 +557,33 @@ def delivered_condition(now):
                and_(CourseSession.status == "scheduled", CourseSession.ends_at <= now))
 
 
-def evaluation_summaries(filters, now, comment_count=6):
+def evaluation_summaries(filters, comment_count=6):
     """Per-course distance travelled and a selection of impact comments, from the evaluations area.
 
-    Calls the evaluations area's own summary (training_app.evaluations.summaries.build_summary)
+    Uses the evaluations area's own summary functions (training_app.evaluations.summaries:
+    paired_outcomes, the pre/post pairs behind build_summary's distance travelled, and comments)
     for the same period, partnership, course and level, so both areas report the same numbers.
+    Only these two are called: the pack needs neither response rates nor satisfaction.
     Returns (available, {course_id: PairStat with mean_change and n}, [ImpactComment]).
     When the evaluations area is not installed, returns (False, {}, []) and the page says figures
     will appear once evaluations are collected.
     """
     try:
-        from ..evaluations.summaries import Scope, build_summary
+        from ..evaluations.summaries import PairStat, Scope, comments, paired_outcomes
     except ImportError:
         return False, {}, []
     start, end = filters.utc_bounds
     scope = Scope(partnership_id=filters.partnership_id, course_id=filters.course_id, level=filters.level,
                   date_from=start, date_to=end)
-    summary = build_summary(scope, now, with_names=False)
-    if summary.single_course:
-        per_course = {summary.course.id: summary.overall} if summary.overall and summary.overall.n else {}
-    else:
-        per_course = {stat.course_id: stat for stat in summary.outcomes if stat.n}
-    comments = []
-    for comment in summary.comments:
-        text = comment.get("practice_text") or comment.get("changed_text")
-        if text and len(comments) < comment_count:
-            comments.append(ImpactComment(text=text.strip(), course_title=comment.get("title") or ""))
-    return True, per_course, comments
+    per_course = {}
+    for stat in paired_outcomes(scope):
+        per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
+    selected = []
+    for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:
+        text = (comment.get("practice_text") or comment.get("changed_text") or "").strip()
+        if text and len(selected) < comment_count:
+            selected.append(ImpactComment(text=text, course_title=comment.get("title") or ""))
+    return True, {course_id: stat for course_id, stat in per_course.items() if stat.n}, selected
 
 
 @dataclass
@@ -625,7 +625,7 @@ def annual_report(actor, filters, now=None):
          for course_id in titles),
         key=lambda course: (course.title, course.course_id))
 
-    available, summaries, comments = evaluation_summaries(filters, now)
+    available, summaries, comments = evaluation_summaries(filters)
     for course in courses:
         course.distance = summaries.get(course.course_id)
     completions, people, _ = elearning_figures(filters)

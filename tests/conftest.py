@@ -19,7 +19,7 @@ from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
 
-from support import CSRF_RE, PASSWORD, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
+from support import CSRF_RE, PASSWORD, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
 
 
 
@@ -215,15 +215,7 @@ def smtp_server(smtp_port):
     """A real SMTP server on the port the app sends to; `.messages` collects what arrives."""
     from aiosmtpd.controller import Controller
 
-    class Collector:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Collector()
+    handler = SmtpCollector()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     yield handler

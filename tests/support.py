@@ -22,3 +22,14 @@ def session_csrf_token(client):
             session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
         raw = session["csrf_token"]
     return URLSafeTimedSerializer(client.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+class SmtpCollector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from support import SmtpCollector
 from training_app import clock
 from training_app.mail import deliver_pending, queue_email
 from training_app.models import OutboxMessage
@@ -26,15 +27,7 @@ def test_messages_stay_queued_while_smtp_is_down_then_deliver_once(app, db, make
     assert len(pending) == 3
     assert pending[0].attempts == 1 and "Error" in pending[0].last_error
 
-    class Collector:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Collector()
+    handler = SmtpCollector()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:

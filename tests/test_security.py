@@ -220,10 +220,8 @@ def test_sign_in_starts_a_fresh_session(client, make_user):
 
 
 def test_sign_out_everywhere_ends_sessions_on_other_devices(app, client, make_user, login):
-    from conftest import FreshUserClient
     person = login(make_user())
-    app.test_client_class = FreshUserClient
-    other_device = app.test_client()
+    other_device = app.test_client()  # the same client class as `client` (the fixture set it)
     with client.session_transaction() as mine, other_device.session_transaction() as theirs:
         theirs.update(dict(mine))
     assert other_device.get("/account").status_code == 200

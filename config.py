@@ -45,6 +45,9 @@ class BaseConfig:
     # The follow-up ("has it changed your practice?") opens this many days after the session.
     EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", 90)
     CATALOGUE_PAGE_SIZE = 20
+    # Reports flag upcoming sessions within this many days that are less than this share full.
+    REPORTS_UNDERFILLED_DAYS = env_int("REPORTS_UNDERFILLED_DAYS", 14)
+    REPORTS_UNDERFILLED_THRESHOLD = float(os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", "0.5"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -30,6 +30,10 @@ class Booking(db.Model):
             postgresql_where=text("status != 'cancelled'"),
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
+        # Reports count bookings per session, and attended bookings by person, from these alone.
+        Index("ix_bookings_report_session", "session_id", "status", "late_cancellation"),
+        Index("ix_bookings_report_attended", "session_id", "user_id", "agency_id", "job_role",
+              sqlite_where=text("status = 'attended'"), postgresql_where=text("status = 'attended'")),
         Index("ix_bookings_user", "user_id"),
     )
     id = db.Column(db.Integer, primary_key=True)

@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -19,7 +18,7 @@ from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
 
-from support import CSRF_RE, PASSWORD, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
+from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
 
 
 
@@ -79,16 +78,6 @@ def db(app):
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
     clock.freeze(None)
-
-
-class FreshUserClient(FlaskClient):
-    """Test requests run inside the test's app context, so `g` outlives a request; forget the
-    signed-in user before each request, as a real server (one app context per request) would."""
-
-    def open(self, *args, **kwargs):
-        from flask import g
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

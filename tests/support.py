@@ -2,6 +2,8 @@
 import os
 import re
 
+from flask.testing import FlaskClient
+
 PASSWORD = "correct-horse-battery"
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -33,3 +35,13 @@ class SmtpCollector:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 OK"
+
+
+class FreshUserClient(FlaskClient):
+    """Test requests run inside the test's app context, so `g` outlives a request; forget the
+    signed-in user before each request, as a real server (one app context per request) would."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)

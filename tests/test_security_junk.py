@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from sqlalchemy.exc import DataError
 
 from support import PASSWORD, csrf_from
 from training_app.extensions import db as _db
@@ -90,18 +89,7 @@ def test_sign_in_junk(client, db, setting):
     check_form(client, db, "/sign-in", "/sign-in", valid, junk)
 
 
-def known_postgres_gap(request, db, reason):
-    """Mark a test as a known failure on PostgreSQL only (strict: it must fail there until fixed)."""
-    if db.engine.dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, raises=DataError, reason=reason))
-
-
-NUL_GAP = ("Known gap: PostgreSQL refuses NUL characters in text parameters, and this value reaches a query "
-           "unvalidated, so the page fails with a 500 there. Fix: validate with no_control_characters before querying.")
-
-
-def test_nul_in_sign_in_email_is_refused(client, db, setting, request):
-    known_postgres_gap(request, db, NUL_GAP + " (SignInForm.email, auth/forms.py)")
+def test_nul_in_sign_in_email_is_refused(client, db, setting):
     for email in [NUL, "delegate@example.org\x00"]:
         before = snapshot(db)
         html = client.get("/sign-in").get_data(as_text=True)
@@ -110,14 +98,10 @@ def test_nul_in_sign_in_email_is_refused(client, db, setting, request):
         assert snapshot(db) == before
 
 
-def test_nul_in_catalogue_search_is_not_a_500(client, db, setting, request):
-    known_postgres_gap(request, db, NUL_GAP + " (the catalogue search box, catalogue/forms.py)")
+def test_nul_in_catalogue_search_is_not_a_500(client, db, setting):
     assert client.get("/?q=%E2%80%AE%00").status_code in (200, 400)
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap: werkzeug's scrypt hashes the password as an HMAC key, and HMAC "
-                   "pads short keys with zero bytes, so the password followed by NUL characters also signs in. "
-                   "Fix: refuse control characters in the sign-in and password fields (auth/forms.py).")
 def test_password_with_trailing_nul_does_not_sign_in(client, db, setting):
     html = client.get("/sign-in").get_data(as_text=True)
     response = client.post("/sign-in", data={"email": "delegate@example.org", "password": PASSWORD + "\x00",
@@ -138,10 +122,6 @@ def test_register_junk(client, db, setting):
     check_form(client, db, "/register", "/register", valid, junk)
 
 
-@pytest.mark.xfail(strict=True, reason="Known gap: names and job roles accept Unicode text-direction overrides "
-                   "(U+202E), which the course form refuses (no_bidi_controls); a name shown on registers, emails and "
-                   "the audit log could then read differently from what it is. Fix: add no_bidi_controls to "
-                   "ProfileFields in auth/forms.py.")
 def test_register_refuses_text_direction_overrides_in_names(client, db, setting):
     _, _, _, agency = setting
     before = snapshot(db)

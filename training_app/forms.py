@@ -24,6 +24,8 @@ class PasswordRules:
 
     def __call__(self, form, field):
         password = field.data or ""
+        if any(ord(ch) < 32 for ch in password):
+            raise validators.ValidationError("Password must not contain control characters")
         if len(password) < 10:
             raise validators.ValidationError("Password must be 10 characters or more")
         if len(password) > 200:
@@ -32,6 +34,15 @@ class PasswordRules:
             raise validators.ValidationError(
                 "Password is too easy to guess. Try three random words, like 'harbour-violet-kettle'"
             )
+
+
+# Bidirectional overrides can make a name or title display differently from what it says.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def no_bidi_controls(form, field):
+    if isinstance(field.data, str) and any(ch in BIDI_CONTROLS for ch in field.data):
+        raise validators.ValidationError(f"{field.label.text} must not contain text direction control characters")
 
 
 def no_control_characters(form, field: Field):

@@ -15,7 +15,7 @@ from wtforms import (BooleanField, Field, RadioField, SelectField, SelectMultipl
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-from ..forms import no_control_characters, strip_filter
+from ..forms import no_bidi_controls, no_control_characters, strip_filter
 from ..models import FORMATS, LEVEL_KINDS
 
 LEVEL_CHOICES = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
@@ -25,15 +25,6 @@ PREREQUISITE_LEVEL_CHOICES = [("", "None"), ("1", "Level 1 completed"), ("2", "L
 COURSE_STATUS_CHOICES = [("draft", "Draft: only administrators can see it"),
                          ("published", "Published: listed in the catalogue")]
 MAX_OUTCOMES = 30
-# Bidirectional overrides can make a title display differently from what it says.
-BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def no_bidi_controls(form, field):
-    if isinstance(field.data, str) and any(ch in BIDI_CONTROLS for ch in field.data):
-        raise ValidationError(f"{field.label.text} must not contain text direction control characters")
-
-
 class Required:
     """The field must have a value; a value that could not be read has its own message already."""
 

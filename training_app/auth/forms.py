@@ -3,14 +3,16 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovS
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
-from ..forms import PasswordRules, no_control_characters, strip_filter
+from ..forms import PasswordRules, no_bidi_controls, no_control_characters, strip_filter
 
 
 class SignInForm(FlaskForm):
     email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
-                        validators=[InputRequired("Enter your email address"), Length(max=320)])
+                        validators=[InputRequired("Enter your email address"), Length(max=320),
+                                    no_control_characters])
     password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[InputRequired("Enter your password"), Length(max=200)])
+                             validators=[InputRequired("Enter your password"), Length(max=200),
+                                         no_control_characters])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
@@ -18,13 +20,13 @@ class ProfileFields:
     name = StringField("Full name", widget=GovTextInput(), filters=[strip_filter],
                        validators=[InputRequired("Enter your full name"),
                                    Length(max=200, message="Full name must be 200 characters or fewer"),
-                                   no_control_characters])
+                                   no_control_characters, no_bidi_controls])
     agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str,
                             validators=[InputRequired("Select your organisation")])
     job_role = StringField("Job role", widget=GovTextInput(), filters=[strip_filter],
                            validators=[InputRequired("Enter your job role"),
                                        Length(max=200, message="Job role must be 200 characters or fewer"),
-                                       no_control_characters])
+                                       no_control_characters, no_bidi_controls])
     external_level_completed = SelectField(
         "Highest safeguarding children training level you have completed elsewhere (for example with your employer)",
         widget=GovSelect(), coerce=str, validators=[Optional()],
@@ -49,7 +51,8 @@ class ProfileForm(ProfileFields, FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
-                        validators=[InputRequired("Enter your email address"), Length(max=320)])
+                        validators=[InputRequired("Enter your email address"), Length(max=320),
+                                    no_control_characters])
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 

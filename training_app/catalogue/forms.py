@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..forms import strip_filter
+from ..forms import no_control_characters, strip_filter
 from ..models import FORMATS
 
 PARTNERSHIP_FILTERS = [("", "All partnerships"), ("HIPS", "HIPS (all four)"), ("HSCP", "Hampshire (HSCP)"),
@@ -17,7 +17,8 @@ class CatalogueFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", filters=[strip_filter],
-                    validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer")])
+                    validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer"),
+                                no_control_characters])
     level = SelectField("Level", choices=[("", "Any level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
                         validators=[Optional()], validate_choice=True)
     format = SelectField("Format", choices=[("", "Any format")] + list(FORMATS.items()),

@@ -1,4 +1,5 @@
 """Bookings through the web pages: delegates, trainers and the partnership team."""
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -235,3 +236,19 @@ def test_admin_pages_are_forbidden_to_others(client, db, login, make_user, make_
         assert [client.get(u).status_code for u in urls] == [403] * 4
     login(make_user(role="system_admin"))
     assert client.get("/admin/sessions/999999/bookings").status_code == 404
+
+
+def test_navigation_shows_each_role_its_areas(client, db, login, make_user):
+    def nav_for(user):
+        if user:
+            login(user)
+        return re.sub(r"\s+", "", client.get("/").get_data(as_text=True))
+    anonymous = nav_for(None)
+    assert ">Signin<" in anonymous and ">Mytraining<" not in anonymous
+    practitioner = nav_for(make_user())
+    assert ">Mytraining<" in practitioner and ">Manageprogramme<" not in practitioner
+    assert ">Evaluations<" not in practitioner
+    trainer = nav_for(make_user(role="trainer"))
+    assert ">SessionsIdeliver<" in trainer and ">Evaluations<" in trainer and ">Reports<" not in trainer
+    admin = nav_for(make_user(role="partnership_admin", partnership="HSCP"))
+    assert ">Manageprogramme<" in admin and ">Reports<" in admin

@@ -63,10 +63,10 @@ def register_web(app):
             items.append(("bookings.my_training", "My training"))
             if current_user.role in ("trainer", "partnership_admin", "system_admin"):
                 items.append(("bookings.trainer_sessions", "Sessions I deliver"))
+                items.append(("evaluations.summary", "Evaluations"))
             if current_user.is_admin:
                 items.append(("admin.index", "Manage programme"))
-                if "reports.index" in app.view_functions:
-                    items.append(("reports.index", "Reports"))
+                items.append(("reports.index", "Reports"))
             items.append(("auth.account", "Your account"))
         return {"nav_items": items}
 

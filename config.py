@@ -39,6 +39,7 @@ class BaseConfig:
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)  # seconds
+    EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 86400)  # seconds
     # Delegates may cancel until this many working days before the session.
     CANCELLATION_CUTOFF_WORKING_DAYS = env_int("CANCELLATION_CUTOFF_WORKING_DAYS", 2)
     REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)

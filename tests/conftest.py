@@ -134,7 +134,8 @@ def make_user(db, partnerships, make_agency):
             agency = default_agency[0]
         user = User(name=name or f"Person {n}", email=email or f"person{n}@example.org", role=role,
                     partnership=partnerships[partnership] if partnership else None, agency=agency,
-                    job_role="Health visitor", external_level_completed=level, **extra)
+                    job_role="Health visitor", external_level_completed=level,
+                    email_confirmed_at=extra.pop("email_confirmed_at", clock.now()), **extra)
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()

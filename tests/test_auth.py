@@ -19,20 +19,42 @@ def register(post_form, agency, **overrides):
     return post_form("/register", data)
 
 
-def test_register_creates_a_practitioner_and_signs_them_in(client, db, agency, post_form):
+def confirmation_link(db, to):
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == to)
+                                 .order_by(OutboxMessage.id.desc())).first()
+    return message, re.search(r"https?://\S+", message.body_text).group(0).split("localhost", 1)[1]
+
+
+def test_register_then_confirm_by_the_emailed_link(client, db, agency, post_form):
     response = register(post_form, agency)
-    assert response.status_code == 302
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     user = db.session.scalars(select(User)).one()
     assert (user.role, user.agency_id, user.email) == ("practitioner", agency.id, "Rowan.Officer@Example.org")
-    assert user.check_password("harbour-violet-kettle")
+    assert user.check_password("harbour-violet-kettle") and user.email_confirmed_at is None
+    # Not signed in, and signing in before confirming sends a fresh link instead.
+    assert client.get("/my-training").status_code == 302
+    early = post_form("/sign-in", {"email": "rowan.officer@example.org", "password": "harbour-violet-kettle"})
+    assert "You need to confirm your email address" in early.get_data(as_text=True)
+    message, path = confirmation_link(db, user.email)
+    assert message.subject == "Confirm your email address" and path.startswith("/confirm-email/")
+    confirmed = client.get(path, follow_redirects=True)
+    assert "Your email address is confirmed" in confirmed.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
     assert "Rowan.Officer@Example.org" in client.get("/account").get_data(as_text=True)
+    assert client.get("/confirm-email/not-a-token").status_code == 400
 
 
-def test_email_is_unique_whatever_its_case(client, db, agency, post_form, make_user):
-    make_user(email="rowan.officer@example.org")
-    response = register(post_form, agency, email="ROWAN.OFFICER@example.org")
-    assert "An account with this email address already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(User.id))) == 1
+def test_registering_a_taken_address_reveals_nothing_and_tells_the_owner(client, db, agency, post_form, make_user):
+    owner = make_user(email="rowan.officer@example.org")
+    new = register(post_form, agency, email="someone.new@example.org").get_data(as_text=True)
+    taken = register(post_form, agency, email="ROWAN.OFFICER@example.org").get_data(as_text=True)
+    strip = lambda page: re.sub(r"someone\.new@example\.org|ROWAN\.OFFICER@example\.org", "EMAIL",  # noqa: E731
+                                re.sub(r'(value|nonce)="[^"]+"', "", page))
+    assert strip(new) == strip(taken)
+    assert db.session.scalar(select(func.count(User.id))) == 2
+    message, _ = confirmation_link(db, owner.email)
+    assert message.subject == "You already have an account"
 
 
 @pytest.mark.parametrize("field,value,message", [
@@ -87,6 +109,14 @@ def test_password_reset_link_works_once_and_expires(app, client, db, make_user, 
     db.session.refresh(user)
     assert user.check_password("new-harbour-kettle")
     assert client.get(path).status_code == 400  # used once: the password it was made for has gone
+
+
+def test_database_refuses_the_same_email_in_another_case(db, make_user):
+    from sqlalchemy.exc import IntegrityError
+    make_user(email="case@example.org")
+    with pytest.raises(IntegrityError):
+        make_user(email="CASE@example.org")
+    db.session.rollback()
 
 
 def test_password_reset_link_expires(app, client, db, make_user):

@@ -20,7 +20,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from support import session_csrf_token
-from training_app.auth.services import make_reset_token
+from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.evaluations.services import default_questions
 from training_app.models import Booking, Course, CourseSession, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
@@ -57,6 +57,8 @@ MATRIX = {
     "auth.sign_out": ("GET", lambda w: "/sign-out", (REDIRECT,) * 6),
     "auth.forgot_password": ("GET", lambda w: "/forgot-password", PUBLIC),
     "auth.reset_password_page": ("GET", lambda w: f"/reset-password/{w.reset_token}", PUBLIC),
+    # The emailed link is the credential: it confirms the address and signs its owner in.
+    "auth.confirm_email_page": ("GET", lambda w: f"/confirm-email/{w.confirm_token}", (REDIRECT,) * 6),
     "auth.account": ("GET", lambda w: "/account", PRIVATE_OWN),
     # Signed-in people are signed out everywhere and sent to the sign-in page too.
     "auth.sign_out_everywhere": ("POST", lambda w: "/account/sign-out-everywhere", (SIGN_IN,) * 6),
@@ -167,7 +169,8 @@ def world(db, partnerships, make_agency, frozen_clock):
     db.session.commit()
     return SimpleNamespace(people=people, delegate=delegate, session_trainer=session_trainer, course=course,
                            elearning=elearning, session=course_session, booking=booking, response=response,
-                           reset_token=make_reset_token(delegate))
+                           reset_token=make_reset_token(delegate),
+                           confirm_token=make_confirmation_token(delegate))
 
 
 def outcome(response):
@@ -188,7 +191,7 @@ def test_every_entry_names_its_route(app):
         assert len(expected) == len(ROLES), endpoint
         world = SimpleNamespace(course=SimpleNamespace(id=1, slug="c"), elearning=SimpleNamespace(id=2, slug="e"),
                                 session=SimpleNamespace(id=3), booking=SimpleNamespace(id=4),
-                                response=SimpleNamespace(id=5), reset_token="t",
+                                response=SimpleNamespace(id=5), reset_token="t", confirm_token="c",
                                 delegate=SimpleNamespace(calendar_token="d"),
                                 session_trainer=SimpleNamespace(calendar_token="s"))
         matched, _ = adapter.match(url(world), method=method)

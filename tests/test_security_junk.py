@@ -114,7 +114,7 @@ def test_register_junk(client, db, setting):
     valid = {"name": "Asha Patel", "email": "asha@example.org", "password": "harbour-violet-kettle",
              "agency_id": str(agency.id), "job_role": "Health visitor", "external_level_completed": "2"}
     junk = {"name": [MISSING, "", LONG, NUL],
-            "email": [MISSING, "", LONG, NUL, RLO, "asha@", "delegate@example.org", "DELEGATE@example.org"],
+            "email": [MISSING, "", LONG, NUL, RLO, "asha@"],
             "password": [MISSING, "", LONG, NUL[:4], "password123"],
             "agency_id": [MISSING, "", LONG, NUL] + NUMBERS,
             "job_role": [MISSING, "", LONG, NUL],

@@ -86,7 +86,8 @@ def seed_demo(today=None):
             user = User(name=name, email=email, role=role, job_role=_demo_job_role(role),
                         partnership=partnerships.get(partnership_code),
                         agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
-                        external_level_completed=2 if role == "practitioner" else 3)
+                        external_level_completed=2 if role == "practitioner" else 3,
+                        email_confirmed_at=clock.now())
             user.set_password(password)
             db.session.add(user)
             created["accounts"] += 1

@@ -7,8 +7,8 @@ from ..extensions import db
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
-from .services import (EmailTaken, agency_choices, authenticate, register_user, request_password_reset,
-                       reset_password, user_for_reset_token, valid_agency_id)
+from .services import (agency_choices, authenticate, confirm_email, register_or_notify, request_password_reset,
+                       resend_confirmation, reset_password, user_for_reset_token, valid_agency_id)
 
 
 def safe_next(target):
@@ -38,6 +38,10 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        if user and user.email_confirmed_at is None:
+            resend_confirmation(user, lambda token: url_for("auth.confirm_email_page", token=token, _external=True))
+            db.session.commit()
+            return render_template("auth/check_email.html", email=user.email, unconfirmed=True)
         if user:
             db.session.commit()
             start_session(user)
@@ -66,17 +70,28 @@ def register():
         if agency_id is None:
             form.agency_id.errors.append("Select your organisation")
         else:
-            try:
-                user = register_user(form.name.data, form.email.data, form.password.data, agency_id,
-                                     form.job_role.data, _level(form.external_level_completed.data))
-            except EmailTaken as error:
-                form.email.errors.append(error.message)
-            else:
-                db.session.commit()
-                start_session(user)
-                flash("Your account has been created.", "success")
-                return redirect(url_for("catalogue.index"))
+            details = {"name": form.name.data, "email": form.email.data, "password": form.password.data,
+                       "agency_id": agency_id, "job_role": form.job_role.data,
+                       "external_level_completed": _level(form.external_level_completed.data)}
+            register_or_notify(
+                details, confirm_url_for=lambda token: url_for("auth.confirm_email_page", token=token, _external=True),
+                sign_in_url=url_for("auth.sign_in", _external=True),
+                reset_url=url_for("auth.forgot_password", _external=True))
+            db.session.commit()
+            # The same answer whether or not the address already had an account.
+            return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email_page(token):
+    user = confirm_email(token)
+    if user is None:
+        return render_template("auth/confirm_invalid.html"), 400
+    db.session.commit()
+    start_session(user)
+    flash("Your email address is confirmed and your account is ready.", "success")
+    return redirect(url_for("catalogue.index"))
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -14,10 +14,6 @@ from ..models import Agency, User
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class EmailTaken(Exception):
-    message = "An account with this email address already exists. Sign in or reset your password."
-
-
 def find_user_by_email(email):
     return db.session.scalars(
         select(User).where(func.lower(User.email) == (email or "").strip().lower())
@@ -25,16 +21,64 @@ def find_user_by_email(email):
 
 
 def register_user(name, email, password, agency_id, job_role, external_level_completed=None,
-                  role="practitioner", partnership_id=None):
-    """Create an account. Raises EmailTaken."""
+                  role="practitioner", partnership_id=None, confirmed=False):
+    """Create an account (unconfirmed unless `confirmed`). Returns the user, or None when the address
+    already has an account; the caller must not tell the person which (see `register_or_notify`)."""
     if find_user_by_email(email):
-        raise EmailTaken()
+        generate_password_hash(password)  # the same work as a new account, so timing tells nothing
+        return None
     user = User(name=name, email=email.strip(), agency_id=agency_id, job_role=job_role, role=role,
-                partnership_id=partnership_id, external_level_completed=external_level_completed)
+                partnership_id=partnership_id, external_level_completed=external_level_completed,
+                email_confirmed_at=clock.now() if confirmed else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def register_or_notify(details, confirm_url_for, sign_in_url, reset_url):
+    """Registration that never reveals whether an address is registered: a new address gets an
+    account and a confirmation link; a registered one gets an email saying so, with sign-in and
+    reset links. Either way the person is told to check their email."""
+    user = register_user(**details)
+    if user is None:
+        owner = find_user_by_email(details["email"])
+        if owner.closed_at is None:
+            queue_email(owner.email, "account_exists", "You already have an account", user=owner,
+                        sign_in_url=sign_in_url, reset_url=reset_url)
+        return None
+    queue_email(user.email, "confirm_email", "Confirm your email address", user=user,
+                confirm_url=confirm_url_for(make_confirmation_token(user)),
+                days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400)
+    return user
+
+
+def make_confirmation_token(user):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").dumps(
+        {"id": user.id, "email": user.email.lower()})
+
+
+def confirm_email(token):
+    """Confirm the account a valid, unexpired token is for; returns the user or None."""
+    try:
+        data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").loads(
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    user = db.session.get(User, data["id"])
+    if user is None or user.closed_at is not None or user.email.lower() != data.get("email"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = clock.now()
+    return user
+
+
+def resend_confirmation(user, confirm_url_for):
+    queue_email(user.email, "confirm_email", "Confirm your email address", user=user,
+                confirm_url=confirm_url_for(make_confirmation_token(user)),
+                days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400)
 
 
 def authenticate(email, password):
@@ -83,9 +127,12 @@ def request_password_reset(email, reset_url_for):
 
 
 def reset_password(user, new_password):
-    """Set a new password and sign the person out of every other device."""
+    """Set a new password and sign the person out of every other device. Following the emailed
+    link also proves the address is theirs."""
     user.set_password(new_password)
     user.session_version += 1
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = clock.now()
 
 
 def agency_choices():

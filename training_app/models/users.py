@@ -72,6 +72,8 @@ class User(UserMixin, db.Model):
     # Bumped to sign the person out everywhere (it is part of the login id in the cookie).
     session_version = db.Column(db.Integer, nullable=False, default=1)
     created_at = db.Column(db.DateTime, nullable=False, default=now)
+    # Set when the owner follows the link emailed at registration (or a password reset link).
+    email_confirmed_at = db.Column(db.DateTime)
     last_seen_at = db.Column(db.DateTime)
     closed_at = db.Column(db.DateTime)
 

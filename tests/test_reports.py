@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 import pytest
 
 from training_app.models import Booking, CourseSession, ElearningCompletion
-from training_app.reports.csv import csv_chunks, neutralise
+from training_app.csvutil import csv_chunks, neutralise
 from training_app.reports.services import ReportFilters, capacity_report, financial_year_label
 
 NOW = datetime(2026, 11, 20, 12, 0)

@@ -1,12 +1,12 @@
 """Delegates' bookings, trainers' registers and the team's per-session booking management."""
-import csv
-import io
+from itertools import chain
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import clock
+from ..csvutil import csv_response
 from ..extensions import db
 from ..models import AuditEvent, Booking, Course, CourseSession, ElearningCompletion
 from ..permissions import admin_required, can_manage_course, can_see_register, require
@@ -195,15 +195,8 @@ def attendee_rows(course_session):
 def register_csv(session_id):
     course_session = get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
-    from ..csvutil import csv_safe
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Name", "Organisation", "Sector", "Job role", "Access needs", "Status"])
-    for row in attendee_rows(course_session):
-        writer.writerow([csv_safe(cell) for cell in row])
-    filename = f"register-session-{course_session.id}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    header = [("Name", "Organisation", "Sector", "Job role", "Access needs", "Status")]
+    return csv_response(chain(header, attendee_rows(course_session)), f"register-session-{course_session.id}.csv")
 
 
 @bp.route("/trainer/sessions/<int:session_id>/sign-in-sheet")

@@ -1,12 +1,11 @@
 """Evaluation pages: delegates answer and see their own; trainers and the partnership team read summaries."""
-import csv
-import io
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
+from ..csvutil import csv_response
 from ..extensions import db
 from ..models import SECTORS, Agency, Booking, Course, CourseSession, Partnership, User
 from ..models.catalogue import session_trainers
@@ -214,19 +213,6 @@ CSV_PARTS = {"stages": "response-rates", "outcomes": "distance-travelled", "dist
              "satisfaction": "satisfaction", "comments": "comments"}
 
 
-def _csv_response(rows, filename):
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-
-
 @bp.route("/evaluations/summary/<part>.csv")
 @roles_required(*SUMMARY_ROLES)
 def summary_csv(part):
@@ -236,7 +222,7 @@ def summary_csv(part):
     form.validate()
     scope = _scope_for(current_user, form)
     result = build_summary(scope, clock.now(), with_names=False)
-    return _csv_response(summary_csv_rows(result, part), f"evaluation-{CSV_PARTS[part]}")
+    return csv_response(summary_csv_rows(result, part), f"evaluation-{CSV_PARTS[part]}.csv")
 
 
 @bp.route("/evaluations/responses.csv")
@@ -245,7 +231,7 @@ def responses_csv():
     form = _filter_form()
     form.validate()
     scope = _scope_for(current_user, form)
-    return _csv_response(responses_csv_rows(scope), "evaluation-responses-anonymised")
+    return csv_response(responses_csv_rows(scope), "evaluation-responses-anonymised.csv")
 
 
 @bp.route("/evaluations/courses/<int:course_id>/questions", methods=["GET", "POST"])

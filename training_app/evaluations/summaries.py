@@ -457,13 +457,6 @@ def delegate_distance(user_id):
 
 # CSV --------------------------------------------------------------------------------------------
 
-def csv_safe(value):
-    """Neutralise text a spreadsheet would run as a formula (= + - @, tab, carriage return)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _num(value, places=2):
     return "" if value is None else round(value, places)
 
@@ -499,7 +492,7 @@ def summary_csv_rows(summary, part):
                 if comment[key]:
                     rows.append([STAGES[comment["stage"]], comment["submitted_at"].strftime("%Y-%m-%d %H:%M"),
                                  comment["title"], question, comment[key]])
-    return ([csv_safe(v) for v in row] for row in rows)
+    return iter(rows)  # training_app.csvutil neutralises formulas as it writes
 
 
 def _all_comments(scope, page=1000):
@@ -554,5 +547,5 @@ def responses_csv_rows(scope, chunk=1000):
             cells += [values.get((row.id, OUTCOME_KEY, i), "") for i in range(outcome_count)]
             cells += [values.get((row.id, key, None), "") for key in likert_keys]
             cells += [row.practice_text or "", row.other_text or "", row.changed_text or ""]
-            yield [csv_safe(v) for v in cells]
+            yield cells
         last_id = ids[-1]

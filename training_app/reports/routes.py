@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..permissions import admin_required
 from . import bp
-from .csv import csv_response
+from ..csvutil import csv_response
 from .forms import ReportFilterForm
 from .services import (EVALUATIONS_PENDING, ReportForbidden, annual_report, annual_rows, bookings_rows,
                        capacity_report, capacity_rows, courses_in_scope, partnership_choices, rate, reach_report,

@@ -108,6 +108,9 @@ MATRIX = {
                                       (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # Data-protection rights and the audit log.
+    # People and roles: any administrator may look; what they may change is checked inside.
+    "admin.users": ("GET", lambda w: "/admin/users", ADMIN_AREA),
+    "admin.user_role": ("GET", lambda w: f"/admin/users/{w.delegate.id}/role", ADMIN_AREA),
     "privacy.export_data": ("GET", lambda w: "/account/data.json", PRIVATE_OWN),
     "privacy.close_account": ("GET", lambda w: "/account/close", PRIVATE_OWN),
     "privacy.audit_log": ("GET", lambda w: "/admin/audit", (SIGN_IN, 403, 403, 403, 403, 200)),
@@ -192,7 +195,7 @@ def test_every_entry_names_its_route(app):
         world = SimpleNamespace(course=SimpleNamespace(id=1, slug="c"), elearning=SimpleNamespace(id=2, slug="e"),
                                 session=SimpleNamespace(id=3), booking=SimpleNamespace(id=4),
                                 response=SimpleNamespace(id=5), reset_token="t", confirm_token="c",
-                                delegate=SimpleNamespace(calendar_token="d"),
+                                delegate=SimpleNamespace(calendar_token="d", id=6),
                                 session_trainer=SimpleNamespace(calendar_token="s"))
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))

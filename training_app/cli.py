@@ -29,6 +29,28 @@ def register_cli(app):
                 break
             time.sleep(interval)
 
+    @app.cli.command("set-role")
+    @click.argument("email")
+    @click.argument("role", type=click.Choice(["practitioner", "trainer", "partnership_admin", "system_admin"]))
+    @click.option("--partnership", help="Partnership code (HSCP, IOWSCP, PSCP, SSCP) for a partnership admin.")
+    def set_role_command(email, role, partnership):
+        """Give an existing account a role: how the first system administrator is appointed."""
+        from .auth.services import find_user_by_email
+        from .models import Partnership
+        user = find_user_by_email(email)
+        if user is None or user.closed_at is not None:
+            raise click.ClickException(f"No open account has the email address {email}. Register it first.")
+        partnership_id = None
+        if role == "partnership_admin":
+            found = db.session.scalars(db.select(Partnership).where(Partnership.code == (partnership or "").upper())).first()
+            if found is None:
+                raise click.ClickException("A partnership admin needs --partnership HSCP, IOWSCP, PSCP or SSCP.")
+            partnership_id = found.id
+        from .admin.services import apply_role
+        apply_role(None, user, role, partnership_id, via="command line")
+        db.session.commit()
+        click.echo(f"{user.email} is now {role}" + (f" of {partnership.upper()}" if partnership_id else ""))
+
     @app.cli.command("send-reminders")
     def send_reminders_command():
         """Queue reminder emails for sessions starting soon (safe to run repeatedly)."""

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..audit import changes, record_audit
 from ..extensions import db
-from ..models import Booking, Course, CourseSession, Partnership, User
+from ..models import ROLES, Booking, Course, CourseSession, Partnership, User
 
 COURSE_FIELDS = ("title", "slug", "summary", "learning_outcomes", "level", "level_kind", "format", "audience",
                  "duration_minutes", "prerequisite_text", "prerequisite_min_level", "pre_course_work",
@@ -328,3 +328,46 @@ def update_session(actor, course_session, values):
         except CapacityError as error:
             raise CapacityBelowConfirmed(error.message) from None
     return notify
+
+
+# ---------------------------------------------------------------- people and roles
+
+class RoleError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def assignable_roles(actor):
+    """The roles `actor` may give or take away."""
+    if actor.role == "system_admin":
+        return list(ROLES)
+    return ["practitioner", "trainer"]
+
+
+def set_role(actor, user, role, partnership_id=None):
+    """Give `user` a role (and, for partnership admins, their partnership). Raises RoleError."""
+    if user.id == actor.id:
+        raise RoleError("You cannot change your own role. Ask another administrator.")
+    allowed = assignable_roles(actor)
+    if role not in allowed or user.role not in allowed:
+        raise RoleError("Only a system administrator can give or take away that role.")
+    if user.closed_at is not None:
+        raise RoleError("This account is closed.")
+    if role == "partnership_admin":
+        if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
+            raise RoleError("Choose the partnership they will run")
+    else:
+        partnership_id = user.partnership_id if role != "system_admin" and user.role != "partnership_admin" else None
+    apply_role(actor, user, role, partnership_id)
+
+
+def apply_role(actor, user, role, partnership_id=None, **audit_details):
+    """Record the new role (no permission check: set_role and the set-role command decide)."""
+    before = {"role": user.role, "partnership_id": user.partnership_id}
+    user.role, user.partnership_id = role, partnership_id
+    # A change of role takes effect at once on every device.
+    user.session_version += 1
+    record_audit(actor, "user.role_changed", user, before=before,
+                 after={"role": role, "partnership_id": partnership_id}, **audit_details)
+    db.session.flush()

@@ -1,0 +1,74 @@
+"""People and their roles: system admins appoint trainers and administrators; partnership admins
+appoint and stand down trainers. Nobody changes their own role."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
+from sqlalchemy import func, or_, select
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.validators import InputRequired
+
+from ..catalogue.services import escape_like
+from ..extensions import db
+from ..models import ROLES, Partnership, User
+from ..permissions import admin_required
+from . import bp
+from .services import RoleError, assignable_roles, set_role
+
+PAGE_SIZE = 50
+
+
+class RoleForm(FlaskForm):
+    role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired("Choose a role")])
+    partnership_id = SelectField("Partnership (for partnership administrators)", widget=GovSelect(),
+                                 validate_choice=False)
+    submit = SubmitField("Save role", widget=GovSubmitInput())
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    query_text = (request.args.get("q") or "").strip()[:200]
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10000))
+    except ValueError:
+        page = 1
+    query = select(User).where(User.closed_at.is_(None))
+    if query_text:
+        pattern = f"%{escape_like(query_text.lower())}%"
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
+                                func.lower(User.email).like(pattern, escape="\\")))
+    people = db.session.scalars(query.order_by(User.name, User.id).limit(PAGE_SIZE + 1)
+                                .offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("admin/users.html", people=people[:PAGE_SIZE], more=len(people) > PAGE_SIZE,
+                           page=page, q=query_text, roles=ROLES)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+@admin_required
+def user_role(user_id):
+    person = db.session.get(User, user_id)
+    if person is None or person.closed_at is not None:
+        abort(404)
+    form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
+    form.role.choices = [(key, ROLES[key]) for key in assignable_roles(current_user)]
+    form.partnership_id.choices = [("", "Not a partnership administrator")] + [
+        (str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
+    if form.validate_on_submit():
+        try:
+            partnership_id = int(form.partnership_id.data) if form.partnership_id.data else None
+        except (TypeError, ValueError):
+            partnership_id = None
+        try:
+            set_role(current_user, person, form.role.data, partnership_id)
+            db.session.commit()
+        except RoleError as error:
+            db.session.rollback()
+            target = form.partnership_id if "partnership" in error.message else form.role
+            target.errors = list(target.errors) + [error.message]
+        else:
+            flash(f"{person.name} is now: {ROLES[person.role]}"
+                  + (f" ({person.partnership.code})" if person.partnership and person.role == "partnership_admin"
+                     else "") + ".", "success")
+            return redirect(url_for("admin.users", q=person.email))
+    return render_template("admin/user_role.html", person=person, form=form)

@@ -142,11 +142,15 @@ def main():
         threads = [threading.Thread(target=book, args=(n,)) for n in range(args.users)]
         for t in threads:
             t.start()
+        import resource
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         barrier.wait()
         wall_start = time.perf_counter()
         for t in threads:
             t.join()
         wall = time.perf_counter() - wall_start
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
 
         import psycopg
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
@@ -158,7 +162,8 @@ def main():
         ordered = sorted(latencies)
         p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
         print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.users} users, capacity {args.capacity}")
-        print(f"wall time {wall:.2f} s; {args.users / wall:.0f} bookings/s")
+        print(f"wall time {wall:.2f} s; {args.users / wall:.0f} bookings/s; the load generator itself used "
+              f"{client_cpu:.2f} s of CPU on this machine")
         print(f"latency p50 {p(0.50) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms, "
               f"mean {statistics.mean(ordered) * 1000:.0f} ms")
         print(f"errors (non-302 responses): {len(errors)} {sorted(set(map(str, errors)))[:5]}")

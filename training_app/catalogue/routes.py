@@ -3,6 +3,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
+from ..bookings.forms import BookingForm
+from ..bookings.services import active_booking_for, waitlist_position
 from ..extensions import db
 from ..models import CourseSession
 from ..permissions import can_manage_course
@@ -53,10 +55,8 @@ def session_detail(session_id):
     if course_session is None or (course_session.course.status != "published"
                                   and not can_manage_course(current_user, course_session.course)):
         abort(404)
-    from ..bookings.services import active_booking_for, waitlist_position
     booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
     position = waitlist_position(booking) if booking and booking.status == "waitlisted" else None
-    from ..bookings.forms import BookingForm
     return render_template("catalogue/session.html", course_session=course_session, course=course_session.course,
                            places_left=places_left(course_session), booking=booking, position=position,
                            booking_open=course_session.booking_open(clock.now()), form=None,

@@ -1,4 +1,4 @@
-"""Template helpers, the signed-in user loader and security headers."""
+"""Template helpers, navigation, the signed-in user loader and asset caching."""
 from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 
@@ -71,10 +71,8 @@ def register_web(app):
         return {"nav_items": items}
 
     @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    def cache_assets(response):
+        # Security headers are set in training_app/security.py.
         if request.path.startswith("/assets/"):
             response.headers.setdefault("Cache-Control", "public, max-age=3600")
         return response

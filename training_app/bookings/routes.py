@@ -4,6 +4,7 @@ from itertools import chain
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..csvutil import csv_response
@@ -61,7 +62,7 @@ def my_training():
     now = clock.now()
     rows = db.session.execute(
         select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == current_user.id)
+        .where(Booking.user_id == current_user.id).options(selectinload(CourseSession.course))
         .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
     ).all()
     groups = {"upcoming": [], "waitlisted": [], "past": [], "cancelled": []}
@@ -141,6 +142,7 @@ def trainer_sessions():
     sessions = db.session.scalars(
         select(CourseSession).join(session_trainers, session_trainers.c.session_id == CourseSession.id)
         .where(session_trainers.c.user_id == current_user.id).order_by(CourseSession.starts_at)
+        .options(selectinload(CourseSession.course))
     ).all()
     now = clock.now()
     return render_template("bookings/trainer_sessions.html",

@@ -33,6 +33,7 @@ def test_book_confirms_then_waitlists_when_full(db, make_user, make_session):
     db.session.commit()
     assert [b.status for b in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert [waitlist_position(b) for b in results[2:]] == [1, 2]
+    assert [b.position for b in results] == [None, None, 1, 2]
     assert outbox_subjects(db, people[0].email) == [f"Booking confirmed: {s.course.title}"]
     assert outbox_subjects(db, people[3].email) == [f"You are on the waiting list: {s.course.title}"]
 

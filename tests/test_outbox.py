@@ -69,6 +69,7 @@ def test_dedupe_key_makes_queueing_idempotent(app, db, make_user):
     user = make_user()
     queue_email(user.email, "password_reset", "Once", dedupe_key="k1", user=user, reset_url="u", minutes=1)
     db.session.commit()
+    queue_email(user.email, "password_reset", "Twice", dedupe_key="k1", user=user, reset_url="u", minutes=1)
     with pytest.raises(IntegrityError):
-        queue_email(user.email, "password_reset", "Twice", dedupe_key="k1", user=user, reset_url="u", minutes=1)
+        db.session.commit()
     db.session.rollback()

@@ -19,7 +19,8 @@ from .models import OutboxMessage
 
 
 def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, **context):
-    """Add an email to the outbox (flushes, never commits). Returns the message."""
+    """Add an email to the outbox, in the caller's transaction (it is written with the rest of the
+    change at the next flush; a duplicate `dedupe_key` fails there). Returns the message."""
     body = render_template(f"emails/{template}.txt", **context)
     message = OutboxMessage(
         to_address=to_address,
@@ -30,7 +31,6 @@ def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, 
         next_attempt_at=clock.now(),
     )
     db.session.add(message)
-    db.session.flush()
     return message
 
 

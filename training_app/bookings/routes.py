@@ -4,7 +4,7 @@ from itertools import chain
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..csvutil import csv_response
@@ -37,14 +37,15 @@ def fail(error, endpoint, **values):
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book(session_id):
-    get_or_404(CourseSession, session_id)
+    if db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)]) is None:
+        abort(404)
     form = BookingForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(url_for("catalogue.session_detail", session_id=session_id))
     try:
         booking = book_place(current_user, session_id, form.access_needs.data)
-        position = waitlist_position(booking) if booking.status == "waitlisted" else None
+        position = booking.position
         db.session.commit()
     except BookingError as error:
         return fail(error, "catalogue.session_detail", session_id=session_id)

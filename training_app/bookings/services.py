@@ -158,7 +158,8 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, *
 # --------------------------------------------------------------------------- booking
 
 def book_place(actor, session_id, access_needs=None):
-    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted.
+    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then
+    `booking.position` is their place on the waiting list).
 
     Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
     (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
@@ -187,8 +188,9 @@ def book_place(actor, session_id, access_needs=None):
     if course_session.booking_closes_at and now >= course_session.booking_closes_at:
         raise BookingClosed("Booking for this session has closed.")
     # One round trip for both questions, while the lock is held.
-    confirmed, mine = db.session.execute(
+    confirmed, waiting, mine = db.session.execute(
         select(func.count(case((Booking.status == "confirmed", 1))),
+               func.count(case((Booking.status == "waitlisted", 1))),
                func.count(case((Booking.user_id == actor.id, 1))))
         .where(Booking.session_id == course_session.id, Booking.status != "cancelled")
     ).one()
@@ -209,8 +211,10 @@ def book_place(actor, session_id, access_needs=None):
     if has_place:
         _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
     else:
+        # Under the lock, everyone already waiting asked earlier: this booking joins the end.
+        booking.position = waiting + 1
         _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}",
-               position=waitlist_position(booking))
+               position=booking.position)
     return booking
 
 

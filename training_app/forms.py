@@ -66,10 +66,21 @@ def parse_date(text):
     return None
 
 
+TIME_RE = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
+
+
 def parse_time(text):
-    """'09:30', '9.30' or '14:00' to a time, or None."""
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", (text or "").strip())
+    """time for '09:30', '9.30', '0930', '14:00', '2pm', '2:30pm'; None if it is not a time."""
+    match = TIME_RE.match((text or "").strip().lower().replace("a.m.", "am").replace("p.m.", "pm"))
     if not match:
         return None
-    hour, minute = int(match[1]), int(match[2])
-    return time(hour, minute) if hour < 24 and minute < 60 else None
+    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if match.group(2) is None and suffix is None:
+        return None  # "9" alone is ambiguous
+    if suffix:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

@@ -4,8 +4,7 @@ Dates and times are entered in London time; the views convert them with clock.fr
 Every field parses its own input and reports a message a person can act on, so odd or missing
 POST keys re-render the form with an error summary instead of raising.
 """
-import re
-from datetime import date, time
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -15,7 +14,7 @@ from wtforms import (BooleanField, Field, RadioField, SelectField, SelectMultipl
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-from ..forms import no_bidi_controls, no_control_characters, strip_filter
+from ..forms import no_bidi_controls, no_control_characters, parse_time, strip_filter
 from ..models import FORMATS, LEVEL_KINDS
 
 LEVEL_CHOICES = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
@@ -127,26 +126,6 @@ class DayMonthYearField(Field):
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2027") from None
-
-
-TIME_RE = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
-
-
-def parse_time(text):
-    """time for '09:30', '9.30', '0930', '14:00', '2pm', '2:30pm'; None if it is not a time."""
-    match = TIME_RE.match((text or "").strip().lower().replace("a.m.", "am").replace("p.m.", "pm"))
-    if not match:
-        return None
-    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if match.group(2) is None and suffix is None:
-        return None  # "9" alone is ambiguous
-    if suffix:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
 
 
 class TimeOfDayField(Field):

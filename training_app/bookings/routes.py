@@ -37,7 +37,9 @@ def fail(error, endpoint, **values):
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book(session_id):
-    if db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)]) is None:
+    # Held in a variable so that book_place finds it (and its course) in the session, not the database.
+    course_session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
+    if course_session is None:
         abort(404)
     form = BookingForm()
     if not form.validate_on_submit():

@@ -8,13 +8,16 @@ caller's transaction. A partial unique index backs "one active booking per perso
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
-from ..audit import record_audit
+from ..audit import record_audit, write_audit
 from ..extensions import db
-from ..mail import queue_email
+from ..mail import queue_email, write_email
 from ..web import external_url
 from ..models import Booking, Course, CourseSession, ElearningCompletion
 
@@ -142,7 +145,7 @@ def session_url(course_session):
     return external_url("catalogue.session_detail", session_id=course_session.id)
 
 
-def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, **context):
+def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, write=queue_email, **context):
     course_session = booking.session
     attachments = []
     if attach_calendar:
@@ -150,12 +153,25 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, *
         # carries the session's latest SEQUENCE.
         attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
                             "session_ics": {"session_id": course_session.id, "include_join_url": True}})
-    queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
+    write(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
                 booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
                 url=session_url(course_session), **context)
 
 
 # --------------------------------------------------------------------------- booking
+
+SESSION_COLUMNS = sa_inspect(CourseSession).column_attrs
+
+
+def lock_session_state(course_session):
+    """Lock the session row and bring `course_session` up to date from it, in one Core statement
+    (the booking path's only ORM-free lock: no identity-map refresh, no relationship loading)."""
+    table = CourseSession.__table__
+    row = db.session.execute(select(table).where(table.c.id == course_session.id).with_for_update()).one()
+    for attr in SESSION_COLUMNS:
+        set_committed_value(course_session, attr.key, row._mapping[attr.columns[0]])
+    return course_session
+
 
 def book_place(actor, session_id, access_needs=None):
     """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then
@@ -163,6 +179,10 @@ def book_place(actor, session_id, access_needs=None):
 
     Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
     (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
+
+    In a booking rush every booker for a session queues on its row lock, so the work between the
+    lock and the caller's commit is kept to four short statements: lock, count, insert the booking,
+    insert its audit event and email (Core inserts, not the ORM's unit of work).
     """
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None:
@@ -177,7 +197,7 @@ def book_place(actor, session_id, access_needs=None):
             "If you completed it with your employer, add it to your account details, then book again."
         )
     # Lock late: everything from here to the commit is serialised per session.
-    course_session = lock_session(session_id)
+    lock_session_state(course_session)
     now = clock.now()
     if course_session.status != "scheduled":
         raise SessionNotBookable(f"This session has been {course_session.status}.")
@@ -187,34 +207,43 @@ def book_place(actor, session_id, access_needs=None):
         raise BookingClosed("Booking for this session has not opened yet.")
     if course_session.booking_closes_at and now >= course_session.booking_closes_at:
         raise BookingClosed("Booking for this session has closed.")
-    # One round trip for both questions, while the lock is held.
+    bookings = Booking.__table__
+    # One round trip for all three questions, while the lock is held.
     confirmed, waiting, mine = db.session.execute(
-        select(func.count(case((Booking.status == "confirmed", 1))),
-               func.count(case((Booking.status == "waitlisted", 1))),
-               func.count(case((Booking.user_id == actor.id, 1))))
-        .where(Booking.session_id == course_session.id, Booking.status != "cancelled")
+        select(func.count(case((bookings.c.status == "confirmed", 1))),
+               func.count(case((bookings.c.status == "waitlisted", 1))),
+               func.count(case((bookings.c.user_id == actor.id, 1))))
+        .where(bookings.c.session_id == session_id, bookings.c.status != "cancelled")
     ).one()
     if mine:
         raise AlreadyBooked()
     has_place = confirmed < course_session.capacity
-    booking = Booking(session=course_session, user=actor, status="confirmed" if has_place else "waitlisted",
-                      requested_at=now, confirmed_at=now if has_place else None,
-                      agency_id=actor.agency_id, job_role=actor.job_role, access_needs=access_needs or None)
-    db.session.add(booking)
+    values = {
+        "session_id": session_id, "user_id": actor.id, "status": "confirmed" if has_place else "waitlisted",
+        "requested_at": now, "confirmed_at": now if has_place else None, "cancelled_at": None,
+        "cancelled_by_id": None, "late_cancellation": False, "agency_id": actor.agency_id,
+        "job_role": actor.job_role, "access_needs": access_needs or None, "attendance_recorded_at": None,
+        "reminder_sent_at": None,
+    }
     try:
-        db.session.flush()
+        booking_id = db.session.execute(insert(bookings).returning(bookings.c.id), [values]).scalar_one()
     except IntegrityError:
         # The unique index caught a duplicate the lock should already have prevented.
         db.session.rollback()
         raise AlreadyBooked() from None
-    record_audit(actor, "booking.created", booking, session_id=course_session.id, status=booking.status)
+    # The row just written, as a Booking in this session, without reading it back.
+    booking = Booking(id=booking_id, **values)
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    write_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
     if has_place:
-        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True,
+               write=write_email)
     else:
         # Under the lock, everyone already waiting asked earlier: this booking joins the end.
         booking.position = waiting + 1
         _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}",
-               position=booking.position)
+               position=booking.position, write=write_email)
     return booking
 
 

@@ -52,6 +52,29 @@ def test_confirmation_email_carries_the_session_calendar(db, make_user, make_ses
     assert f"UID:session-{s.id}@" in attachment.get_content() and "BEGIN:VTIMEZONE" in attachment.get_content()
 
 
+def test_booking_reads_the_session_again_under_the_lock(db, make_user, make_session):
+    # What the request loaded before it queued for the lock may be out of date by the time it gets it
+    # (an administrator moved the venue, or cancelled the session): the locked row decides.
+    from sqlalchemy.orm.attributes import set_committed_value
+    s = make_session(capacity=1)
+    people = [make_user() for _ in range(3)]  # (each commit expires what the session had loaded)
+    set_committed_value(s, "venue", "Old venue, loaded before the change")
+    set_committed_value(s, "capacity", 5)
+    first = book_place(people[0], s.id)
+    second = book_place(people[1], s.id)
+    db.session.commit()
+    assert (first.status, second.status) == ("confirmed", "waitlisted")  # capacity 1, not the stale 5
+    body = db.session.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id)).first()
+    assert "Civic Centre, Southampton" in body and "Old venue" not in body
+
+    db.session.commit()
+    other = make_session()
+    assert other.status == "scheduled"  # loaded; then cancelled behind the ORM's back
+    db.session.execute(other.__table__.update().where(other.__table__.c.id == other.id).values(status="cancelled"))
+    with pytest.raises(SessionNotBookable, match="cancelled"):
+        book_place(people[2], other.id)
+
+
 def test_booking_records_agency_job_role_and_access_needs(db, make_user, make_session):
     s = make_session()
     user = make_user()

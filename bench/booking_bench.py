@@ -16,6 +16,7 @@ and one email queued per booking.
 import argparse
 import asyncio
 import os
+import re
 import resource
 import socket
 import statistics
@@ -111,11 +112,14 @@ def add_session(url, like_session_id, capacity):
             "updated_at FROM course_sessions WHERE id = %s RETURNING id", (capacity, like_session_id)).fetchone()[0]
 
 
-async def post_booking(port, session_id, client, start):
+ENDPOINTS = {"book": "/sessions/{}/book", "signed-in-noop": "/bench/signed-in-noop/{}", "noop": "/bench/noop/{}"}
+
+
+async def post_booking(port, path, client, start):
     """One user's booking: a new connection, one POST, the whole response. Returns (status, seconds)."""
     cookie, token = client
     body = urllib.parse.urlencode({"csrf_token": token, "access_needs": ""}).encode()
-    request = (f"POST /sessions/{session_id}/book HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {USER_AGENT}\r\n"
+    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {USER_AGENT}\r\n"
                f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
     await start.wait()
@@ -132,10 +136,10 @@ async def post_booking(port, session_id, client, start):
     return status, time.perf_counter() - started
 
 
-async def rush(port, session_id, clients):
-    """Every client books at the same moment; returns [(status, seconds)], wall seconds, load-generator CPU."""
+async def rush(port, path, clients):
+    """Every client POSTs at the same moment; returns [(status, seconds)], wall seconds, load-generator CPU."""
     start = asyncio.Event()
-    tasks = [asyncio.create_task(post_booking(port, session_id, client, start)) for client in clients]
+    tasks = [asyncio.create_task(post_booking(port, path, client, start)) for client in clients]
     await asyncio.sleep(0.2)  # every task is waiting on the start line
     cpu_before, wall_start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     start.set()
@@ -169,6 +173,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warm-up", type=int, default=40,
                         help="bookings onto another session first, so the workers are warm as in service")
+    parser.add_argument("--endpoint", choices=sorted(ENDPOINTS), default="book",
+                        help="book (the real thing), or a route that does no booking work (bench/floor_app.py), "
+                             "to show what the rest of a request costs")
     args = parser.parse_args()
     server = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     admin, name, url = create_database(server)
@@ -181,7 +188,8 @@ def main():
                "MAIL_BACKEND": "console"}
         gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
-             "--backlog", "2048", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+             "--backlog", "2048", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--pythonpath", "bench",
+             "wsgi:app" if args.endpoint == "book" else "floor_app:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -193,10 +201,10 @@ def main():
         clients = signed_in_clients(url, user_ids)
         warm_clients, clients = clients[:args.warm_up], clients[args.warm_up:]
         if warm_clients:
-            asyncio.run(rush(port, warm_session_id, warm_clients))
+            asyncio.run(rush(port, ENDPOINTS[args.endpoint].format(warm_session_id), warm_clients))
 
         cpu_before = cpu_by_process()
-        results, wall, client_cpu = asyncio.run(rush(port, session_id, clients))
+        results, wall, client_cpu = asyncio.run(rush(port, ENDPOINTS[args.endpoint].format(session_id), clients))
         cpu_after = cpu_by_process()
         used = {k: cpu_after[k] - cpu_before.get(k, 0) for k in cpu_after}
         server_cpu = {k: v for k, v in used.items() if k in ("python", "python3", "gunicorn", "postgres")}
@@ -206,8 +214,11 @@ def main():
             counts = dict(conn.execute(
                 "SELECT status, count(*) FROM bookings WHERE session_id = %s GROUP BY status", (session_id,)).fetchall())
             waiting = [row[0] for row in conn.execute(
-                "SELECT user_id FROM bookings WHERE session_id = %s AND status = 'waitlisted' "
-                "ORDER BY requested_at, id", (session_id,)).fetchall()]
+                "SELECT u.email FROM bookings b JOIN users u ON u.id = b.user_id WHERE b.session_id = %s "
+                "AND b.status = 'waitlisted' ORDER BY b.requested_at, b.id", (session_id,)).fetchall()]
+            # The position each person was told by email ("You are number N").
+            told = {to: int(re.search(r"You are number (\d+)", body).group(1)) for to, body in conn.execute(
+                "SELECT to_address, body_text FROM outbox_messages WHERE subject LIKE 'You are on the waiting list%%'")}
             # Every warm-up booking was confirmed (that session has a place each) and queued one email.
             emails = conn.execute("SELECT count(*) FROM outbox_messages").fetchone()[0] - len(warm_clients)
         statuses = [status for status, _ in results]
@@ -224,9 +235,14 @@ def main():
               f"({(server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu) / args.users * 1000:.1f} ms "
               f"a booking); PostgreSQL {server_cpu.get('postgres', 0):.2f} s; 2 cores x wall = {2 * wall:.2f} s")
         print(f"errors (non-302 responses): {len(errors)} {sorted(set(map(str, errors)))[:5]}")
-        print(f"bookings: {counts}; waiting list has {len(waiting)} in order; emails queued: {emails}")
+        if args.endpoint != "book":
+            print("RESULT:", "OK (a route that books nothing)" if not errors else "FAILED")
+            return 1 if errors else 0
+        told_right = [told.get(email) for email in waiting] == list(range(1, len(waiting) + 1))
+        print(f"bookings: {counts}; emails queued: {emails}; waiting list of {len(waiting)}, each told their "
+              f"true position: {told_right}")
         ok = (not errors and counts.get("confirmed") == args.capacity
-              and counts.get("waitlisted") == args.users - args.capacity and emails == args.users)
+              and counts.get("waitlisted") == args.users - args.capacity and emails == args.users and told_right)
         print("RESULT:", "OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:

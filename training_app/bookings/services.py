@@ -181,8 +181,8 @@ def book_place(actor, session_id, access_needs=None):
     (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
 
     In a booking rush every booker for a session queues on its row lock, so the work between the
-    lock and the caller's commit is kept to four short statements: lock, count, insert the booking,
-    insert its audit event and email (Core inserts, not the ORM's unit of work).
+    lock and the caller's commit is kept to five short statements: lock (re-reading the row), count,
+    insert the booking, its audit event and its email (Core inserts, not the ORM's unit of work).
     """
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None:

@@ -218,7 +218,7 @@ def main():
                 "AND b.status = 'waitlisted' ORDER BY b.requested_at, b.id", (session_id,)).fetchall()]
             # The position each person was told by email ("You are number N").
             told = {to: int(re.search(r"You are number (\d+)", body).group(1)) for to, body in conn.execute(
-                "SELECT to_address, body_text FROM outbox_messages WHERE subject LIKE 'You are on the waiting list%%'")}
+                "SELECT to_address, body_text FROM outbox_messages WHERE subject LIKE 'You are on the waiting list%'")}
             # Every warm-up booking was confirmed (that session has a place each) and queued one email.
             emails = conn.execute("SELECT count(*) FROM outbox_messages").fetchone()[0] - len(warm_clients)
         statuses = [status for status, _ in results]

@@ -72,12 +72,25 @@ class RegisterNotOpen(BookingError):
 # --------------------------------------------------------------------------- helpers
 
 def lock_session(session_id):
-    """Lock and return the course session row for the rest of the transaction (or None).
+    """Lock and return the course session row for the rest of the transaction (or None), with the
+    loaded object brought up to date from the locked row (lock_session_state).
     On PostgreSQL the wait is bounded by the connection's lock_timeout (set in create_app)."""
-    return db.session.scalars(
-        select(CourseSession).where(CourseSession.id == session_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    db.session.flush()  # so that nothing pending is overwritten by the locked row's values
+    course_session = db.session.get(CourseSession, session_id)
+    return lock_session_state(course_session) if course_session is not None else None
+
+
+SESSION_COLUMNS = sa_inspect(CourseSession).column_attrs
+
+
+def lock_session_state(course_session):
+    """Lock the session row and bring `course_session` up to date from it, in one Core statement
+    (cheaper than an ORM query with populate_existing, which matters inside a booking rush)."""
+    table = CourseSession.__table__
+    row = db.session.execute(select(table).where(table.c.id == course_session.id).with_for_update()).one()
+    for attr in SESSION_COLUMNS:
+        set_committed_value(course_session, attr.key, row._mapping[attr.columns[0]])
+    return course_session
 
 
 def confirmed_count(session_id):
@@ -159,19 +172,6 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, w
 
 
 # --------------------------------------------------------------------------- booking
-
-SESSION_COLUMNS = sa_inspect(CourseSession).column_attrs
-
-
-def lock_session_state(course_session):
-    """Lock the session row and bring `course_session` up to date from it, in one Core statement
-    (the booking path's only ORM-free lock: no identity-map refresh, no relationship loading)."""
-    table = CourseSession.__table__
-    row = db.session.execute(select(table).where(table.c.id == course_session.id).with_for_update()).one()
-    for attr in SESSION_COLUMNS:
-        set_committed_value(course_session, attr.key, row._mapping[attr.columns[0]])
-    return course_session
-
 
 def book_place(actor, session_id, access_needs=None):
     """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then

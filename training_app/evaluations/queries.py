@@ -1,7 +1,6 @@
 """View-side queries of the evaluation pages: the summary filter's choices and the scope it asks for."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import select
 
 from ..extensions import db
@@ -42,8 +41,6 @@ def requested_scope(form: SummaryFilterForm) -> tuple[Scope, Course | None, Cour
                   date_basis="submitted" if form.basis.data == "submitted" else "session")
     if not form.errors:
         scope.date_from, scope.date_to = form.day_bounds()
-    course_session = db.session.get(CourseSession, scope.session_id) if scope.session_id else None
-    course = db.session.get(Course, scope.course_id) if scope.course_id else None
-    if (scope.session_id and course_session is None) or (scope.course_id and course is None):
-        abort(404)
+    course_session = db.get_or_404(CourseSession, scope.session_id) if scope.session_id else None
+    course = db.get_or_404(Course, scope.course_id) if scope.course_id else None
     return scope, course, course_session

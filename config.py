@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from training_app import constants
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -44,11 +46,11 @@ class BaseConfig:
     CANCELLATION_CUTOFF_WORKING_DAYS = env_int("CANCELLATION_CUTOFF_WORKING_DAYS", 2)
     REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
     # The follow-up ("has it changed your practice?") opens this many days after the session.
-    EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", 90)
-    CATALOGUE_PAGE_SIZE = 20
+    EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", constants.EVALUATION_FOLLOW_UP_DAYS)
+    CATALOGUE_PAGE_SIZE = constants.CATALOGUE_PAGE_SIZE
     # Reports flag upcoming sessions within this many days that are less than this share full.
-    REPORTS_UNDERFILLED_DAYS = env_int("REPORTS_UNDERFILLED_DAYS", 14)
-    REPORTS_UNDERFILLED_THRESHOLD = float(os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", "0.5"))
+    REPORTS_UNDERFILLED_DAYS = env_int("REPORTS_UNDERFILLED_DAYS", constants.REPORTS_UNDERFILLED_DAYS)
+    REPORTS_UNDERFILLED_THRESHOLD = float(os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", constants.REPORTS_UNDERFILLED_THRESHOLD))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from training_app import clock
 from training_app.evaluations.services import (EvaluationNotAvailable, booking_opening, questions_for,
                                                send_evaluation_invitations, submit_evaluation)
-from training_app.evaluations.summaries import Scope, build_summary, t_975
+from training_app.evaluations.figures import build_summary
+from training_app.evaluations.scope import Scope
+from training_app.evaluations.statistics import t_975
 from training_app.models import Booking, OutboxMessage
 from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
 
@@ -410,3 +412,70 @@ def test_promoted_from_waiting_list_can_answer_pre_course(db, client, login, sce
     login(scenario["people"]["H"])
     page = client.get(f"/evaluations/bookings/{booking.id}/pre")
     assert page.status_code == 200 and 'name="outcome_0"' in page.get_data(as_text=True)
+
+
+def count_statements(db, client, url):
+    """(status, number of SQL statements) for one GET."""
+    from sqlalchemy import event
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        status = client.get(url).status_code
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return status, len(statements)
+
+
+def test_partnership_admin_summary_does_not_load_courses_one_by_one(db, client, login, make_user, make_course,
+                                                                    partnerships):
+    admin = login(make_user("partnership_admin", partnership="IOWSCP"))
+
+    def add_joint_courses(n):
+        for _ in range(n):
+            course = make_course(owner="HSCP", commit=False)
+            course.joint_partnerships.append(partnerships["IOWSCP"])
+        db.session.commit()
+
+    add_joint_courses(2)
+    status, few = count_statements(db, client, "/evaluations/summary")
+    assert status == 200
+    add_joint_courses(10)
+    status, many = count_statements(db, client, "/evaluations/summary")
+    assert status == 200
+    assert many == few  # the partnership rule is one SQL expression, not a lazy load per course
+    assert many <= 25
+    assert admin.partnership_id == partnerships["IOWSCP"].id
+
+
+def test_evaluation_and_report_csvs_write_london_time(db, client, login, make_user, make_course, make_session,
+                                                       frozen_clock):
+    # 08:30 UTC on 2 June 2027 is 09:30 British Summer Time.
+    frozen_clock(datetime(2027, 5, 19, 8, 30))
+    course = make_course(title="Summer course", owner="HSCP", learning_outcomes=["Know the signs"])
+    course_session = make_session(course=course, starts_in=timedelta(days=14))
+    assert course_session.starts_at == datetime(2027, 6, 2, 8, 30)
+    delegate = make_user(name="Summer Delegate")
+    booking = book(db, delegate, course_session)
+    frozen_clock(datetime(2027, 6, 1, 11, 15))  # 12:15 in London
+    answer(db, delegate, booking, "pre", (4,))
+    booking.status = "attended"
+    db.session.commit()
+    frozen_clock(datetime(2027, 6, 2, 13, 0))  # 14:00 in London
+    answer(db, delegate, booking, "post", (7,), texts={"practice_text": "Share with my team"})
+    login(make_user("system_admin"))
+
+    text = client.get(f"/evaluations/responses.csv?course={course.id}").get_data(as_text=True)
+    header, pre, post = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[2:6] == ["Session start (London)", "Stage", "Form version", "Submitted (London)"]
+    assert pre[2] == "2027-06-02 09:30" and pre[5] == "2027-06-01 12:15" and post[5] == "2027-06-02 14:00"
+    text = client.get(f"/evaluations/summary/comments.csv?course={course.id}").get_data(as_text=True)
+    header, row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[1] == "Submitted (London)" and row[1] == "2027-06-02 14:00"
+
+    text = client.get("/reports/bookings.csv?date_from=2027-06-01&date_to=2027-06-30").get_data(as_text=True)
+    header, row = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[3] == "Session starts (London)" and row[3] == "2027-06-02 09:30"

@@ -31,7 +31,8 @@ import pytest
 
 from training_app.models import Booking, CourseSession, ElearningCompletion
 from training_app.csvutil import csv_chunks, neutralise
-from training_app.reports.services import ReportFilters, capacity_report, financial_year_label
+from training_app.reports.capacity import capacity_report
+from training_app.reports.scope import ReportFilters, financial_year_label
 
 NOW = datetime(2026, 11, 20, 12, 0)
 EVIL_ROLE = '=HYPERLINK("http://evil.example","click")'
@@ -386,18 +387,6 @@ def test_annual_shows_distance_travelled_and_comments_from_evaluations(client, l
     assert "neglect toolkit" not in client.get("/reports/annual").get_data(as_text=True)
 
 
-def test_annual_without_the_evaluations_area_says_figures_will_follow(client, login, data, system_admin,
-                                                                      monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "training_app.evaluations.summaries", None)  # import now fails
-    login(system_admin)
-    response = client.get("/reports/annual")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert html.count("Evaluation figures appear here once evaluations are collected") == 2
-    assert figures_of(response).row("courses", "Neglect")["distance"] == "–"
-
-
 def test_annual_csv(client, login, data, system_admin):
     login(system_admin)
     rows = read_csv(client.get("/reports/annual.csv"))
@@ -491,7 +480,10 @@ def test_non_admins_are_forbidden(client, login, make_user, role):
 
 
 def test_services_refuse_non_admins(db, data, make_user):
-    from training_app.reports.services import ReportForbidden, annual_report, bookings_rows, reach_report
+    from training_app.reports.annual import annual_report
+    from training_app.reports.exports import bookings_rows
+    from training_app.reports.reach import reach_report
+    from training_app.reports.scope import ReportForbidden
     filters = ReportFilters(date(2026, 4, 1), date(2027, 3, 31))
     for role in ("practitioner", "trainer"):
         actor = make_user(role=role)
@@ -587,8 +579,8 @@ def test_reversed_period_is_reported(client, login, data, system_admin):
     (datetime(2026, 7, 1, 23, 15), "2026-07-02 00:15"), (None, ""),
 ])
 def test_csv_times_are_london(utc, expected):
-    from training_app.reports.services import london
-    assert london(utc) == expected
+    from training_app.timefmt import london_csv
+    assert london_csv(utc) == expected
 
 
 def test_bookings_csv_reads_rows_through_a_streaming_cursor(client, login, data, system_admin, db):

@@ -7,7 +7,6 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, ProductionConfig
 from govuk_frontend_wtf.main import WTFormsHelpers
 
 from .extensions import csrf, db, login_manager, migrate
@@ -17,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config_name=None, overrides=None):
     """Build the application. No database work happens here."""
+    # Imported here: config.py reads its defaults from training_app.constants.
+    from config import CONFIGS, ProductionConfig
+
     config_name = config_name or os.environ.get("APP_ENV", "development")
     config_class = CONFIGS[config_name]
     if config_class is ProductionConfig:

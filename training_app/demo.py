@@ -4,14 +4,13 @@ Idempotent: rows are found by natural key (partnership code, agency name, course
 email) and only created when missing, so running `seed-demo` twice changes nothing.
 """
 import json
-import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import clock
+from . import clock, slugs
 from .extensions import db
 from .models import Agency, Course, CourseSession, Partnership, User
 
@@ -40,9 +39,8 @@ GENERIC_OUTCOMES = [
 ]
 
 
-def slugify(text):
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:200]
+# Demo courses are found again by slug; 200 characters keeps the long titles' slugs as they were.
+slugify = partial(slugs.slugify, max_length=200)
 
 
 def load_catalogue():

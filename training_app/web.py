@@ -2,9 +2,11 @@
 from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 
-from .clock import to_london
+from . import permissions
 from .extensions import db, login_manager
 from .models import User
+from .pagination import pagination_params
+from .timefmt import london_date, london_datetime, london_time
 
 
 @login_manager.user_loader
@@ -17,21 +19,6 @@ def load_user(login_id):
     if user is None or user.session_version != version or user.closed_at is not None:
         return None
     return user
-
-
-def london_datetime(value, fmt="%A %-d %B %Y, %-I:%M%p"):
-    if value is None:
-        return ""
-    text = to_london(value).strftime(fmt)
-    return text.replace("AM", "am").replace("PM", "pm")
-
-
-def london_date(value):
-    return london_datetime(value, "%A %-d %B %Y")
-
-
-def london_time(value):
-    return london_datetime(value, "%-I:%M%p")
 
 
 def session_when(course_session):
@@ -54,21 +41,16 @@ def register_web(app):
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.globals["session_when"] = session_when
+    app.jinja_env.globals["pagination_params"] = pagination_params
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+
+    # Templates ask the same policy as the views (training_app.permissions).
+    for name in ("sees_all_partnerships", "may_filter_by_trainer"):
+        app.jinja_env.globals[name] = getattr(permissions, name)
 
     @app.context_processor
     def navigation():
-        items = [("catalogue.index", "Find training")]
-        if getattr(current_user, "is_authenticated", False):
-            items.append(("bookings.my_training", "My training"))
-            if current_user.role in ("trainer", "partnership_admin", "system_admin"):
-                items.append(("bookings.trainer_sessions", "Sessions I deliver"))
-                items.append(("evaluations.summary", "Evaluations"))
-            if current_user.is_admin:
-                items.append(("admin.index", "Manage programme"))
-                items.append(("reports.index", "Reports"))
-            items.append(("auth.account", "Your account"))
-        return {"nav_items": items}
+        return {"nav_items": permissions.nav_items(current_user)}
 
     @app.after_request
     def cache_assets(response):

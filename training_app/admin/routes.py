@@ -4,14 +4,14 @@ Every view checks permission first: admin_required for the area, can_manage_cour
 """
 from datetime import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .. import clock
 from ..extensions import db
 from ..models import Course, CourseSession
-from ..permissions import admin_required, can_manage_course, require
+from ..permissions import admin_required, can_manage_course, require, sees_all_partnerships
 from . import bp
 from .forms import CourseForm, SessionForm
 from .services import (AdminError, archive_course, create_course, managed_courses, partnership_by_code,
@@ -20,17 +20,13 @@ from .services import (AdminError, archive_course, create_course, managed_course
 
 
 def managed_course_or_abort(course_id):
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
+    course = db.get_or_404(Course, course_id)
     require(can_manage_course(current_user, course))
     return course
 
 
 def managed_session_or_abort(session_id):
-    course_session = db.session.get(CourseSession, session_id)
-    if course_session is None:
-        abort(404)
+    course_session = db.get_or_404(CourseSession, session_id)
     require(can_manage_course(current_user, course_session.course))
     return course_session
 
@@ -38,8 +34,9 @@ def managed_session_or_abort(session_id):
 @bp.route("/")
 @admin_required
 def index():
-    choices = partnerships() if current_user.is_system_admin else []
-    selected = partnership_by_code(request.args.get("partnership", "")) if current_user.is_system_admin else None
+    all_partnerships = sees_all_partnerships(current_user)
+    choices = partnerships() if all_partnerships else []
+    selected = partnership_by_code(request.args.get("partnership", "")) if all_partnerships else None
     rows = managed_courses(current_user, selected.id if selected else None)
     return render_template("admin/index.html", rows=rows, partnership_choices=choices, selected=selected,
                            action_form=FlaskForm())
@@ -49,7 +46,7 @@ def course_form(course=None):
     form = CourseForm()
     all_partnerships = partnerships()
     form.joint_partnership_ids.choices = [(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
-    if current_user.is_system_admin:
+    if sees_all_partnerships(current_user):
         form.owner_partnership_id.choices = [("", "Choose a partnership")] + [
             (str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
     else:

@@ -3,16 +3,16 @@
 Every function takes the acting user explicitly, flushes (never commits) and records an audit
 event in the caller's transaction. Permission checks are the views' job (training_app.permissions).
 """
-import re
-import unicodedata
-
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import changes, record_audit
 from ..extensions import db
-from ..models import ROLES, Booking, Course, CourseSession, Partnership, User
+from ..bookings.services import confirmed_count
+from ..models import Booking, Course, CourseSession, Partnership, User
+from ..permissions import assignable_roles, course_owner_for, managed_courses_condition
+from ..slugs import slugify
 
 COURSE_FIELDS = ("title", "slug", "summary", "learning_outcomes", "level", "level_kind", "format", "audience",
                  "duration_minutes", "prerequisite_text", "prerequisite_min_level", "pre_course_work",
@@ -65,12 +65,8 @@ def managed_courses(actor, partnership_id=None, now=None):
         .correlate(Course)
         .scalar_subquery()
     )
-    query = select(Course, upcoming.label("upcoming")).order_by(func.lower(Course.title), Course.id)
-    if actor.role == "system_admin":
-        if partnership_id is not None:
-            query = query.where(Course.owner_partnership_id == partnership_id)
-    else:
-        query = query.where(Course.owner_partnership_id == actor.partnership_id)
+    query = (select(Course, upcoming.label("upcoming")).where(managed_courses_condition(actor, partnership_id))
+             .order_by(func.lower(Course.title), Course.id))
     return [(course, count) for course, count in db.session.execute(query).all()]
 
 
@@ -87,12 +83,6 @@ def sessions_with_counts(course):
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
     return [tuple(row) for row in rows]
-
-
-def confirmed_count(course_session):
-    return db.session.scalar(
-        select(func.count(Booking.id)).where(Booking.session_id == course_session.id, Booking.status == "confirmed")
-    )
 
 
 def trainer_choices(course_session=None):
@@ -114,13 +104,6 @@ def partnership_by_code(code):
 
 
 # ---------------------------------------------------------------- courses
-
-
-def slugify(text):
-    """'Working Together: Level 3' -> 'working-together-level-3' (ASCII; at most 80 characters)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "course"
 
 
 def _slug_in_use(slug, course=None):
@@ -174,8 +157,7 @@ def create_course(actor, values):
     values: the CourseForm's values(). Raises SlugTaken.
     """
     values = dict(values)
-    if actor.role != "system_admin" or not values.get("owner_partnership_id"):
-        values["owner_partnership_id"] = actor.partnership_id
+    values["owner_partnership_id"] = course_owner_for(actor, values.get("owner_partnership_id"), None)
     values["slug"] = _choose_slug(values)
     values.setdefault("status", "draft")
     course = Course()
@@ -195,8 +177,8 @@ def update_course(actor, course, values):
     ({} when nothing changed). Raises SlugTaken.
     """
     values = dict(values)
-    if actor.role != "system_admin" or not values.get("owner_partnership_id"):
-        values["owner_partnership_id"] = course.owner_partnership_id
+    values["owner_partnership_id"] = course_owner_for(actor, values.get("owner_partnership_id"),
+                                                      course.owner_partnership_id)
     if course.status == "archived" or values.get("status") not in ("draft", "published"):
         values["status"] = course.status
     values["slug"] = _choose_slug(values, course)
@@ -261,7 +243,7 @@ def _check_session(values, course_session=None):
     if opens and closes and closes <= opens:
         raise InvalidSession("Booking must close after it opens", "closes_date")
     if course_session is not None:
-        confirmed = confirmed_count(course_session)
+        confirmed = confirmed_count(course_session.id)
         if values["capacity"] < confirmed:
             raise CapacityBelowConfirmed(
                 f"Capacity cannot be lower than the {confirmed} confirmed "
@@ -336,13 +318,6 @@ class RoleError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
-
-
-def assignable_roles(actor):
-    """The roles `actor` may give or take away."""
-    if actor.role == "system_admin":
-        return list(ROLES)
-    return ["practitioner", "trainer"]
 
 
 def set_role(actor, user, role, partnership_id=None):

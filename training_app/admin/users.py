@@ -9,14 +9,13 @@ from wtforms import RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
 from ..catalogue.services import escape_like
+from ..constants import ADMIN_USERS_PAGE_SIZE
 from ..extensions import db
 from ..models import ROLES, Partnership, User
-from ..permissions import admin_required
+from ..pagination import paginate, requested_page
+from ..permissions import admin_required, assignable_roles
 from . import bp
-from .services import RoleError, assignable_roles, set_role
-
-PAGE_SIZE = 50
-
+from .services import RoleError, set_role
 
 class RoleForm(FlaskForm):
     role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired("Choose a role")])
@@ -29,26 +28,27 @@ class RoleForm(FlaskForm):
 @admin_required
 def users():
     query_text = (request.args.get("q") or "").strip()[:200]
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 10000))
-    except ValueError:
-        page = 1
     query = select(User).where(User.closed_at.is_(None))
     if query_text:
         pattern = f"%{escape_like(query_text.lower())}%"
         query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
                                 func.lower(User.email).like(pattern, escape="\\")))
-    people = db.session.scalars(query.order_by(User.name, User.id).limit(PAGE_SIZE + 1)
-                                .offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("admin/users.html", people=people[:PAGE_SIZE], more=len(people) > PAGE_SIZE,
-                           page=page, q=query_text, roles=ROLES)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = paginate(total, ADMIN_USERS_PAGE_SIZE, requested_page())
+    people = db.session.scalars(query.order_by(User.name, User.id).limit(pages.per_page).offset(pages.offset)).all()
+
+    def page_url(number):
+        return url_for("admin.users", q=query_text or None, page=number)
+
+    return render_template("admin/users.html", people=people, page=pages.page, pages=pages.pages,
+                           page_url=page_url, q=query_text, roles=ROLES)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @admin_required
 def user_role(user_id):
-    person = db.session.get(User, user_id)
-    if person is None or person.closed_at is not None:
+    person = db.get_or_404(User, user_id)
+    if person.closed_at is not None:
         abort(404)
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
     form.role.choices = [(key, ROLES[key]) for key in assignable_roles(current_user)]

@@ -7,6 +7,7 @@ from ..bookings.forms import BookingForm
 from ..bookings.services import active_booking_for, waitlist_position
 from ..extensions import db
 from ..models import CourseSession
+from ..pagination import requested_page
 from ..permissions import can_manage_course
 from . import bp
 from .forms import CatalogueFilterForm
@@ -15,20 +16,13 @@ from .services import places_left, published_course_or_none, search_catalogue, u
 STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility statement", "cookies": "Cookies"}
 
 
-def page_number():
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100000))
-    except ValueError:
-        return 1
-
-
 @bp.route("/")
 def index():
     form = CatalogueFilterForm(formdata=MultiDict(request.args) if request.args else None)
     if request.args:
         form.validate()
     filters = form.cleaned()
-    result = search_catalogue(filters, page=page_number(), per_page=current_app.config["CATALOGUE_PAGE_SIZE"])
+    result = search_catalogue(filters, page=requested_page(), per_page=current_app.config["CATALOGUE_PAGE_SIZE"])
     args = {k: v for k, v in request.args.items() if k != "page"}
 
     def page_url(number):
@@ -51,9 +45,8 @@ def course(slug):
 
 @bp.route("/sessions/<int:session_id>")
 def session_detail(session_id):
-    course_session = db.session.get(CourseSession, session_id)
-    if course_session is None or (course_session.course.status != "published"
-                                  and not can_manage_course(current_user, course_session.course)):
+    course_session = db.get_or_404(CourseSession, session_id)
+    if course_session.course.status != "published" and not can_manage_course(current_user, course_session.course):
         abort(404)
     booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
     position = waitlist_position(booking) if booking and booking.status == "waitlisted" else None

@@ -5,9 +5,11 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import exists, func, or_, select
 
 from .. import clock
+from ..bookings.services import confirmed_count
+from ..constants import CATALOGUE_PAGE_SIZE
 from ..extensions import db
+from ..pagination import paginate
 from ..models import Booking, Course, CourseSession, Partnership
-from ..models.catalogue import course_partnerships
 
 
 def confirmed_count_subquery():
@@ -52,9 +54,7 @@ def course_query(filters, now):
         query = query.where(Course.is_hips.is_(True))
     elif code:
         partnership_id = select(Partnership.id).where(Partnership.code == code).scalar_subquery()
-        joint = exists().where(course_partnerships.c.course_id == Course.id,
-                               course_partnerships.c.partnership_id == partnership_id)
-        query = query.where(or_(Course.owner_partnership_id == partnership_id, Course.is_hips.is_(True), joint))
+        query = query.where(Course.counts_for(partnership_id))
     if filters.get("date_from") or filters.get("date_to"):
         # Only courses with a matching session (e-learning has no dates).
         query = query.where(exists().where(CourseSession.course_id == Course.id,
@@ -75,15 +75,15 @@ class CataloguePage:
     pages: int
 
 
-def search_catalogue(filters, page=1, per_page=20, sessions_per_course=3):
+def search_catalogue(filters, page=1, per_page=CATALOGUE_PAGE_SIZE, sessions_per_course=3):
     """One page of matching courses, each with its next matching sessions and places left."""
     now = clock.now()
     query = course_query(filters, now)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    shown = paginate(total, per_page, page)
+    page, pages = shown.page, shown.pages
     courses = db.session.scalars(
-        query.order_by(Course.title, Course.id).limit(per_page).offset((page - 1) * per_page)
+        query.order_by(Course.title, Course.id).limit(shown.per_page).offset(shown.offset)
     ).all()
     sessions_by_course = upcoming_sessions_for(
         [c.id for c in courses], filters, now, limit_per_course=sessions_per_course
@@ -103,19 +103,15 @@ def upcoming_sessions_for(course_ids, filters, now, limit_per_course=None):
         .where(CourseSession.course_id.in_(course_ids), *conditions)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
-    for course_session, confirmed_count in rows:
+    for course_session, taken in rows:
         bucket = result[course_session.course_id]
         if limit_per_course is None or len(bucket) < limit_per_course:
-            bucket.append((course_session, max(0, course_session.capacity - confirmed_count)))
+            bucket.append((course_session, max(0, course_session.capacity - taken)))
     return result
 
 
 def places_left(course_session):
-    confirmed = db.session.scalar(
-        select(func.count(Booking.id)).where(Booking.session_id == course_session.id,
-                                             Booking.status == "confirmed")
-    )
-    return max(0, course_session.capacity - confirmed)
+    return max(0, course_session.capacity - confirmed_count(course_session.id))
 
 
 def published_course_or_none(slug):

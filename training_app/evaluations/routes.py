@@ -7,19 +7,18 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..csvutil import csv_response
 from ..extensions import db
-from ..models import SECTORS, Agency, Booking, Course, CourseSession, Partnership, User
-from ..models.catalogue import session_trainers
+from ..models import Booking, Course
 from ..models.evaluations import STAGES, EvaluationResponse
-from ..permissions import can_manage_course, require, roles_required
+from ..permissions import (can_manage_course, evaluation_scope_for, may_read_response, may_see_respondent_names,
+                           require, summary_roles_required)
 from . import bp
+from .exports import responses_csv_rows, summary_csv_rows
+from .figures import build_summary, delegate_distance, outcome_labels
 from .forms import SummaryFilterForm, answer_form, answers_from, questions_form
+from .queries import fill_filter_choices, requested_scope
 from .services import (AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged,
                        booking_opening, elearning_opening, existing_response, outstanding_evaluations,
                        questions_for, responses_of, submit_evaluation, update_questions)
-from .summaries import (Scope, build_summary, course_in_partnership, delegate_distance, outcome_labels,
-                        responses_csv_rows, summary_csv_rows)
-
-SUMMARY_ROLES = ("trainer", "partnership_admin", "system_admin")
 
 
 def _answer(opening):
@@ -73,9 +72,9 @@ def _not_available(error, opening_course=None):
 @bp.route("/evaluations/bookings/<int:booking_id>/<stage>", methods=["GET", "POST"])
 @login_required
 def booking_evaluation(booking_id, stage):
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or stage not in STAGES:
+    if stage not in STAGES:
         abort(404)
+    booking = db.get_or_404(Booking, booking_id)
     require(booking.user_id == current_user.id)
     try:
         opening = booking_opening(booking, stage, clock.now())
@@ -87,9 +86,9 @@ def booking_evaluation(booking_id, stage):
 @bp.route("/evaluations/elearning/<int:course_id>/<stage>", methods=["GET", "POST"])
 @login_required
 def elearning_evaluation(course_id, stage):
-    course = db.session.get(Course, course_id)
-    if course is None or stage not in STAGES:
+    if stage not in STAGES:
         abort(404)
+    course = db.get_or_404(Course, course_id)
     try:
         opening = elearning_opening(current_user, course, stage, clock.now())
     except EvaluationNotAvailable as error:
@@ -112,22 +111,11 @@ def my_evaluations():
                            responses=responses_of(current_user), distance=list(distance.values()), labels=labels)
 
 
-def _may_read_response(user, response):
-    """The delegate themselves, system admins, and the admins of a partnership the course belongs to."""
-    if response.user_id is not None and response.user_id == user.id:
-        return True
-    if user.role == "system_admin":
-        return True
-    return user.role == "partnership_admin" and course_in_partnership(response.course, user.partnership_id)
-
-
 @bp.route("/evaluations/responses/<int:response_id>")
 @login_required
 def response_detail(response_id):
-    response = db.session.get(EvaluationResponse, response_id)
-    if response is None:
-        abort(404)
-    require(_may_read_response(current_user, response))
+    response = db.get_or_404(EvaluationResponse, response_id)
+    require(may_read_response(current_user, response))
     return render_template("evaluations/response.html", response=response, questions=response.form.questions,
                            values={(r.question_key, r.outcome_index): r.value for r in response.ratings})
 
@@ -136,69 +124,23 @@ def response_detail(response_id):
 
 def _filter_form():
     form = SummaryFilterForm(formdata=MultiDict(request.args) if request.args else None)
-    user = current_user
-    courses = db.session.execute(
-        db.select(Course.id, Course.title, Course.is_hips, Course.owner_partnership_id).order_by(Course.title)).all()
-    if user.role == "partnership_admin":
-        visible = {c.id for c in db.session.scalars(db.select(Course)).all()
-                   if course_in_partnership(c, user.partnership_id)}
-        courses = [c for c in courses if c.id in visible]
-    elif user.role == "trainer":
-        mine = set(db.session.scalars(db.select(CourseSession.course_id).join(
-            session_trainers, session_trainers.c.session_id == CourseSession.id)
-            .where(session_trainers.c.user_id == user.id)))
-        courses = [c for c in courses if c.id in mine]
-    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in courses]
-    trainers = db.session.execute(db.select(User.id, User.name).where(User.role == "trainer").order_by(User.name)).all()
-    form.trainer.choices = [("", "All trainers")] + [(str(t.id), t.name) for t in trainers]
-    form.partnership.choices = [("", "All partnerships")] + [
-        (str(p.id), p.code) for p in db.session.scalars(db.select(Partnership).order_by(Partnership.code))]
-    form.agency.choices = [("", "All organisations")] + [
-        (str(a.id), a.name) for a in db.session.scalars(db.select(Agency).order_by(Agency.name))]
-    form.sector.choices = [("", "All sectors")] + [(s, s) for s in SECTORS]
-    return form
+    return fill_filter_choices(form, current_user)
 
 
 def _scope_for(user, form):
-    """The scope the viewer asked for, narrowed to what they may see; 403 for someone else's data."""
-    scope = Scope(session_id=form.int_or_none("session"), course_id=form.int_or_none("course"),
-                  trainer_id=form.int_or_none("trainer"), partnership_id=form.int_or_none("partnership"),
-                  agency_id=form.int_or_none("agency"),
-                  sector=form.sector.data if form.sector.data in SECTORS else None,
-                  level=form.int_or_none("level"),
-                  date_basis="submitted" if form.basis.data == "submitted" else "session")
-    if not form.errors:
-        scope.date_from, scope.date_to = form.day_bounds()
-    course_session = db.session.get(CourseSession, scope.session_id) if scope.session_id else None
-    course = db.session.get(Course, scope.course_id) if scope.course_id else None
-    if (scope.session_id and course_session is None) or (scope.course_id and course is None):
-        abort(404)
-    if user.role == "trainer":
-        require(scope.trainer_id in (None, user.id))
-        if course_session is not None:
-            require(any(t.id == user.id for t in course_session.trainers))
-        if course is not None:
-            require(db.session.scalar(db.select(db.func.count()).select_from(session_trainers).join(
-                CourseSession, CourseSession.id == session_trainers.c.session_id).where(
-                CourseSession.course_id == course.id, session_trainers.c.user_id == user.id)) > 0)
-        scope.trainer_id = user.id
-    elif user.role == "partnership_admin":
-        require(scope.partnership_id in (None, user.partnership_id))
-        for checked in (course, course_session.course if course_session else None):
-            if checked is not None:
-                require(course_in_partnership(checked, user.partnership_id))
-        scope.partnership_id = user.partnership_id
-    return scope
+    """The scope the viewer asked for, narrowed by the policy to what they may see."""
+    scope, course, course_session = requested_scope(form)
+    return evaluation_scope_for(user, scope, course, course_session)
 
 
 @bp.route("/evaluations/summary")
-@roles_required(*SUMMARY_ROLES)
+@summary_roles_required
 def summary():
     form = _filter_form()
     if request.args:
         form.validate()
     scope = _scope_for(current_user, form)
-    with_names = current_user.is_admin
+    with_names = may_see_respondent_names(current_user)
     result = build_summary(scope, clock.now(), with_names=with_names)
     args = {k: v for k, v in request.args.items() if k != "submit"}
 
@@ -214,7 +156,7 @@ CSV_PARTS = {"stages": "response-rates", "outcomes": "distance-travelled", "dist
 
 
 @bp.route("/evaluations/summary/<part>.csv")
-@roles_required(*SUMMARY_ROLES)
+@summary_roles_required
 def summary_csv(part):
     if part not in CSV_PARTS:
         abort(404)
@@ -226,7 +168,7 @@ def summary_csv(part):
 
 
 @bp.route("/evaluations/responses.csv")
-@roles_required(*SUMMARY_ROLES)
+@summary_roles_required
 def responses_csv():
     form = _filter_form()
     form.validate()
@@ -237,9 +179,7 @@ def responses_csv():
 @bp.route("/evaluations/courses/<int:course_id>/questions", methods=["GET", "POST"])
 @login_required
 def edit_questions(course_id):
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
+    course = db.get_or_404(Course, course_id)
     require(can_manage_course(current_user, course))
     _, questions = questions_for(course, "post")
     form = questions_form(questions, request.form if request.method == "POST" else None)

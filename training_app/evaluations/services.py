@@ -12,6 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy import and_, exists, select, true
 from sqlalchemy.exc import IntegrityError
 
+from ..constants import EVALUATION_FOLLOW_UP_DAYS
 from ..extensions import db
 from ..mail import queue_email
 from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, OutboxMessage
@@ -68,7 +69,7 @@ class InvalidAnswers(EvaluationError):
 
 
 def follow_up_days():
-    return int(current_app.config.get("EVALUATION_FOLLOW_UP_DAYS", 90))
+    return int(current_app.config.get("EVALUATION_FOLLOW_UP_DAYS", EVALUATION_FOLLOW_UP_DAYS))
 
 
 # Questions ---------------------------------------------------------------------------------------

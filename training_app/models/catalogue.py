@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, exists, or_
 
 from ..clock import now, to_london
 from ..extensions import db
@@ -103,6 +103,20 @@ class Course(db.Model):
 
     def __repr__(self):
         return f"<Course {self.slug}>"
+
+    # --- issue 11: "does this course count for this partnership", the one definition ---
+    @classmethod
+    def counts_for(cls, partnership_id):
+        """SQL: the course counts for the partnership: it owns the course, runs it jointly
+        (course_partnerships), or the course is a HIPS course (which counts for all four).
+
+        `partnership_id` is a value or a column (e.g. Partnership.id, to pair courses with
+        partnerships in a join). Catalogue, reports, evaluations and the access policy use this;
+        for one loaded course, query with it rather than restating it in Python.
+        """
+        joint = exists().where(course_partnerships.c.course_id == cls.id,
+                               course_partnerships.c.partnership_id == partnership_id)
+        return or_(cls.owner_partnership_id == partnership_id, cls.is_hips.is_(True), joint)
 
 
 class CourseSession(db.Model):

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from .services import ReportFilters, current_financial_year, financial_year_start
+from .scope import ReportFilters, current_financial_year, financial_year_start
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)

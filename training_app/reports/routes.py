@@ -4,15 +4,19 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
-from ..permissions import admin_required
-from . import bp
+from ..constants import REPORT_SESSIONS_PER_PAGE
 from ..csvutil import csv_response
+from ..pagination import paginate, requested_page
+from ..permissions import admin_required, report_scope
+from . import bp
+from .annual import EVALUATIONS_PENDING, annual_report
+from .capacity import capacity_report
+from .exports import annual_rows, bookings_rows, capacity_rows, rate, reach_rows
 from .forms import ReportFilterForm
-from .services import (EVALUATIONS_PENDING, ReportForbidden, annual_report, annual_rows, bookings_rows,
-                       capacity_report, capacity_rows, courses_in_scope, partnership_choices, rate, reach_report,
-                       reach_rows, report_scope)
+from .queries import courses_in_scope, partnership_choices
+from .reach import reach_report
+from .scope import ReportForbidden
 
-SESSIONS_PER_PAGE = 50
 FILTER_NAMES = ("date_from", "date_to", "partnership", "course", "level")
 
 
@@ -41,11 +45,11 @@ def filter_args():
     return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
 
 
-def page_number():
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100000))
-    except ValueError:
-        return 1
+def capacity_for_request():
+    """The capacity report the filters ask for, with the configured under-filled rule."""
+    return capacity_report(current_user, filter_form().filters(), clock.now(),
+                           underfilled_days=current_app.config["REPORTS_UNDERFILLED_DAYS"],
+                           underfilled_threshold=current_app.config["REPORTS_UNDERFILLED_THRESHOLD"])
 
 
 def render_report(template, **context):
@@ -62,31 +66,20 @@ def index():
 @admin_required
 def capacity():
     form = filter_form()
-    report = capacity_report(
-        current_user, form.filters(), clock.now(),
-        underfilled_days=current_app.config.get("REPORTS_UNDERFILLED_DAYS", 14),
-        underfilled_threshold=current_app.config.get("REPORTS_UNDERFILLED_THRESHOLD", 0.5))
-    page = page_number()
-    pages = max(1, -(-len(report.sessions) // SESSIONS_PER_PAGE))
-    page = min(page, pages)
-    shown = report.sessions[(page - 1) * SESSIONS_PER_PAGE: page * SESSIONS_PER_PAGE]
+    report = capacity_for_request()
+    pages = paginate(len(report.sessions), REPORT_SESSIONS_PER_PAGE, requested_page())
 
     def page_url(number):
         return url_for("reports.capacity", page=number, **filter_args()) + "#sessions"
 
-    return render_report("reports/capacity.html", filter_form=form, report=report, shown=shown, page=page,
-                         pages=pages, page_url=page_url)
+    return render_report("reports/capacity.html", filter_form=form, report=report,
+                         shown=pages.slice(report.sessions), page=pages.page, pages=pages.pages, page_url=page_url)
 
 
 @bp.route("/capacity.csv")
 @admin_required
 def capacity_csv():
-    form = filter_form()
-    report = capacity_report(
-        current_user, form.filters(), clock.now(),
-        underfilled_days=current_app.config.get("REPORTS_UNDERFILLED_DAYS", 14),
-        underfilled_threshold=current_app.config.get("REPORTS_UNDERFILLED_THRESHOLD", 0.5))
-    return csv_response(capacity_rows(report), "capacity.csv")
+    return csv_response(capacity_rows(capacity_for_request()), "capacity.csv")
 
 
 @bp.route("/reach")

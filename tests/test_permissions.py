@@ -1,0 +1,176 @@
+"""The access policy (training_app.permissions), rule by rule and role by role.
+
+The permission matrix (test_permission_matrix.py) checks every route's answer; these check the
+rules themselves, including what they narrow a request down to.
+"""
+from datetime import date
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
+
+from training_app import permissions as policy
+from training_app.evaluations.scope import Scope
+from training_app.models import ROLES, Course
+from training_app.models.evaluations import EvaluationResponse
+from training_app.reports.scope import ReportFilters, ReportForbidden
+
+ANONYMOUS = AnonymousUserMixin()
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "practitioner": make_user("practitioner"),
+        "trainer": make_user("trainer"),
+        "hscp_admin": make_user("partnership_admin", partnership="HSCP"),
+        "iow_admin": make_user("partnership_admin", partnership="IOWSCP"),
+        "system_admin": make_user("system_admin"),
+    }
+
+
+@pytest.fixture
+def courses(db, make_course, partnerships):
+    """HSCP-only, HSCP run jointly with IOWSCP, and a HIPS course owned by PSCP."""
+    own = make_course(title="Own", owner="HSCP")
+    joint = make_course(title="Joint", owner="HSCP", commit=False)
+    joint.joint_partnerships.append(partnerships["IOWSCP"])
+    hips = make_course(title="HIPS", owner="PSCP", is_hips=True)
+    db.session.commit()
+    return {"own": own, "joint": joint, "hips": hips}
+
+
+def titles_counting_for(db, partnership):
+    return set(db.session.scalars(select(Course.title).where(Course.counts_for(partnership.id))))
+
+
+def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partnerships):
+    assert titles_counting_for(db, partnerships["HSCP"]) == {"Own", "Joint", "HIPS"}
+    assert titles_counting_for(db, partnerships["IOWSCP"]) == {"Joint", "HIPS"}
+    assert titles_counting_for(db, partnerships["PSCP"]) == {"HIPS"}
+    assert titles_counting_for(db, partnerships["SSCP"]) == {"HIPS"}
+
+
+@pytest.mark.parametrize("role, expected", [
+    (None, ["catalogue.index"]),
+    ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account"]),
+    ("trainer", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions", "evaluations.summary",
+                 "auth.account"]),
+    ("hscp_admin", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions", "evaluations.summary",
+                    "admin.index", "reports.index", "auth.account"]),
+    ("system_admin", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions",
+                      "evaluations.summary", "admin.index", "reports.index", "auth.account"]),
+])
+def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
+    user = people[role] if role else ANONYMOUS
+    assert [item.endpoint for item in policy.nav_items(user)] == expected
+
+
+def test_assignable_roles(people):
+    assert policy.assignable_roles(people["system_admin"]) == list(ROLES)
+    assert policy.assignable_roles(people["hscp_admin"]) == ["practitioner", "trainer"]
+
+
+def test_only_system_admins_see_all_partnerships(people, partnerships):
+    assert policy.sees_all_partnerships(people["system_admin"])
+    assert not any(policy.sees_all_partnerships(people[name]) for name in ("practitioner", "trainer", "hscp_admin"))
+    assert not policy.sees_all_partnerships(ANONYMOUS)
+    assert policy.partnership_scope(people["system_admin"]) is None
+    assert policy.partnership_scope(people["hscp_admin"]) == partnerships["HSCP"].id
+
+
+def test_course_owner_is_chosen_only_by_system_admins(people, partnerships):
+    hscp, pscp = partnerships["HSCP"].id, partnerships["PSCP"].id
+    assert policy.course_owner_for(people["system_admin"], pscp, None) == pscp
+    assert policy.course_owner_for(people["system_admin"], None, hscp) == hscp
+    assert policy.course_owner_for(people["hscp_admin"], pscp, None) == hscp  # their own partnership
+    assert policy.course_owner_for(people["hscp_admin"], pscp, hscp) == hscp  # cannot move it
+
+
+def test_managed_courses(db, people, courses, partnerships):
+    def managed(user, partnership_id=None):
+        return set(db.session.scalars(select(Course.title).where(policy.managed_courses_condition(user,
+                                                                                                 partnership_id))))
+    assert managed(people["hscp_admin"]) == {"Own", "Joint"}  # owned only, not joint or HIPS
+    assert managed(people["iow_admin"]) == set()
+    assert managed(people["system_admin"]) == {"Own", "Joint", "HIPS"}
+    assert managed(people["system_admin"], partnerships["PSCP"].id) == {"HIPS"}
+    assert policy.can_manage_course(people["hscp_admin"], courses["joint"])
+    assert not policy.can_manage_course(people["iow_admin"], courses["joint"])
+    assert not policy.can_manage_course(ANONYMOUS, courses["own"])
+
+
+def test_report_scope_narrows_partnership_admins_and_refuses_others(people, partnerships):
+    asked = ReportFilters(date(2026, 4, 1), date(2027, 3, 31), partnership_id=partnerships["PSCP"].id)
+    assert policy.report_scope(people["system_admin"], asked) == asked
+    assert policy.report_scope(people["hscp_admin"], asked).partnership_id == partnerships["HSCP"].id
+    for name in ("practitioner", "trainer"):
+        with pytest.raises(ReportForbidden):
+            policy.report_scope(people[name], asked)
+    with pytest.raises(ReportForbidden):
+        policy.report_scope(ANONYMOUS, asked)
+    with pytest.raises(ReportForbidden):
+        policy.report_scope(None, asked)
+
+
+def test_may_read_response(db, people, courses, make_user):
+    delegate = make_user()
+    response = EvaluationResponse(user_id=delegate.id, course_id=courses["joint"].id)
+    assert policy.may_read_response(delegate, response)
+    assert policy.may_read_response(people["system_admin"], response)
+    assert policy.may_read_response(people["hscp_admin"], response)  # owner
+    assert policy.may_read_response(people["iow_admin"], response)  # runs it jointly
+    assert not policy.may_read_response(people["trainer"], response)
+    assert not policy.may_read_response(people["practitioner"], response)
+    assert not policy.may_read_response(ANONYMOUS, response)
+    own = EvaluationResponse(user_id=delegate.id, course_id=courses["own"].id)
+    assert not policy.may_read_response(people["iow_admin"], own)
+    hips = EvaluationResponse(user_id=delegate.id, course_id=courses["hips"].id)
+    assert policy.may_read_response(people["iow_admin"], hips)
+
+
+def test_summary_courses_per_role(db, people, courses, make_session):
+    make_session(course=courses["own"], trainers=[people["trainer"]])
+
+    def visible(user):
+        return set(db.session.scalars(select(Course.title).where(policy.summary_courses(user))))
+    assert visible(people["trainer"]) == {"Own"}
+    assert visible(people["iow_admin"]) == {"Joint", "HIPS"}
+    assert visible(people["system_admin"]) == {"Own", "Joint", "HIPS"}
+
+
+def test_evaluation_scope_is_narrowed_to_what_the_viewer_may_see(db, people, courses, make_session, partnerships):
+    delivered = make_session(course=courses["own"], trainers=[people["trainer"]])
+    other = make_session(course=courses["joint"])
+    trainer, iow = people["trainer"], people["iow_admin"]
+
+    assert policy.evaluation_scope_for(trainer, Scope()).trainer_id == trainer.id
+    assert policy.evaluation_scope_for(trainer, Scope(session_id=delivered.id), courses["own"],
+                                       delivered).trainer_id == trainer.id
+    for scope, course, course_session in [(Scope(trainer_id=trainer.id + 1), None, None),
+                                          (Scope(session_id=other.id), None, other),
+                                          (Scope(course_id=courses["joint"].id), courses["joint"], None)]:
+        with pytest.raises(Forbidden):
+            policy.evaluation_scope_for(trainer, scope, course, course_session)
+
+    assert policy.evaluation_scope_for(iow, Scope()).partnership_id == partnerships["IOWSCP"].id
+    assert policy.evaluation_scope_for(iow, Scope(course_id=courses["joint"].id), courses["joint"]).course_id
+    for scope, course, course_session in [(Scope(partnership_id=partnerships["HSCP"].id), None, None),
+                                          (Scope(course_id=courses["own"].id), courses["own"], None),
+                                          (Scope(session_id=delivered.id), None, delivered)]:
+        with pytest.raises(Forbidden):
+            policy.evaluation_scope_for(iow, scope, course, course_session)
+
+    asked = Scope(partnership_id=partnerships["PSCP"].id, course_id=courses["own"].id)
+    assert policy.evaluation_scope_for(people["system_admin"], asked, courses["own"]) == asked
+    with pytest.raises(Forbidden):
+        policy.evaluation_scope_for(people["practitioner"], Scope())
+
+
+def test_respondent_names_and_trainer_filter(people):
+    assert policy.may_see_respondent_names(people["hscp_admin"])
+    assert not policy.may_see_respondent_names(people["trainer"])
+    assert policy.may_filter_by_trainer(people["system_admin"])
+    assert not policy.may_filter_by_trainer(people["trainer"])
+    assert not policy.may_filter_by_trainer(people["practitioner"])

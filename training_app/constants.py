@@ -1,0 +1,23 @@
+"""Defaults used in more than one place: config.py reads them (an environment variable may override
+some), and code that runs without an application (benchmarks, unit tests) uses them directly."""
+
+# Catalogue: courses per page.
+CATALOGUE_PAGE_SIZE = 20
+# People and roles: people per page.
+ADMIN_USERS_PAGE_SIZE = 50
+# Capacity report: sessions per page of the sessions table.
+REPORT_SESSIONS_PER_PAGE = 50
+# The highest page number a query string may ask for (larger numbers show the last page).
+MAX_PAGE = 100_000
+
+# Reports flag upcoming sessions within this many days that are less than this share full.
+REPORTS_UNDERFILLED_DAYS = 14
+REPORTS_UNDERFILLED_THRESHOLD = 0.5
+
+# The follow-up evaluation ("has it changed your practice?") opens this many days after the session.
+EVALUATION_FOLLOW_UP_DAYS = 90
+# Comments on one evaluation summary page, and respondents listed for one course.
+SUMMARY_COMMENTS = 50
+SUMMARY_RESPONDENTS = 200
+# Impact comments quoted in the annual report pack.
+ANNUAL_IMPACT_COMMENTS = 6

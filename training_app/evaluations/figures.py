@@ -1,0 +1,227 @@
+"""Evaluation summaries: distance travelled, response rates, satisfaction and comments.
+
+Every figure is aggregated in the database with GROUP BY; Python only combines the sums
+(training_app.evaluations.statistics) and computes means and confidence intervals.
+Distance travelled = post rating - pre rating, per delegate per outcome, from pairs by the same
+delegate only (same pair_key: the same booking, or the same person and e-learning course).
+"""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
+from ..extensions import db
+from ..models import Booking, Course, CourseSession, ElearningCompletion, User
+from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationRating, EvaluationResponse
+from .scope import Scope, booking_filters, completion_filters, response_filters
+from .services import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, follow_up_days, latest_form
+from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
+
+
+@dataclass
+class Summary:
+    scope: Scope
+    course: Course = None
+    course_session: CourseSession = None
+    stages: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)  # per outcome (one course) or per course (several)
+    overall: PairStat = None
+    distributions: list = field(default_factory=list)
+    satisfaction: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    comment_total: int = 0
+    respondents: list = None
+    respondent_total: int = 0
+
+    @property
+    def single_course(self):
+        return self.course is not None
+
+
+
+def stage_counts(scope, at):
+    """Invitations (eligible delegates), responses and response rate per stage."""
+    days = follow_up_days()
+    has_pre = exists().where(EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == "pre")
+    booking_counts = select(
+        func.sum(case((or_(Booking.status.in_(("confirmed", "attended", "no_show")), has_pre), 1), else_=0)),
+        func.sum(case((Booking.status == "attended", 1), else_=0)),
+        func.sum(case((and_(Booking.status == "attended", CourseSession.ends_at <= at - timedelta(days=days)), 1),
+                      else_=0)),
+    ).select_from(Booking).join(CourseSession, Booking.session_id == CourseSession.id).where(*booking_filters(scope))
+    invited = [int(v or 0) for v in db.session.execute(booking_counts).one()]
+    completion_conds = completion_filters(scope)
+    if completion_conds is not None:
+        completions = db.session.execute(select(
+            func.count(ElearningCompletion.id),
+            func.sum(case((ElearningCompletion.completed_at <= at - timedelta(days=days), 1), else_=0)),
+        ).where(*completion_conds)).one()
+        # E-learning pre-course: everyone who completed, plus anyone who answered before completing.
+        R = aliased(EvaluationResponse)
+        early_pre = db.session.scalar(select(func.count(R.id)).where(
+            R.stage == "pre", R.booking_id.is_(None), *response_filters(R, scope),
+            ~exists().where(ElearningCompletion.user_id == R.user_id, ElearningCompletion.course_id == R.course_id)))
+        invited[0] += int(completions[0] or 0) + int(early_pre or 0)
+        invited[1] += int(completions[0] or 0)
+        invited[2] += int(completions[1] or 0)
+    R = aliased(EvaluationResponse)
+    responded = dict(db.session.execute(
+        select(R.stage, func.count(R.id)).where(*response_filters(R, scope)).group_by(R.stage)).all())
+    return [StageStat(stage, invited[i], int(responded.get(stage, 0))) for i, stage in enumerate(STAGES)]
+
+
+def _paired_ratings(scope):
+    """(query, R, V): post-course outcome ratings in scope that have the same delegate's pre-course rating."""
+    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
+    query = (select().select_from(V).join(R, R.id == V.response_id)
+             .where(R.stage == "post", V.question_key == OUTCOME_KEY, V.pre_value.is_not(None),
+                    *response_filters(R, scope)))
+    return query, R, V
+
+
+def paired_outcomes(scope):
+    """PairStat per (course, outcome) from pre/post pairs by the same delegate."""
+    query, R, V = _paired_ratings(scope)
+    change = V.value - V.pre_value
+    query = query.add_columns(
+        R.course_id, V.outcome_index, func.count(), func.sum(V.pre_value), func.sum(V.value),
+        func.sum(change), func.sum(change * change), func.sum(case((change > 0, 1), else_=0)),
+        func.sum(case((change == 0, 1), else_=0)), func.sum(case((change < 0, 1), else_=0)),
+    ).group_by(R.course_id, V.outcome_index)
+    stats = []
+    for row in db.session.execute(query):
+        stats.append(PairStat("", *[int(v or 0) for v in row[2:]], course_id=row[0], outcome_index=row[1]))
+    return stats
+
+
+def paired_distribution(scope, by_outcome):
+    """{(outcome_index or None, "pre"/"post"): {value: count}} over paired ratings (one GROUP BY query)."""
+    query, R, V = _paired_ratings(scope)
+    group = ([V.outcome_index] if by_outcome else []) + [V.pre_value, V.value]
+    result = {}
+    for row in db.session.execute(query.add_columns(*group, func.count()).group_by(*group)):
+        outcome = row[0] if by_outcome else None
+        pre, post, n = row[-3], row[-2], row[-1]
+        for which, value in (("pre", pre), ("post", post)):
+            counts = result.setdefault((outcome, which), {})
+            counts[value] = counts.get(value, 0) + n
+    return result
+
+
+def satisfaction(scope, course=None):
+    """Mean per Likert question (post-course questions and the follow-up impact rating)."""
+    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
+    query = (select(R.stage, V.question_key, func.count(), func.avg(V.value))
+             .select_from(V).join(R, R.id == V.response_id)
+             .where(V.question_key != OUTCOME_KEY, *response_filters(R, scope))
+             .group_by(R.stage, V.question_key))
+    labels = {("post", q["key"]): q["text"] for q in STANDARD_LIKERT}
+    labels.update({("follow_up", q["key"]): q["text"] for q in FOLLOW_UP_LIKERT})
+    if course is not None:
+        for stage in ("post", "follow_up"):
+            form = latest_form(course.id, stage)
+            if form is not None:
+                labels.update({(stage, q["key"]): q["text"] for q in form.questions["likert"]})
+    order = list(labels)
+    rows = []
+    for stage, key, n, mean in db.session.execute(query):
+        if (stage, key) not in labels:
+            continue  # a course's own extra question: shown only in that course's summary
+        scale_max = len(AGREE_LABELS) if stage == "post" else len(IMPACT_LABELS)
+        rows.append(SatisfactionStat(stage, key, labels[(stage, key)], n, float(mean), scale_max))
+    rows.sort(key=lambda r: order.index((r.stage, r.key)))
+    return rows
+
+
+def comments(scope, with_names, limit=SUMMARY_COMMENTS, offset=0):
+    """(total, newest comments): free text with course and (for the partnership team) the delegate's name."""
+    R = aliased(EvaluationResponse)
+    has_text = or_(func.length(func.coalesce(R.practice_text, "")) > 0,
+                   func.length(func.coalesce(R.other_text, "")) > 0,
+                   func.length(func.coalesce(R.changed_text, "")) > 0)
+    conds = [has_text, *response_filters(R, scope)]
+    total = db.session.scalar(select(func.count(R.id)).where(*conds))
+    columns = [R.id, R.stage, R.submitted_at, R.practice_text, R.other_text, R.changed_text, Course.title]
+    query = (select(*columns, User.name)
+             .select_from(R).join(Course, Course.id == R.course_id).outerjoin(User, User.id == R.user_id)
+             .where(*conds).order_by(R.submitted_at.desc(), R.id.desc()).limit(limit).offset(offset))
+    return total, [dict(row._mapping) | {"name": row[-1] if with_names else None}
+                   for row in db.session.execute(query)]
+
+
+def respondents(scope, limit=SUMMARY_RESPONDENTS):
+    """(total, [(name, stage, submitted_at)]): who answered, for the partnership team only."""
+    R = aliased(EvaluationResponse)
+    conds = response_filters(R, scope)
+    total = db.session.scalar(select(func.count(R.id)).where(*conds))
+    query = (select(User.name, R.stage, R.submitted_at).select_from(R).outerjoin(User, User.id == R.user_id)
+             .where(*conds).order_by(User.name, R.submitted_at).limit(limit))
+    return total, db.session.execute(query).all()
+
+
+def outcome_labels(course):
+    """Outcome wording from the newest post-course (else pre-course) form, else the course itself."""
+    for stage in ("post", "pre"):
+        form = latest_form(course.id, stage)
+        if form is not None:
+            return form.questions["outcomes"]
+    return list(course.learning_outcomes or [])
+
+
+def build_summary(scope, at, with_names=False):
+    """Every figure of an evaluation summary for `scope` (already restricted to what the viewer may see)."""
+    summary = Summary(scope=scope)
+    if scope.session_id:
+        summary.course_session = db.session.get(CourseSession, scope.session_id)
+        summary.course = summary.course_session.course if summary.course_session else None
+    elif scope.course_id:
+        summary.course = db.session.get(Course, scope.course_id)
+    summary.stages = stage_counts(scope, at)
+    stats = paired_outcomes(scope)
+    overall = PairStat("All outcomes")
+    for stat in stats:
+        overall.add(stat)
+    summary.overall = overall
+    if summary.single_course:
+        labels = outcome_labels(summary.course)
+        by_index = {s.outcome_index: s for s in stats}
+        for index, label in enumerate(labels):
+            stat = by_index.get(index) or PairStat("", outcome_index=index)
+            stat.label = f"{index + 1}. {label}"
+            summary.outcomes.append(stat)
+    else:
+        per_course = {}
+        for stat in stats:
+            per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
+        titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all()) \
+            if per_course else {}
+        for course_id, stat in per_course.items():
+            stat.label = titles.get(course_id, "")
+        summary.outcomes = sorted(per_course.values(), key=lambda s: s.label)
+    dist = paired_distribution(scope, by_outcome=summary.single_course)
+    values = list(range(1, 11))
+    if summary.single_course:
+        for stat in summary.outcomes:
+            summary.distributions.append(Distribution(stat.label, values, dist.get((stat.outcome_index, "pre"), {}),
+                                                      dist.get((stat.outcome_index, "post"), {})))
+    else:
+        summary.distributions.append(Distribution("All outcomes", values, dist.get((None, "pre"), {}),
+                                                  dist.get((None, "post"), {})))
+    summary.satisfaction = satisfaction(scope, summary.course)
+    summary.comment_total, summary.comments = comments(scope, with_names)
+    if with_names and summary.single_course:
+        summary.respondent_total, summary.respondents = respondents(scope)
+    return summary
+
+
+def delegate_distance(user_id):
+    """A delegate's own distance travelled: [(course title, course id, pair_key, outcome_index, pre, post)]."""
+    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
+    query = (select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
+             .select_from(V).join(R, R.id == V.response_id).join(Course, Course.id == R.course_id)
+             .where(R.stage == "post", R.user_id == user_id, V.question_key == OUTCOME_KEY,
+                    V.pre_value.is_not(None))
+             .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index))
+    return db.session.execute(query).all()

@@ -1,0 +1,112 @@
+"""What an evaluation summary covers (Scope) and the SQL conditions that restrict data to it."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, select
+
+from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, User
+from ..models.catalogue import session_trainers
+
+
+@dataclass
+class Scope:
+    """What a summary covers. Dates are naive UTC; date_to is exclusive."""
+
+    session_id: int = None
+    course_id: int = None
+    trainer_id: int = None
+    partnership_id: int = None
+    agency_id: int = None
+    sector: str = None
+    level: int = None
+    date_from: datetime = None
+    date_to: datetime = None
+    date_basis: str = "session"  # "session" (session start) or "submitted"
+
+
+def _course_ids(scope):
+    """A subquery of course ids for the partnership and level filters, or None."""
+    conds = []
+    if scope.partnership_id:
+        conds.append(Course.counts_for(scope.partnership_id))
+    if scope.level:
+        conds.append(Course.level == scope.level)
+    return select(Course.id).where(*conds) if conds else None
+
+
+def response_filters(R, scope):
+    """WHERE conditions restricting EvaluationResponse alias R to the scope."""
+    conds = []
+    if scope.session_id:
+        conds.append(R.session_id == scope.session_id)
+    if scope.course_id:
+        conds.append(R.course_id == scope.course_id)
+    if scope.trainer_id:
+        conds.append(exists().where(session_trainers.c.session_id == R.session_id,
+                                    session_trainers.c.user_id == scope.trainer_id))
+    courses = _course_ids(scope)
+    if courses is not None:
+        conds.append(R.course_id.in_(courses))
+    if scope.agency_id:
+        conds.append(R.agency_id == scope.agency_id)
+    if scope.sector:
+        conds.append(R.sector == scope.sector)
+    if scope.date_from or scope.date_to:
+        if scope.date_basis == "submitted":
+            conds.extend(_between(R.submitted_at, scope))
+        else:
+            sessions = select(CourseSession.id).where(*_between(CourseSession.starts_at, scope))
+            conds.append(or_(R.session_id.in_(sessions),
+                             and_(R.session_id.is_(None), *_between(R.submitted_at, scope))))
+    return conds
+
+
+def _between(column, scope):
+    conds = []
+    if scope.date_from:
+        conds.append(column >= scope.date_from)
+    if scope.date_to:
+        conds.append(column < scope.date_to)
+    return conds
+
+
+def booking_filters(scope):
+    """Conditions on Booking joined to CourseSession."""
+    conds = []
+    if scope.session_id:
+        conds.append(Booking.session_id == scope.session_id)
+    if scope.course_id:
+        conds.append(CourseSession.course_id == scope.course_id)
+    if scope.trainer_id:
+        conds.append(exists().where(session_trainers.c.session_id == Booking.session_id,
+                                    session_trainers.c.user_id == scope.trainer_id))
+    courses = _course_ids(scope)
+    if courses is not None:
+        conds.append(CourseSession.course_id.in_(courses))
+    if scope.agency_id:
+        conds.append(Booking.agency_id == scope.agency_id)
+    if scope.sector:
+        conds.append(Booking.agency_id.in_(select(Agency.id).where(Agency.sector == scope.sector)))
+    conds.extend(_between(CourseSession.starts_at, scope))
+    return conds
+
+
+def completion_filters(scope):
+    """Conditions on ElearningCompletion; None when the scope excludes e-learning (a session or trainer)."""
+    if scope.session_id or scope.trainer_id:
+        return None
+    conds = []
+    if scope.course_id:
+        conds.append(ElearningCompletion.course_id == scope.course_id)
+    courses = _course_ids(scope)
+    if courses is not None:
+        conds.append(ElearningCompletion.course_id.in_(courses))
+    if scope.agency_id or scope.sector:
+        users = select(User.id)
+        if scope.agency_id:
+            users = users.where(User.agency_id == scope.agency_id)
+        if scope.sector:
+            users = users.where(User.agency_id.in_(select(Agency.id).where(Agency.sector == scope.sector)))
+        conds.append(ElearningCompletion.user_id.in_(users))
+    conds.extend(_between(ElearningCompletion.completed_at, scope))
+    return conds

@@ -1,0 +1,116 @@
+"""The statistics behind evaluation summaries: distance travelled with a 95% confidence interval.
+
+Counts, sums and sums of squares come from the database (they are additive); these classes
+combine them and compute means, standard deviations and intervals.
+"""
+import math
+from dataclasses import dataclass
+
+from ..models.evaluations import STAGES
+
+# Two-sided 95%: t(0.975, df) for df = 1..30; beyond that a Cornish-Fisher expansion around z.
+T_975 = [12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
+         2.306004135, 2.262157163, 2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688,
+         2.131449546, 2.119905299, 2.109815578, 2.100922040, 2.093024054, 2.085963447, 2.079613845,
+         2.073873068, 2.068657610, 2.063898562, 2.059538553, 2.055529439, 2.051830516, 2.048407142,
+         2.045229642, 2.042272456]
+Z_975 = 1.959963985
+
+
+def t_975(df):
+    """The 0.975 quantile of Student's t with `df` degrees of freedom (accurate to about 1e-6)."""
+    if df < 1:
+        raise ValueError("degrees of freedom must be at least 1")
+    if df <= 30:
+        return T_975[df - 1]
+    z = Z_975
+    g1 = (z ** 3 + z) / 4
+    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
+    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
+    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4
+
+
+
+@dataclass
+class PairStat:
+    """Distance travelled for one outcome (or a combination): sums from the database."""
+
+    label: str
+    n: int = 0
+    sum_pre: int = 0
+    sum_post: int = 0
+    sum_change: int = 0
+    sum_change_sq: int = 0
+    improved: int = 0
+    unchanged: int = 0
+    worse: int = 0
+    course_id: int = None
+    outcome_index: int = None
+
+    def add(self, other):
+        for name in ("n", "sum_pre", "sum_post", "sum_change", "sum_change_sq", "improved", "unchanged", "worse"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def mean_pre(self):
+        return self.sum_pre / self.n if self.n else None
+
+    @property
+    def mean_post(self):
+        return self.sum_post / self.n if self.n else None
+
+    @property
+    def mean_change(self):
+        return self.sum_change / self.n if self.n else None
+
+    @property
+    def sd_change(self):
+        if self.n < 2:
+            return None
+        variance = (self.sum_change_sq - self.sum_change ** 2 / self.n) / (self.n - 1)
+        return math.sqrt(max(variance, 0.0))
+
+    @property
+    def ci(self):
+        """(low, high) 95% confidence interval of the mean change; None when n < 2."""
+        if self.n < 2:
+            return None
+        half = t_975(self.n - 1) * self.sd_change / math.sqrt(self.n)
+        return self.mean_change - half, self.mean_change + half
+
+    def share(self, name):
+        return 100.0 * getattr(self, name) / self.n if self.n else None
+
+
+@dataclass
+class StageStat:
+    stage: str
+    invited: int
+    responded: int
+
+    @property
+    def label(self):
+        return STAGES[self.stage]
+
+    @property
+    def rate(self):
+        return 100.0 * self.responded / self.invited if self.invited else None
+
+
+@dataclass
+class Distribution:
+    label: str
+    values: list
+    pre: dict
+    post: dict
+
+
+@dataclass
+class SatisfactionStat:
+    stage: str
+    key: str
+    label: str
+    n: int
+    mean: float
+    scale_max: int

@@ -1,0 +1,124 @@
+"""The annual report pack: delivery, reach, e-learning and the evaluations' distance travelled."""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, distinct, func, or_, select
+
+from .. import clock
+from ..constants import ANNUAL_IMPACT_COMMENTS
+from ..evaluations.figures import comments, paired_outcomes
+from ..evaluations.scope import Scope
+from ..evaluations.statistics import PairStat
+from ..extensions import db
+from ..models import Course, CourseSession
+from ..permissions import report_scope
+from .reach import attended_breakdowns, elearning_figures
+from .scope import ReportFilters, session_conditions, without_jit
+
+
+EVALUATIONS_PENDING = "Evaluation figures appear here once evaluations are collected"
+
+
+@dataclass
+class CourseDelivery:
+    course_id: int
+    title: str
+    sessions: int
+    delegates: int
+    practitioners: int
+    distance: object = None  # the evaluations area's summary for the course, when there is one
+
+
+@dataclass
+class AnnualReport:
+    filters: ReportFilters
+    courses_delivered: int
+    sessions_delivered: int
+    delegates: int
+    practitioners: int
+    by_agency: list
+    by_sector: list
+    courses: list
+    elearning_completions: int
+    elearning_practitioners: int
+    impact_comments: list
+
+
+def delivered_condition(now):
+    """A session was delivered when it is completed, or scheduled and already over."""
+    return or_(CourseSession.status == "completed",
+               and_(CourseSession.status == "scheduled", CourseSession.ends_at <= now))
+
+
+def evaluation_summaries(filters, comment_count=ANNUAL_IMPACT_COMMENTS):
+    """Per-course distance travelled and a selection of impact comments, from the evaluations area.
+
+    Uses the evaluations area's own summary functions (training_app.evaluations.figures:
+    paired_outcomes, the pre/post pairs behind build_summary's distance travelled, and comments)
+    for the same period, partnership, course and level, so both areas report the same numbers.
+    Only these two are called: the pack needs neither response rates nor satisfaction.
+    Returns ({course_id: PairStat with mean_change and n}, [ImpactComment]).
+    """
+    start, end = filters.utc_bounds
+    scope = Scope(partnership_id=filters.partnership_id, course_id=filters.course_id, level=filters.level,
+                  date_from=start, date_to=end)
+    per_course = {}
+    for stat in paired_outcomes(scope):
+        per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
+    selected = []
+    for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:
+        text = (comment.get("practice_text") or comment.get("changed_text") or "").strip()
+        if text and len(selected) < comment_count:
+            selected.append(ImpactComment(text=text, course_title=comment.get("title") or ""))
+    return {course_id: stat for course_id, stat in per_course.items() if stat.n}, selected
+
+
+@dataclass
+class ImpactComment:
+    text: str
+    course_title: str
+
+
+def annual_report(actor, filters, now=None):
+    """The annual report pack: courses and sessions delivered, delegates trained and unique
+    practitioners in the period, by agency and sector and per course, with e-learning completions
+    and (when evaluations exist) distance travelled and impact comments.
+    Raises ReportForbidden for non-administrators.
+    """
+    filters = report_scope(actor, filters)
+    without_jit()
+    now = now or clock.now()
+    delivered = delivered_condition(now)
+    sessions_delivered, courses_delivered = db.session.execute(
+        select(func.count(CourseSession.id), func.count(distinct(CourseSession.course_id)))
+        .select_from(CourseSession).join(Course, Course.id == CourseSession.course_id)
+        .where(delivered, *session_conditions(filters))).one()
+    breakdowns = attended_breakdowns(filters, by_course=True)
+
+    sessions_per_course = dict(db.session.execute(
+        select(CourseSession.course_id, func.count(CourseSession.id))
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(delivered, *session_conditions(filters)).group_by(CourseSession.course_id)).all())
+    attended_per_course = breakdowns["by_course"]
+    titles = dict(db.session.execute(select(Course.id, Course.title).where(
+        Course.id.in_(set(sessions_per_course) | set(attended_per_course)))).all()) if (
+        sessions_per_course or attended_per_course) else {}
+    courses = sorted(
+        (CourseDelivery(course_id=course_id, title=titles[course_id],
+                        sessions=sessions_per_course.get(course_id, 0),
+                        delegates=attended_per_course[course_id].delegates if course_id in attended_per_course else 0,
+                        practitioners=attended_per_course[course_id].practitioners
+                        if course_id in attended_per_course else 0)
+         for course_id in titles),
+        key=lambda course: (course.title, course.course_id))
+
+    summaries, impact_comments = evaluation_summaries(filters)
+    for course in courses:
+        course.distance = summaries.get(course.course_id)
+    completions, people, _ = elearning_figures(filters)
+    return AnnualReport(
+        filters=filters, courses_delivered=courses_delivered, sessions_delivered=sessions_delivered,
+        delegates=breakdowns["delegates"], practitioners=breakdowns["practitioners"],
+        by_agency=breakdowns["by_agency"], by_sector=breakdowns["by_sector"], courses=courses,
+        elearning_completions=completions, elearning_practitioners=people,
+        impact_comments=impact_comments,
+    )

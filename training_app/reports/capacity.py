@@ -1,0 +1,241 @@
+"""The capacity report: sessions run, places taken, waiting lists, attendance and cancellations.
+
+Definitions are in training_app.reports.scope's docstring.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from .. import clock
+from ..constants import REPORTS_UNDERFILLED_DAYS, REPORTS_UNDERFILLED_THRESHOLD
+from ..extensions import db
+from ..models import Booking, Course, CourseSession, Partnership
+from ..permissions import report_scope
+from .scope import (RUN_STATUSES, TAKEN_STATUSES, ReportFilters, course_conditions, financial_year_label,
+                    level_label, session_conditions, without_jit)
+from .queries import partnership_choices
+
+
+@dataclass
+class Figures:
+    """Capacity figures for one session or a group of sessions (see the module docstring)."""
+
+    sessions: int = 0
+    capacity: int = 0
+    confirmed: int = 0
+    waitlisted: int = 0
+    attended: int = 0
+    no_shows: int = 0
+    cancellations: int = 0
+    late_cancellations: int = 0
+
+    COUNTS = ("sessions", "capacity", "confirmed", "waitlisted", "attended", "no_shows", "cancellations",
+              "late_cancellations")
+
+    def add(self, other):
+        # Spelled out: this runs once per session per roll-up, tens of thousands of times a page.
+        self.sessions += other.sessions
+        self.capacity += other.capacity
+        self.confirmed += other.confirmed
+        self.waitlisted += other.waitlisted
+        self.attended += other.attended
+        self.no_shows += other.no_shows
+        self.cancellations += other.cancellations
+        self.late_cancellations += other.late_cancellations
+        return self
+
+    @property
+    def fill_rate(self):
+        """Places taken ÷ capacity (None when there is no capacity)."""
+        return self.confirmed / self.capacity if self.capacity else None
+
+    @property
+    def no_show_rate(self):
+        """No-shows ÷ (attended + no-shows) (None until a register is taken)."""
+        marked = self.attended + self.no_shows
+        return self.no_shows / marked if marked else None
+
+    @property
+    def unmet_demand(self):
+        return self.waitlisted > 0
+
+
+@dataclass
+class SessionFigures:
+    id: int
+    course_id: int
+    course_title: str
+    level: int
+    level_kind: str
+    starts_at: datetime
+    status: str
+    partnership_ids: tuple
+    figures: Figures
+    underfilled: bool = False
+
+    @property
+    def level_label(self):
+        return level_label(self.level, self.level_kind)
+
+
+@dataclass
+class Group:
+    key: object
+    label: str
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class CapacityReport:
+    filters: ReportFilters
+    sessions: list
+    totals: Figures
+    by_course: list
+    by_level: list
+    by_partnership: list
+    by_month: list
+    by_financial_year: list
+    underfilled: list
+    unmet_demand: list
+    underfilled_days: int
+    underfilled_threshold: float
+
+
+def booking_counts():
+    """Labelled SQL sums over Booking rows (use with GROUP BY)."""
+    def count_where(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return [
+        count_where(Booking.status.in_(TAKEN_STATUSES)).label("confirmed"),
+        count_where(Booking.status == "waitlisted").label("waitlisted"),
+        count_where(Booking.status == "attended").label("attended"),
+        count_where(Booking.status == "no_show").label("no_shows"),
+        count_where(Booking.status == "cancelled").label("cancellations"),
+        count_where(and_(Booking.status == "cancelled", Booking.late_cancellation.is_(True)))
+        .label("late_cancellations"),
+    ]
+
+
+def session_figures(conditions, partnership_ids_by_course=None):
+    """Per-session figures for sessions run matching `conditions`, counted by one GROUP BY query.
+
+    Only scheduled and completed sessions are included. Returns SessionFigures in start order.
+    """
+    query = (
+        select(CourseSession.id, CourseSession.course_id, Course.title, Course.level, Course.level_kind,
+               Course.owner_partnership_id, Course.is_hips, CourseSession.starts_at, CourseSession.status,
+               CourseSession.capacity, *booking_counts())
+        .select_from(CourseSession)
+        .join(Course, Course.id == CourseSession.course_id)
+        .outerjoin(Booking, Booking.session_id == CourseSession.id)
+        .where(CourseSession.status.in_(RUN_STATUSES), *conditions)
+        .group_by(CourseSession.id, CourseSession.course_id, Course.title, Course.level, Course.level_kind,
+                  Course.owner_partnership_id, Course.is_hips, CourseSession.starts_at, CourseSession.status,
+                  CourseSession.capacity)
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    )
+    rows = db.session.execute(query).all()
+    partnerships = partnership_ids_by_course if partnership_ids_by_course is not None else \
+        course_partnership_ids({row.course_id for row in rows})
+    return [
+        SessionFigures(
+            id=row.id, course_id=row.course_id, course_title=row.title, level=row.level,
+            level_kind=row.level_kind, starts_at=row.starts_at, status=row.status,
+            partnership_ids=partnerships.get(row.course_id, ()),
+            figures=Figures(sessions=1, capacity=row.capacity, confirmed=row.confirmed, waitlisted=row.waitlisted,
+                            attended=row.attended, no_shows=row.no_shows, cancellations=row.cancellations,
+                            late_cancellations=row.late_cancellations),
+        )
+        for row in rows
+    ]
+
+def course_partnership_ids(course_ids):
+    """{course_id: tuple of partnership ids the course counts for} (Course.counts_for; one query)."""
+    result = {}
+    if not course_ids:
+        return result
+    for course_id, partnership_id in db.session.execute(
+            select(Course.id, Partnership.id).join(Partnership, Course.counts_for(Partnership.id))
+            .where(Course.id.in_(course_ids)).order_by(Course.id, Partnership.id)):
+        result[course_id] = result.get(course_id, ()) + (partnership_id,)
+    return result
+
+
+def roll_up(rows, key_and_label):
+    """Sum SessionFigures into Groups; `key_and_label(row)` returns one or more (key, label) pairs."""
+    groups = {}
+    for row in rows:
+        pairs = key_and_label(row)
+        for key, label in pairs:
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key, label)
+            group.figures.add(row.figures)
+    return [groups[key] for key in sorted(groups, key=_sort_key)]
+
+
+def _sort_key(key):
+    # None (no level) sorts last; mixed keys compare as strings.
+    return (key is None, str(key) if not isinstance(key, (int, tuple)) else key)
+
+
+def capacity_report(actor, filters, now=None, underfilled_days=REPORTS_UNDERFILLED_DAYS,
+                    underfilled_threshold=REPORTS_UNDERFILLED_THRESHOLD):
+    """Capacity, demand and attendance for the actor's scope and filters.
+
+    Per session, and rolled up per course, level, partnership, month and financial year (London
+    dates). Under-filled: scheduled sessions starting within `underfilled_days` from `now` whose
+    fill rate is below `underfilled_threshold` (whatever the period filter). Unmet demand: courses
+    with anyone on a waiting list in the period. Raises ReportForbidden for non-administrators.
+    """
+    filters = report_scope(actor, filters)
+    without_jit()
+    now = now or clock.now()
+    partnerships = {p.id: p.code for p in partnership_choices()}
+
+    rows = session_figures(session_conditions(filters))
+    upcoming = session_figures([CourseSession.status == "scheduled", CourseSession.starts_at > now,
+                                CourseSession.starts_at <= now + timedelta(days=underfilled_days),
+                                *course_conditions(filters)])
+    underfilled = [row for row in upcoming
+                   if row.figures.fill_rate is not None and row.figures.fill_rate < underfilled_threshold]
+    underfilled_ids = {row.id for row in underfilled}
+    for row in rows + underfilled:
+        row.underfilled = row.id in underfilled_ids
+
+    totals = Figures()
+    for row in rows:
+        totals.add(row.figures)
+
+    def by_partnership(row):
+        ids = row.partnership_ids
+        if filters.partnership_id is not None:
+            ids = [pid for pid in ids if pid == filters.partnership_id]
+        return [(partnerships[pid], partnerships[pid]) for pid in ids]
+
+    def by_month(row):
+        local = clock.to_london(row.starts_at)
+        return [((local.year, local.month), local.strftime("%B %Y"))]
+
+    def by_year(row):
+        label = financial_year_label(clock.to_london(row.starts_at).date())
+        return [(label, label)]
+
+    by_course = roll_up(rows, lambda row: [((row.course_title, row.course_id), row.course_title)])
+    return CapacityReport(
+        filters=filters,
+        sessions=rows,
+        totals=totals,
+        by_course=by_course,
+        by_level=roll_up(rows, lambda row: [((row.level or 99, row.level_kind or ""), row.level_label)]),
+        by_partnership=roll_up(rows, by_partnership),
+        by_month=roll_up(rows, by_month),
+        by_financial_year=roll_up(rows, by_year),
+        underfilled=underfilled,
+        # Largest waiting lists first: where more sessions would be filled.
+        unmet_demand=sorted((group for group in by_course if group.figures.unmet_demand),
+                            key=lambda group: (-group.figures.waitlisted, group.label)),
+        underfilled_days=underfilled_days,
+        underfilled_threshold=underfilled_threshold,
+    )

@@ -1,0 +1,127 @@
+"""The reach report: who the programme reached (delegates and unique practitioners) and e-learning."""
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, cast, distinct, func, literal_column, null, select, union_all
+
+from ..extensions import db
+from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, Partnership
+from ..permissions import report_scope
+from .scope import NOT_RECORDED, ReportFilters, course_conditions, partnership_courses, session_conditions, without_jit
+
+
+@dataclass
+class ReachRow:
+    label: str
+    delegates: int
+    practitioners: int
+    detail: str = ""
+
+
+@dataclass
+class ReachReport:
+    filters: ReportFilters
+    delegates: int
+    practitioners: int
+    by_agency: list
+    by_sector: list
+    by_partnership: list
+    by_job_role: list
+    elearning_completions: int
+    elearning_practitioners: int
+    elearning_by_course: list
+
+
+def attended_breakdowns(filters, by_course=False):
+    """Delegates and unique practitioners: totals, and by agency, sector, partnership and job role
+    (and by course when asked).
+
+    One statement: the attended bookings in scope are selected once (a CTE, which PostgreSQL
+    materialises because it is used several times) and each breakdown is a GROUP BY over it,
+    joined with UNION ALL. Unique practitioners need COUNT(DISTINCT) per group, so they cannot be
+    summed from smaller groups.
+    """
+    attended = (
+        select(Booking.user_id, Booking.agency_id, Booking.job_role, Course.id.label("course_id"),
+               Course.owner_partnership_id, Course.is_hips)
+        .select_from(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(Booking.status == "attended", *session_conditions(filters))
+        .cte("attended")
+    )
+    a = attended.c
+    counts = (func.count().label("delegates"), func.count(distinct(a.user_id)).label("practitioners"))
+    no_text = cast(null(), String)
+
+    def dimension(name):
+        return literal_column(f"'{name}'", String).label("dimension")
+
+    pairs = partnership_courses()
+    partnership_join = Partnership.id == pairs.c.partnership_id
+    if filters.partnership_id is not None:
+        partnership_join = and_(partnership_join, Partnership.id == filters.partnership_id)
+    parts = [
+        select(dimension("total"), no_text.label("label"), no_text.label("detail"), *counts).select_from(attended),
+        select(dimension("agency"), Agency.name, Agency.sector, *counts).select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.id, Agency.name, Agency.sector),
+        select(dimension("sector"), Agency.sector, no_text, *counts).select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.sector),
+        select(dimension("partnership"), Partnership.code, Partnership.name, *counts).select_from(attended)
+        .join(pairs, pairs.c.course_id == a.course_id).join(Partnership, partnership_join)
+        .group_by(Partnership.code, Partnership.name),
+        select(dimension("job_role"), a.job_role, no_text, *counts).select_from(attended).group_by(a.job_role),
+    ]
+    if by_course:
+        parts.append(select(dimension("course"), cast(a.course_id, String), no_text, *counts)
+                     .select_from(attended).group_by(a.course_id))
+    grouped = defaultdict(list)
+    for row in db.session.execute(union_all(*parts)):
+        grouped[row.dimension].append(row)
+    total = grouped["total"][0]
+
+    def ordered(name):
+        items = [ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
+                 for row in grouped[name]]
+        return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
+
+    result = {
+        "delegates": total.delegates,
+        "practitioners": total.practitioners,
+        "by_agency": ordered("agency"),
+        "by_sector": ordered("sector"),
+        "by_partnership": sorted(ordered("partnership"), key=lambda item: item.label),
+        "by_job_role": ordered("job_role"),
+    }
+    if by_course:
+        result["by_course"] = {int(row.label): row for row in grouped["course"]}
+    return result
+
+
+def elearning_figures(filters):
+    """E-learning completions in the period: total, distinct people, and per course."""
+    start, end = filters.utc_bounds
+    conditions = [Course.format == "elearning", ElearningCompletion.completed_at >= start,
+                  ElearningCompletion.completed_at < end, *course_conditions(filters)]
+    base = select().select_from(ElearningCompletion).join(Course, Course.id == ElearningCompletion.course_id)
+    total, people = db.session.execute(
+        base.add_columns(func.count(ElearningCompletion.id), func.count(distinct(ElearningCompletion.user_id)))
+        .where(*conditions)).one()
+    per_course = db.session.execute(
+        base.add_columns(Course.title, func.count(ElearningCompletion.id).label("completions"),
+                         func.count(distinct(ElearningCompletion.user_id)).label("practitioners"))
+        .where(*conditions).group_by(Course.id, Course.title).order_by(Course.title)).all()
+    return total, people, [ReachRow(row.title, row.completions, row.practitioners) for row in per_course]
+
+
+def reach_report(actor, filters):
+    """Who the programme reached in the period: delegates (attended bookings) and unique practitioners
+    by agency, sector, partnership (of the course; HIPS counts for all four) and job role, plus
+    e-learning completions. Raises ReportForbidden for non-administrators.
+    """
+    filters = report_scope(actor, filters)
+    without_jit()
+    breakdowns = attended_breakdowns(filters)
+    completions, people, per_course = elearning_figures(filters)
+    return ReachReport(filters=filters, elearning_completions=completions, elearning_practitioners=people,
+                       elearning_by_course=per_course, **breakdowns)

@@ -1,0 +1,134 @@
+"""Reports for the partnership team: the filters, periods and scope every report shares.
+
+The reports are capacity (reports.capacity), reach (reports.reach), the annual report pack
+(reports.annual) and their CSV downloads (reports.exports).
+
+Every figure is computed from the booking tables on each request (no cached counters), so the
+reports are live: a booking made a second ago is counted. The counting is done by the database
+with GROUP BY; only the roll-ups of per-session rows into courses, levels, partnerships, months
+and financial years are summed in Python, because months and financial years are London dates
+(a 00:30 BST start belongs to the London day, not the UTC one) and SQLite has no time zones.
+
+Definitions (the same words appear in the help text on each page):
+
+- **Period**: a session belongs to the period when its start, as a London date, falls between
+  "from" and "to" inclusive. An e-learning completion belongs when its completion date does.
+- **Sessions run**: sessions whose status is scheduled or completed. Cancelled and postponed
+  sessions, and their bookings, are left out of every capacity figure.
+- **Capacity**: the sum of those sessions' capacities.
+- **Confirmed (places taken)**: bookings that are confirmed, attended or no-show.
+- **Waitlisted**: bookings on the waiting list now.
+- **Fill rate**: places taken ÷ capacity.
+- **Attended** / **No-shows**: bookings marked attended / did not attend on the register.
+- **No-show rate**: no-shows ÷ (attended + no-shows); blank until a register is taken.
+- **Cancellations**: bookings cancelled (by the delegate, an administrator or the system).
+- **Late cancellations**: cancellations made after the cancellation cut-off.
+- **Delegates**: attended bookings (one person attending two sessions is two delegates).
+- **Unique practitioners**: distinct people among those delegates.
+- **Agency, sector and job role** are those recorded on the booking when it was made.
+- **A partnership's figures**: courses it owns, runs jointly, or HIPS courses (which count for
+  all four partnerships), so partnership rows overlap and do not add up to the total.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, text
+
+from .. import clock
+from ..extensions import db
+from ..models import LEVEL_KINDS, Course, CourseSession, Partnership
+
+TAKEN_STATUSES = ("confirmed", "attended", "no_show")
+RUN_STATUSES = ("scheduled", "completed")
+NOT_RECORDED = "Not recorded"
+
+
+class ReportForbidden(Exception):
+    """The person may not see reports."""
+
+    def __init__(self, message="Only partnership administrators can see reports"):
+        super().__init__(message)
+        self.message = message
+
+
+# --- periods and filters ---------------------------------------------------------------------
+
+def financial_year_start(day):
+    """The 1 April that starts the financial year containing `day`."""
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def financial_year_label(day):
+    start = financial_year_start(day).year
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def current_financial_year(now=None):
+    """(1 April, 31 March) of the financial year containing today in London."""
+    today = clock.to_london(now or clock.now()).date()
+    start = financial_year_start(today)
+    return start, date(start.year + 1, 3, 31)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """Validated filters. `partnership_id` is the partnership whose figures are shown (None: all)."""
+
+    date_from: date
+    date_to: date
+    partnership_id: int = None
+    course_id: int = None
+    level: int = None
+
+    @property
+    def utc_bounds(self):
+        start = clock.from_london(datetime.combine(self.date_from, time()))
+        end = clock.from_london(datetime.combine(self.date_to + timedelta(days=1), time()))
+        return start, end
+
+
+
+def partnership_courses():
+    """SQL: (course_id, partnership_id) for every partnership a course counts for (Course.counts_for).
+
+    A small table of pairs (courses x four partnerships) that the large report queries hash-join on.
+    """
+    return (select(Course.id.label("course_id"), Partnership.id.label("partnership_id"))
+            .join(Partnership, Course.counts_for(Partnership.id))
+            .subquery("partnership_courses"))
+
+
+def without_jit():
+    """PostgreSQL: no JIT compilation for this transaction's report queries.
+
+    Report queries over many rows cross PostgreSQL's jit_above_cost, and compiling them costs about
+    0.4 s, several times more than running them. SET LOCAL ends with the transaction.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
+
+
+def course_conditions(filters):
+    """Conditions on Course for the partnership, course and level filters."""
+    conditions = []
+    if filters.partnership_id is not None:
+        conditions.append(Course.counts_for(filters.partnership_id))
+    if filters.course_id is not None:
+        conditions.append(Course.id == filters.course_id)
+    if filters.level is not None:
+        conditions.append(Course.level == filters.level)
+    return conditions
+
+
+def session_conditions(filters):
+    """Conditions on CourseSession and Course: the period (session start) and the course filters."""
+    start, end = filters.utc_bounds
+    return [CourseSession.starts_at >= start, CourseSession.starts_at < end, *course_conditions(filters)]
+
+
+def level_label(level, level_kind):
+    if level is None:
+        return "No level"
+    return LEVEL_KINDS.get(level_kind, "Level {n}").format(n=level)

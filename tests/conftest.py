@@ -180,13 +180,44 @@ def make_session(db, make_course):
 
 @pytest.fixture
 def login(client):
-    """Sign `user` in on the test client (as the sign-in page would)."""
+    """Sign `user` in on the test client (as the sign-in page would). Works after earlier requests
+    in the same test: the tests share one app context, so Flask-Login's cached user is forgotten."""
+    from flask import g
+
     def sign_in(user):
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return user
     return sign_in
+
+
+# --- one user per role, for tests that need "an admin of HSCP" and so on -------------------------
+
+@pytest.fixture
+def practitioner(make_user):
+    return make_user("practitioner", name="Priya Practitioner")
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user("trainer", name="Tariq Trainer")
+
+
+@pytest.fixture
+def hscp_admin(make_user):
+    return make_user("partnership_admin", partnership="HSCP", name="Hana HSCP")
+
+
+@pytest.fixture
+def iow_admin(make_user):
+    return make_user("partnership_admin", partnership="IOWSCP", name="Ivo IOW")
+
+
+@pytest.fixture
+def system_admin(make_user):
+    return make_user("system_admin", name="Sam System")
 
 
 @pytest.fixture

@@ -5,24 +5,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from training_app.demo import seed_demo
 from training_app.models import AuditEvent, Booking, Course, CourseSession, User
-
-
-@pytest.fixture
-def login(login):
-    """conftest's login, made to work after earlier requests in the same test.
-
-    The tests run inside one app context, which the test client's requests reuse, so Flask-Login's
-    cached `g._login_user` from an earlier request would otherwise win over the new session.
-    """
-    def sign_in(user):
-        g.pop("_login_user", None)
-        return login(user)
-    return sign_in
 
 
 def course_data(**overrides):
@@ -113,21 +99,6 @@ def audit_actions(db, course):
     return [e.action for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.target_type == "Course", AuditEvent.target_id == course.id)
         .order_by(AuditEvent.id))]
-
-
-@pytest.fixture
-def hscp_admin(make_user):
-    return make_user("partnership_admin", partnership="HSCP", name="Hana HSCP")
-
-
-@pytest.fixture
-def iow_admin(make_user):
-    return make_user("partnership_admin", partnership="IOWSCP", name="Ivo IOW")
-
-
-@pytest.fixture
-def system_admin(make_user):
-    return make_user("system_admin", name="Sam System")
 
 
 def page(client, url):

@@ -2,7 +2,6 @@
 from datetime import datetime
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 import training_app.bookings.services as booking_services
@@ -11,23 +10,9 @@ from training_app.models import AuditEvent, Booking, CourseSession
 NOW = datetime(2027, 1, 10, 12, 0)  # naive UTC, as stored
 
 
-@pytest.fixture
-def login(login):
-    """conftest's login, made to work after earlier requests in the same test (see test_admin.py)."""
-    def sign_in(user):
-        g.pop("_login_user", None)
-        return login(user)
-    return sign_in
-
-
 @pytest.fixture(autouse=True)
 def fixed_now(frozen_clock):
     return frozen_clock(NOW)
-
-
-@pytest.fixture
-def hscp_admin(make_user):
-    return make_user("partnership_admin", partnership="HSCP")
 
 
 @pytest.fixture

@@ -20,14 +20,9 @@ ANONYMOUS = AnonymousUserMixin()
 
 
 @pytest.fixture
-def people(make_user):
-    return {
-        "practitioner": make_user("practitioner"),
-        "trainer": make_user("trainer"),
-        "hscp_admin": make_user("partnership_admin", partnership="HSCP"),
-        "iow_admin": make_user("partnership_admin", partnership="IOWSCP"),
-        "system_admin": make_user("system_admin"),
-    }
+def people(practitioner, trainer, hscp_admin, iow_admin, system_admin):
+    return {"practitioner": practitioner, "trainer": trainer, "hscp_admin": hscp_admin, "iow_admin": iow_admin,
+            "system_admin": system_admin}
 
 
 @pytest.fixture

@@ -165,16 +165,6 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
                                  partnerships=partnerships, iow=iow)
 
 
-@pytest.fixture
-def system_admin(make_user):
-    return make_user(role="system_admin")
-
-
-@pytest.fixture
-def iow_admin(make_user):
-    return make_user(role="partnership_admin", partnership="IOWSCP")
-
-
 # --- capacity ---------------------------------------------------------------------------------
 
 def test_capacity_totals_and_rollups_for_system_admin(client, login, data, system_admin):

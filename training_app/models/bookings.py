@@ -1,7 +1,8 @@
-from sqlalchemy import CheckConstraint, Index, text
+from sqlalchemy import Index, text
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import BookingStatus, enum_check
 
 BOOKING_STATUSES = {
     "confirmed": "Confirmed",
@@ -17,23 +18,22 @@ ACTIVE_STATUSES = ("confirmed", "waitlisted", "attended", "no_show")
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('confirmed', 'waitlisted', 'cancelled', 'attended', 'no_show')", name="status"
-        ),
+        enum_check("status", BookingStatus),
         # One active booking per person per session: double clicks become IntegrityError.
         Index(
             "uq_bookings_one_active",
             "session_id",
             "user_id",
             unique=True,
-            sqlite_where=text("status != 'cancelled'"),
-            postgresql_where=text("status != 'cancelled'"),
+            sqlite_where=text(f"status != '{BookingStatus.CANCELLED}'"),
+            postgresql_where=text(f"status != '{BookingStatus.CANCELLED}'"),
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
         # Reports count bookings per session, and attended bookings by person, from these alone.
         Index("ix_bookings_report_session", "session_id", "status", "late_cancellation"),
         Index("ix_bookings_report_attended", "session_id", "user_id", "agency_id", "job_role",
-              sqlite_where=text("status = 'attended'"), postgresql_where=text("status = 'attended'")),
+              sqlite_where=text(f"status = '{BookingStatus.ATTENDED}'"),
+              postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'")),
         Index("ix_bookings_user", "user_id"),
     )
     id = db.Column(db.Integer, primary_key=True)

@@ -2,6 +2,7 @@ from sqlalchemy import CheckConstraint, Index
 
 from ..clock import now, to_london
 from ..extensions import db
+from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, enum_check
 
 LEVEL_KINDS = {
     "core": "Level {n}",
@@ -40,16 +41,11 @@ session_trainers = db.Table(
 class Course(db.Model):
     __tablename__ = "courses"
     __table_args__ = (
-        CheckConstraint(
-            "format IN ('face_to_face', 'live_online', 'blended', 'elearning')", name="format"
-        ),
-        CheckConstraint(
-            "level_kind IS NULL OR level_kind IN ('core', 'contributes', 'subject_specific', 'intercollegiate')",
-            name="level_kind",
-        ),
+        enum_check("format", CourseFormat),
+        enum_check("level_kind", LevelKind, nullable=True),
         CheckConstraint("(level IS NULL) = (level_kind IS NULL)", name="level_has_kind"),
         CheckConstraint("level IS NULL OR level BETWEEN 1 AND 6", name="level_range"),
-        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
+        enum_check("status", CourseStatus),
         CheckConstraint("duration_minutes IS NULL OR duration_minutes > 0", name="duration"),
     )
     id = db.Column(db.Integer, primary_key=True)
@@ -112,9 +108,7 @@ class CourseSession(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
-        CheckConstraint(
-            "status IN ('scheduled', 'cancelled', 'postponed', 'completed')", name="status"
-        ),
+        enum_check("status", SessionStatus),
         CheckConstraint(
             "booking_closes_at IS NULL OR booking_opens_at IS NULL OR booking_closes_at > booking_opens_at",
             name="booking_window",

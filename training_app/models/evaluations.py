@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import EvaluationStage, enum_check
 
 STAGES = {
     "pre": "Pre-course evaluation",
@@ -21,7 +22,7 @@ class EvaluationForm(db.Model):
     __tablename__ = "evaluation_forms"
     __table_args__ = (
         UniqueConstraint("course_id", "stage", "version", name="uq_evaluation_forms_course_stage_version"),
-        CheckConstraint("stage IN ('pre', 'post', 'follow_up')", name="stage"),
+        enum_check("stage", EvaluationStage),
         CheckConstraint("version >= 1", name="version_positive"),
     )
     id = db.Column(db.Integer, primary_key=True)
@@ -47,7 +48,7 @@ class EvaluationResponse(db.Model):
         # "booking:<id>" or "elearning:<course>:<user>": the same delegate's pre and post share it,
         # so one response per delegate per stage is a constraint and pairing is an equality join.
         UniqueConstraint("pair_key", "stage", name="uq_evaluation_responses_pair_stage"),
-        CheckConstraint("stage IN ('pre', 'post', 'follow_up')", name="stage"),
+        enum_check("stage", EvaluationStage),
         Index("ix_evaluation_responses_course_stage", "course_id", "stage"),
         Index("ix_evaluation_responses_session_stage", "session_id", "stage"),
         Index("ix_evaluation_responses_booking", "booking_id"),

@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import Role, enum_check
 
 ROLES = {
     "practitioner": "Practitioner",
@@ -48,12 +49,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
-        CheckConstraint(
-            "role IN ('practitioner', 'trainer', 'partnership_admin', 'system_admin')", name="role"
-        ),
-        CheckConstraint(
-            "role != 'partnership_admin' OR partnership_id IS NOT NULL", name="admin_has_partnership"
-        ),
+        enum_check("role", Role),
+        CheckConstraint(f"role != '{Role.PARTNERSHIP_ADMIN}' OR partnership_id IS NOT NULL", name="admin_has_partnership"),
     )
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(200), nullable=False)

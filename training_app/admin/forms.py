@@ -15,10 +15,10 @@ from wtforms import (BooleanField, Field, RadioField, SelectField, SelectMultipl
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..forms import no_bidi_controls, no_control_characters, parse_time, strip_filter
-from ..models import FORMATS, LEVEL_KINDS
+from ..models import CourseFormat, LevelKind
 
 LEVEL_CHOICES = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
-LEVEL_KIND_CHOICES = [("", "No level")] + [(key, label.format(n="N")) for key, label in LEVEL_KINDS.items()]
+LEVEL_KIND_CHOICES = [("", "No level")] + [(kind, kind.describe("N")) for kind in LevelKind]
 PREREQUISITE_LEVEL_CHOICES = [("", "None"), ("1", "Level 1 completed"), ("2", "Level 2 completed"),
                               ("3", "Level 3 completed")]
 COURSE_STATUS_CHOICES = [("draft", "Draft: only administrators can see it"),
@@ -195,7 +195,7 @@ class CourseForm(FlaskForm):
                         validate_choice=True)
     level_kind = Select("Kind of level", widget=GovSelect(), choices=LEVEL_KIND_CHOICES,
                              validate_choice=True)
-    format = Select("Format", widget=GovSelect(), choices=[("", "Choose a format")] + list(FORMATS.items()),
+    format = Select("Format", widget=GovSelect(), choices=[("", "Choose a format")] + [(f, f.label) for f in CourseFormat],
                          validators=[InputRequired("Select a format")], validate_choice=True)
     audience = StringField("Who it is for", widget=GovTextInput(), filters=[strip_filter],
                            validators=[Length(max=500, message="Who it is for must be 500 characters or fewer"),

@@ -66,7 +66,7 @@ def parse_public_filters(args):
     and format, plus `course` (a course slug).
     """
     from ..catalogue.forms import PARTNERSHIP_FILTERS
-    from ..models import FORMATS
+    from ..models import CourseFormat
     filters = {}
     level = (args.get("level") or "").strip()
     if level:
@@ -80,7 +80,7 @@ def parse_public_filters(args):
         filters["partnership"] = partnership
     course_format = (args.get("format") or "").strip()
     if course_format:
-        if course_format not in FORMATS:
+        if not CourseFormat.includes(course_format):
             raise InvalidFeedFilter(f"Unknown format: {course_format!r}")
         filters["format"] = course_format
     slug = (args.get("course") or "").strip()

@@ -3,7 +3,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import no_control_characters, strip_filter
-from ..models import FORMATS
+from ..models import CourseFormat
 
 PARTNERSHIP_FILTERS = [("", "All partnerships"), ("HIPS", "HIPS (all four)"), ("HSCP", "Hampshire (HSCP)"),
                        ("IOWSCP", "Isle of Wight (IOWSCP)"), ("PSCP", "Portsmouth (PSCP)"),
@@ -21,7 +21,7 @@ class CatalogueFilterForm(FlaskForm):
                                 no_control_characters])
     level = SelectField("Level", choices=[("", "Any level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
                         validators=[Optional()], validate_choice=True)
-    format = SelectField("Format", choices=[("", "Any format")] + list(FORMATS.items()),
+    format = SelectField("Format", choices=[("", "Any format")] + [(f, f.label) for f in CourseFormat],
                          validators=[Optional()])
     partnership = SelectField("Partnership", choices=PARTNERSHIP_FILTERS, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")

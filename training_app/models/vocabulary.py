@@ -23,6 +23,11 @@ class Vocabulary(StrEnum):
     def label(self) -> str:
         return type(self).LABELS[self]
 
+    @classmethod
+    def includes(cls, value: object) -> bool:
+        """Whether `value` (say, from a query string) is one of the vocabulary's values."""
+        return value in cls._value2member_map_
+
 
 class BookingStatus(Vocabulary):
     CONFIRMED = "confirmed"

@@ -5,6 +5,7 @@ from flask_login import current_user
 from .clock import to_london
 from .extensions import db, login_manager
 from .models import User
+from .models.vocabulary import VOCABULARIES
 
 
 @login_manager.user_loader
@@ -55,6 +56,8 @@ def register_web(app):
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.globals["session_when"] = session_when
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+    # Templates compare with the vocabularies' members, never with bare strings.
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
 
     @app.context_processor
     def navigation():

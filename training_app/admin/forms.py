@@ -242,7 +242,7 @@ class CourseForm(FlaskForm):
             raise ValidationError("Each learning outcome must be 500 characters or fewer")
 
     def validate_elearning_url(self, field):
-        if self.format.data == "elearning" and not field.data:
+        if self.format.data == CourseFormat.ELEARNING and not field.data:
             raise ValidationError("Enter the e-learning link (an e-learning course needs one)")
 
     def outcome_list(self):

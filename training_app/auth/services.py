@@ -2,6 +2,7 @@
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
@@ -137,7 +138,8 @@ def reset_password(user, new_password):
 
 def agency_choices():
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
-    return [("", "Select your organisation")] + [(str(a.id), f"{a.name} ({a.sector})") for a in agencies]
+    return [SelectChoice("", "Select your organisation")] + [SelectChoice(str(a.id), f"{a.name} ({a.sector})")
+                                                             for a in agencies]
 
 
 def valid_agency_id(value):

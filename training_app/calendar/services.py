@@ -75,7 +75,7 @@ def parse_public_filters(args):
         filters["level"] = int(level)
     partnership = (args.get("partnership") or "").strip()
     if partnership:
-        if partnership not in {code for code, _ in PARTNERSHIP_FILTERS if code}:
+        if partnership not in {choice.value for choice in PARTNERSHIP_FILTERS if choice.value}:
             raise InvalidFeedFilter(f"Unknown partnership: {partnership!r}")
         filters["partnership"] = partnership
     course_format = (args.get("format") or "").strip()

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..csvutil import csv_response
@@ -148,14 +149,14 @@ def _filter_form():
             session_trainers, session_trainers.c.session_id == CourseSession.id)
             .where(session_trainers.c.user_id == user.id)))
         courses = [c for c in courses if c.id in mine]
-    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in courses]
+    form.course.choices = [SelectChoice("", "All courses")] + [SelectChoice(str(c.id), c.title) for c in courses]
     trainers = db.session.execute(db.select(User.id, User.name).where(User.role == "trainer").order_by(User.name)).all()
-    form.trainer.choices = [("", "All trainers")] + [(str(t.id), t.name) for t in trainers]
-    form.partnership.choices = [("", "All partnerships")] + [
-        (str(p.id), p.code) for p in db.session.scalars(db.select(Partnership).order_by(Partnership.code))]
-    form.agency.choices = [("", "All organisations")] + [
-        (str(a.id), a.name) for a in db.session.scalars(db.select(Agency).order_by(Agency.name))]
-    form.sector.choices = [("", "All sectors")] + [(s, s) for s in SECTORS]
+    form.trainer.choices = [SelectChoice("", "All trainers")] + [SelectChoice(str(t.id), t.name) for t in trainers]
+    form.partnership.choices = [SelectChoice("", "All partnerships")] + [
+        SelectChoice(str(p.id), p.code) for p in db.session.scalars(db.select(Partnership).order_by(Partnership.code))]
+    form.agency.choices = [SelectChoice("", "All organisations")] + [
+        SelectChoice(str(a.id), a.name) for a in db.session.scalars(db.select(Agency).order_by(Agency.name))]
+    form.sector.choices = [SelectChoice("", "All sectors")] + [SelectChoice(s) for s in SECTORS]
     return form
 
 

@@ -26,6 +26,8 @@ PREREQUISITE_LEVEL_CHOICES = [SelectChoice("", "None")] + [SelectChoice(str(n), 
 COURSE_STATUS_CHOICES = [SelectChoice(CourseStatus.DRAFT.value, "Draft: only administrators can see it"),
                          SelectChoice(CourseStatus.PUBLISHED.value, "Published: listed in the catalogue")]
 MAX_OUTCOMES = 30
+
+
 class Required:
     """The field must have a value; a value that could not be read has its own message already."""
 

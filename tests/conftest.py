@@ -61,7 +61,11 @@ def app(database_uri, smtp_port, tmp_path_factory):
     })
     with application.app_context():
         upgrade()
-    return application
+    yield application
+    # Close the pooled connections before the database is dropped (or the run ends), rather than
+    # leaving them for the garbage collector to find open.
+    with application.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture

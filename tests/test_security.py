@@ -45,9 +45,9 @@ def test_pages_send_security_headers(client):
 
 def test_error_pages_and_files_send_headers_too(client):
     for url in ["/no-such-page", "/assets/app.css"]:
-        response = client.get(url)
-        assert "Content-Security-Policy" in response.headers, url
-        assert response.headers["X-Frame-Options"] == "DENY", url
+        with client.get(url) as response:  # closing it closes the file being sent
+            assert "Content-Security-Policy" in response.headers, url
+            assert response.headers["X-Frame-Options"] == "DENY", url
 
 
 def test_the_only_inline_script_carries_this_responses_nonce(client):
@@ -69,8 +69,8 @@ def test_hsts_in_production_only(database_uri, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", database_uri)
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"})
-    response = app.test_client().get("/assets/app.css")
-    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    with app.test_client().get("/assets/app.css") as response:
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 def sign_in_attempt(client, token, password="wrong password"):

@@ -4,6 +4,7 @@ import time
 import click
 
 from .extensions import db
+from .models import Role
 
 
 def register_cli(app):
@@ -31,7 +32,7 @@ def register_cli(app):
 
     @app.cli.command("set-role")
     @click.argument("email")
-    @click.argument("role", type=click.Choice(["practitioner", "trainer", "partnership_admin", "system_admin"]))
+    @click.argument("role", type=click.Choice([role.value for role in Role]))
     @click.option("--partnership", help="Partnership code (HSCP, IOWSCP, PSCP, SSCP) for a partnership admin.")
     def set_role_command(email, role, partnership):
         """Give an existing account a role: how the first system administrator is appointed."""
@@ -41,7 +42,7 @@ def register_cli(app):
         if user is None or user.closed_at is not None:
             raise click.ClickException(f"No open account has the email address {email}. Register it first.")
         partnership_id = None
-        if role == "partnership_admin":
+        if role == Role.PARTNERSHIP_ADMIN:
             found = db.session.scalars(db.select(Partnership).where(Partnership.code == (partnership or "").upper())).first()
             if found is None:
                 raise click.ClickException("A partnership admin needs --partnership HSCP, IOWSCP, PSCP or SSCP.")

@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 
 from . import clock, slugs
 from .extensions import db
-from .models import Agency, Course, CourseSession, Partnership, User
+from .models import Agency, Course, CourseFormat, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User
 
 DATA_FILE = Path(__file__).parent / "data" / "catalogue.json"
 
 DEMO_ACCOUNTS = [
     # email, name, role, partnership, password
-    ("practitioner@demo.hips.test", "Priya Practitioner", "practitioner", None, "demo-practitioner-pass"),
-    ("trainer@demo.hips.test", "Tom Trainer", "trainer", None, "demo-trainer-pass"),
-    ("admin.hscp@demo.hips.test", "Hannah HSCP Admin", "partnership_admin", "HSCP", "demo-hscp-admin-pass"),
-    ("admin.iow@demo.hips.test", "Ian IOWSCP Admin", "partnership_admin", "IOWSCP", "demo-iow-admin-pass"),
-    ("sysadmin@demo.hips.test", "Sam System Admin", "system_admin", None, "demo-system-admin-pass"),
+    ("practitioner@demo.hips.test", "Priya Practitioner", Role.PRACTITIONER, None, "demo-practitioner-pass"),
+    ("trainer@demo.hips.test", "Tom Trainer", Role.TRAINER, None, "demo-trainer-pass"),
+    ("admin.hscp@demo.hips.test", "Hannah HSCP Admin", Role.PARTNERSHIP_ADMIN, "HSCP", "demo-hscp-admin-pass"),
+    ("admin.iow@demo.hips.test", "Ian IOWSCP Admin", Role.PARTNERSHIP_ADMIN, "IOWSCP", "demo-iow-admin-pass"),
+    ("sysadmin@demo.hips.test", "Sam System Admin", Role.SYSTEM_ADMIN, None, "demo-system-admin-pass"),
 ]
 
 VENUES = {
@@ -84,7 +84,7 @@ def seed_demo(today=None):
             user = User(name=name, email=email, role=role, job_role=_demo_job_role(role),
                         partnership=partnerships.get(partnership_code),
                         agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
-                        external_level_completed=2 if role == "practitioner" else 3,
+                        external_level_completed=2 if role == Role.PRACTITIONER else 3,
                         email_confirmed_at=clock.now())
             user.set_password(password)
             db.session.add(user)
@@ -114,15 +114,15 @@ def seed_demo(today=None):
             pre_course_work=item.get("pre_course_work"),
             owner_partnership=partnerships[item["owner"]], is_hips=bool(item.get("hips")),
             joint_partnerships=[partnerships[c] for c in item.get("joint_with", [])],
-            status="published",
+            status=CourseStatus.PUBLISHED,
         )
         db.session.add(course)
         created["courses"] += 1
         for published in item.get("sessions", []):
             day = date.fromisoformat(published["date"]) + timedelta(weeks=weeks)
             created["sessions"] += _add_session(course, day, published["start"], published["end"],
-                                                None, published.get("platform"), 40, users["trainer"])
-        if not item.get("sessions") and item["format"] == "face_to_face":
+                                                None, published.get("platform"), 40, users[Role.TRAINER])
+        if not item.get("sessions") and item["format"] == CourseFormat.FACE_TO_FACE:
             # Undated courses get two sessions, a month apart, on a weekday that rotates.
             minutes = item.get("duration_minutes") or 180
             first = today + timedelta(days=21 + undated_index % 5)
@@ -135,19 +135,19 @@ def seed_demo(today=None):
             for offset in (0, 28):
                 day = first + timedelta(days=offset)
                 created["sessions"] += _add_session(course, day, start.strftime("%H:%M"), end.strftime("%H:%M"),
-                                                    VENUES[item["owner"]], None, 25, users["trainer"])
+                                                    VENUES[item["owner"]], None, 25, users[Role.TRAINER])
             undated_index += 1
     db.session.flush()
     summary = ", ".join(f"{n} {name}" for name, n in created.items())
     return [f"Demo data loaded (created: {summary}).", "Demo accounts:"] + report
 
 
-ROLE_NAMES = {"practitioner": "Practitioner", "trainer": "Trainer",
-              "partnership_admin": "Partnership admin", "system_admin": "System admin"}
+ROLE_NAMES = {Role.PRACTITIONER: "Practitioner", Role.TRAINER: "Trainer",
+              Role.PARTNERSHIP_ADMIN: "Partnership admin", Role.SYSTEM_ADMIN: "System admin"}
 
 
 def _demo_job_role(role):
-    return {"practitioner": "Health visitor", "trainer": "Safeguarding trainer"}.get(role, "Training coordinator")
+    return {Role.PRACTITIONER: "Health visitor", Role.TRAINER: "Safeguarding trainer"}.get(role, "Training coordinator")
 
 
 def _add_session(course, day, start, end, venue, platform, capacity, trainer):
@@ -156,7 +156,7 @@ def _add_session(course, day, start, end, venue, platform, capacity, trainer):
     session = CourseSession(course=course, starts_at=starts, ends_at=ends, venue=venue, online_platform=platform,
                             join_url=("https://teams.microsoft.com/l/meetup-join/demo" if platform == "Microsoft Teams"
                                       else "https://zoom.us/j/0000000000" if platform == "Zoom" else None),
-                            capacity=capacity, status="scheduled",
+                            capacity=capacity, status=SessionStatus.SCHEDULED,
                             booking_closes_at=starts - timedelta(days=1))
     session.trainers.append(trainer)
     db.session.add(session)

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, select, true
 
 from .extensions import db
-from .models import ROLES, Course, CourseSession
+from .models import Role, ROLES, Course, CourseSession
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-ADMIN_ROLES = ("partnership_admin", "system_admin")
+ADMIN_ROLES = Role.ADMINS
 # Trainers read the summaries of the sessions they deliver; administrators those of their courses.
-SUMMARY_ROLES = ("trainer", "partnership_admin", "system_admin")
+SUMMARY_ROLES = Role.STAFF
 # What a partnership admin may give or take away; a system admin may assign every role.
-PARTNERSHIP_ADMIN_ASSIGNS = ("practitioner", "trainer")
+PARTNERSHIP_ADMIN_ASSIGNS = (Role.PRACTITIONER, Role.TRAINER)
 
 
 def _signed_in(user: Any) -> bool:
@@ -79,7 +79,7 @@ def is_admin(user: Any) -> bool:
 
 def sees_all_partnerships(user: Any) -> bool:
     """System admins see and manage all four partnerships (choose an owner, filter by partnership)."""
-    return _signed_in(user) and user.role == "system_admin"
+    return _signed_in(user) and user.role == Role.SYSTEM_ADMIN
 
 
 def partnership_scope(user: User) -> int | None:
@@ -93,9 +93,9 @@ def can_manage_course(user: Any, course: Course) -> bool:
     """System admins manage every course; a partnership admin manages their partnership's."""
     if not _signed_in(user):
         return False
-    if user.role == "system_admin":
+    if user.role == Role.SYSTEM_ADMIN:
         return True
-    return user.role == "partnership_admin" and course.owner_partnership_id == user.partnership_id
+    return user.role == Role.PARTNERSHIP_ADMIN and course.owner_partnership_id == user.partnership_id
 
 
 def managed_courses_condition(user: User, partnership_id: int | None = None) -> ColumnElement[bool]:
@@ -169,7 +169,7 @@ def may_see_respondent_names(user: Any) -> bool:
 
 
 def may_filter_by_trainer(user: Any) -> bool:
-    return may_see_evaluation_summaries(user) and user.role != "trainer"
+    return may_see_evaluation_summaries(user) and user.role != Role.TRAINER
 
 
 def summary_courses(user: User) -> ColumnElement[bool]:
@@ -178,11 +178,11 @@ def summary_courses(user: User) -> ColumnElement[bool]:
     Trainers: courses with a session they deliver. Partnership admins: courses that count for their
     partnership. System admins: every course.
     """
-    if user.role == "trainer":
+    if user.role == Role.TRAINER:
         return Course.id.in_(select(CourseSession.course_id)
                              .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
                              .where(session_trainers.c.user_id == user.id))
-    if user.role == "partnership_admin":
+    if user.role == Role.PARTNERSHIP_ADMIN:
         return Course.counts_for(user.partnership_id)
     return true()
 
@@ -197,9 +197,9 @@ def may_read_response(user: Any, response: EvaluationResponse) -> bool:
         return False
     if response.user_id is not None and response.user_id == user.id:
         return True
-    if user.role == "system_admin":
+    if user.role == Role.SYSTEM_ADMIN:
         return True
-    return user.role == "partnership_admin" and _course_visible(user, response.course_id)
+    return user.role == Role.PARTNERSHIP_ADMIN and _course_visible(user, response.course_id)
 
 
 def evaluation_scope_for(user: User, scope: Scope, course: Course | None = None,
@@ -209,20 +209,20 @@ def evaluation_scope_for(user: User, scope: Scope, course: Course | None = None,
     `course` and `course_session` are the ones the scope names, already loaded. Trainers see only
     their own sessions; partnership admins only their partnership's courses; system admins all.
     """
-    if user.role == "trainer":
+    if user.role == Role.TRAINER:
         require(scope.trainer_id in (None, user.id))
         if course_session is not None:
             require(any(t.id == user.id for t in course_session.trainers))
         if course is not None:
             require(_course_visible(user, course.id))
         return replace(scope, trainer_id=user.id)
-    if user.role == "partnership_admin":
+    if user.role == Role.PARTNERSHIP_ADMIN:
         require(scope.partnership_id in (None, user.partnership_id))
         for checked in (course, course_session.course if course_session else None):
             if checked is not None:
                 require(_course_visible(user, checked.id))
         return replace(scope, partnership_id=user.partnership_id)
-    require(user.role == "system_admin")
+    require(user.role == Role.SYSTEM_ADMIN)
     return scope
 
 

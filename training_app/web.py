@@ -7,6 +7,7 @@ from .extensions import db, login_manager
 from .models import User
 from .pagination import pagination_params
 from .timefmt import london_date, london_datetime, london_time
+from .models.vocabulary import VOCABULARIES
 
 
 @login_manager.user_loader
@@ -43,6 +44,8 @@ def register_web(app):
     app.jinja_env.globals["session_when"] = session_when
     app.jinja_env.globals["pagination_params"] = pagination_params
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+    # Templates compare with the vocabularies' members, never with bare strings.
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
 
     # Templates ask the same policy as the views (training_app.permissions).
     for name in ("sees_all_partnerships", "may_filter_by_trainer"):

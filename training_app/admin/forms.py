@@ -12,18 +12,22 @@ from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxI
                                                 GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from wtforms import (BooleanField, Field, RadioField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice, enum_choices
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..forms import no_bidi_controls, no_control_characters, parse_time, strip_filter
-from ..models import FORMATS, LEVEL_KINDS
+from ..models import CourseFormat, CourseStatus, LevelKind
 
-LEVEL_CHOICES = [("", "No level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
-LEVEL_KIND_CHOICES = [("", "No level")] + [(key, label.format(n="N")) for key, label in LEVEL_KINDS.items()]
-PREREQUISITE_LEVEL_CHOICES = [("", "None"), ("1", "Level 1 completed"), ("2", "Level 2 completed"),
-                              ("3", "Level 3 completed")]
-COURSE_STATUS_CHOICES = [("draft", "Draft: only administrators can see it"),
-                         ("published", "Published: listed in the catalogue")]
+LEVEL_CHOICES = [SelectChoice("", "No level")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)]
+LEVEL_KIND_CHOICES = [SelectChoice("", "No level")] + enum_choices(LevelKind, label=lambda kind: kind.describe("N"))
+FORMAT_CHOICES = [SelectChoice("", "Choose a format")] + enum_choices(CourseFormat, label=lambda f: f.label)
+PREREQUISITE_LEVEL_CHOICES = [SelectChoice("", "None")] + [SelectChoice(str(n), f"Level {n} completed")
+                                                           for n in (1, 2, 3)]
+COURSE_STATUS_CHOICES = [SelectChoice(CourseStatus.DRAFT.value, "Draft: only administrators can see it"),
+                         SelectChoice(CourseStatus.PUBLISHED.value, "Published: listed in the catalogue")]
 MAX_OUTCOMES = 30
+
+
 class Required:
     """The field must have a value; a value that could not be read has its own message already."""
 
@@ -152,7 +156,7 @@ class ChoiceMessage:
     """Select-type fields: say which choice is wrong instead of WTForms' 'Not a valid choice.'."""
 
     def pre_validate(self, form):
-        if self.data is None and "" in [choice[0] for choice in self.choices]:
+        if self.data is None and "" in [choice.value for choice in self.choices]:
             self.data = ""  # a missing key means the blank option (for example "No level")
         try:
             super().pre_validate(form)
@@ -195,7 +199,7 @@ class CourseForm(FlaskForm):
                         validate_choice=True)
     level_kind = Select("Kind of level", widget=GovSelect(), choices=LEVEL_KIND_CHOICES,
                              validate_choice=True)
-    format = Select("Format", widget=GovSelect(), choices=[("", "Choose a format")] + list(FORMATS.items()),
+    format = Select("Format", widget=GovSelect(), choices=FORMAT_CHOICES,
                          validators=[InputRequired("Select a format")], validate_choice=True)
     audience = StringField("Who it is for", widget=GovTextInput(), filters=[strip_filter],
                            validators=[Length(max=500, message="Who it is for must be 500 characters or fewer"),
@@ -223,7 +227,7 @@ class CourseForm(FlaskForm):
                                 validators=[Length(max=500, message="E-learning link must be 500 characters or "
                                                                     "fewer"),
                                             no_control_characters, https_url])
-    status = Radio("Status", widget=GovRadioInput(), choices=COURSE_STATUS_CHOICES, default="draft",
+    status = Radio("Status", widget=GovRadioInput(), choices=COURSE_STATUS_CHOICES, default=CourseStatus.DRAFT.value,
                    description="You can change this later",
                         validators=[InputRequired("Select draft or published")], validate_choice=True)
     submit = SubmitField("Save course", widget=GovSubmitInput())
@@ -242,7 +246,7 @@ class CourseForm(FlaskForm):
             raise ValidationError("Each learning outcome must be 500 characters or fewer")
 
     def validate_elearning_url(self, field):
-        if self.format.data == "elearning" and not field.data:
+        if self.format.data == CourseFormat.ELEARNING and not field.data:
             raise ValidationError("Enter the e-learning link (an e-learning course needs one)")
 
     def outcome_list(self):

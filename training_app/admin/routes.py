@@ -7,10 +7,11 @@ from datetime import datetime
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..extensions import db
-from ..models import Course, CourseSession
+from ..models import CourseStatus, Course, CourseSession
 from ..permissions import admin_required, can_manage_course, require, sees_all_partnerships
 from . import bp
 from .forms import CourseForm, SessionForm
@@ -45,17 +46,17 @@ def index():
 def course_form(course=None):
     form = CourseForm()
     all_partnerships = partnerships()
-    form.joint_partnership_ids.choices = [(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
+    form.joint_partnership_ids.choices = [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
     if sees_all_partnerships(current_user):
-        form.owner_partnership_id.choices = [("", "Choose a partnership")] + [
-            (str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
+        form.owner_partnership_id.choices = [SelectChoice("", "Choose a partnership")] + [
+            SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
     else:
         del form.owner_partnership_id
-    if course is not None and course.status == "archived":
+    if course is not None and course.status == CourseStatus.ARCHIVED:
         del form.status
-    if course is not None and course.level and str(course.level) not in dict(form.level.choices):
+    if course is not None and course.level and str(course.level) not in [c.value for c in form.level.choices]:
         # The database allows levels up to 6; keep an unusual level choosable rather than lose it.
-        form.level.choices = form.level.choices + [(str(course.level), f"Level {course.level}")]
+        form.level.choices = form.level.choices + [SelectChoice(str(course.level), f"Level {course.level}")]
     return form
 
 
@@ -144,7 +145,7 @@ def course_sessions(course_id):
 
 def session_form(course_session=None):
     form = SessionForm()
-    form.trainer_ids.choices = [(str(u.id), u.name) for u in trainer_choices(course_session)]
+    form.trainer_ids.choices = [SelectChoice(str(u.id), u.name) for u in trainer_choices(course_session)]
     return form
 
 
@@ -173,7 +174,7 @@ def session_values(form):
 @admin_required
 def session_new(course_id):
     course = managed_course_or_abort(course_id)
-    if course.is_elearning or course.status == "archived":
+    if course.is_elearning or course.status == CourseStatus.ARCHIVED:
         flash("E-learning courses have no sessions." if course.is_elearning
               else "This course is archived. Restore it before scheduling sessions.", "info")
         return redirect(url_for("admin.course_sessions", course_id=course.id))

@@ -10,7 +10,7 @@ from .. import clock
 from ..audit import changes, record_audit
 from ..extensions import db
 from ..bookings.services import confirmed_count
-from ..models import Booking, Course, CourseSession, Partnership, User
+from ..models import BookingStatus, Role, CourseStatus, SessionStatus, Booking, Course, CourseSession, Partnership, User
 from ..permissions import assignable_roles, course_owner_for, managed_courses_condition
 from ..slugs import slugify
 
@@ -60,7 +60,7 @@ def managed_courses(actor, partnership_id=None, now=None):
     now = now or clock.now()
     upcoming = (
         select(func.count(CourseSession.id))
-        .where(CourseSession.course_id == Course.id, CourseSession.status == "scheduled",
+        .where(CourseSession.course_id == Course.id, CourseSession.status == SessionStatus.SCHEDULED,
                CourseSession.starts_at > now)
         .correlate(Course)
         .scalar_subquery()
@@ -78,7 +78,7 @@ def sessions_with_counts(course):
                 .correlate(CourseSession).scalar_subquery())
 
     rows = db.session.execute(
-        select(CourseSession, count("confirmed"), count("waitlisted"))
+        select(CourseSession, count(BookingStatus.CONFIRMED), count(BookingStatus.WAITLISTED))
         .where(CourseSession.course_id == course.id)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
@@ -88,7 +88,7 @@ def sessions_with_counts(course):
 def trainer_choices(course_session=None):
     """Active trainers, plus anyone already training this session (so an edit keeps them)."""
     trainers = db.session.scalars(
-        select(User).where(User.role == "trainer", User.closed_at.is_(None)).order_by(User.name, User.id)
+        select(User).where(User.role == Role.TRAINER, User.closed_at.is_(None)).order_by(User.name, User.id)
     ).all()
     current = list(course_session.trainers) if course_session else []
     extra = [t for t in current if t not in trainers]
@@ -179,7 +179,7 @@ def update_course(actor, course, values):
     values = dict(values)
     values["owner_partnership_id"] = course_owner_for(actor, values.get("owner_partnership_id"),
                                                       course.owner_partnership_id)
-    if course.status == "archived" or values.get("status") not in ("draft", "published"):
+    if course.status == CourseStatus.ARCHIVED or values.get("status") not in CourseStatus.EDITABLE:
         values["status"] = course.status
     values["slug"] = _choose_slug(values, course)
     joint = _joint_partnerships(values, values["owner_partnership_id"])
@@ -201,25 +201,25 @@ def archive_course(actor, course):
 
     Returns the number of upcoming scheduled sessions, which are not cancelled by this.
     """
-    if course.status != "archived":
+    if course.status != CourseStatus.ARCHIVED:
         record_audit(actor, "course.archived", course,
-                     changes=changes(course, ("status",), {"status": "archived"}))
-        course.status = "archived"
+                     changes=changes(course, ("status",), {"status": CourseStatus.ARCHIVED}))
+        course.status = CourseStatus.ARCHIVED
         course.archived_at = clock.now()
         db.session.flush()
     return db.session.scalar(
         select(func.count(CourseSession.id)).where(CourseSession.course_id == course.id,
-                                                   CourseSession.status == "scheduled",
+                                                   CourseSession.status == SessionStatus.SCHEDULED,
                                                    CourseSession.starts_at > clock.now())
     )
 
 
 def restore_course(actor, course):
     """Bring an archived course back as a draft, so it is checked before it is published again."""
-    if course.status == "archived":
+    if course.status == CourseStatus.ARCHIVED:
         record_audit(actor, "course.restored", course,
-                     changes=changes(course, ("status",), {"status": "draft"}))
-        course.status = "draft"
+                     changes=changes(course, ("status",), {"status": CourseStatus.DRAFT}))
+        course.status = CourseStatus.DRAFT
         course.archived_at = None
         db.session.flush()
     return course
@@ -265,11 +265,11 @@ def schedule_session(actor, course, values):
     """
     if course.is_elearning:
         raise InvalidSession("E-learning courses have no sessions", "date")
-    if course.status == "archived":
+    if course.status == CourseStatus.ARCHIVED:
         raise InvalidSession("This course is archived. Restore it before scheduling sessions", "date")
     _check_session(values)
     trainers = _trainers(values.get("trainer_ids", []))
-    course_session = CourseSession(course_id=course.id, status="scheduled", sequence=0, trainers=trainers,
+    course_session = CourseSession(course_id=course.id, status=SessionStatus.SCHEDULED, sequence=0, trainers=trainers,
                                    **{f: values.get(f) for f in SESSION_FIELDS})
     db.session.add(course_session)
     db.session.flush()
@@ -329,11 +329,11 @@ def set_role(actor, user, role, partnership_id=None):
         raise RoleError("Only a system administrator can give or take away that role.")
     if user.closed_at is not None:
         raise RoleError("This account is closed.")
-    if role == "partnership_admin":
+    if role == Role.PARTNERSHIP_ADMIN:
         if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
             raise RoleError("Choose the partnership they will run")
     else:
-        partnership_id = user.partnership_id if role != "system_admin" and user.role != "partnership_admin" else None
+        partnership_id = user.partnership_id if role != Role.SYSTEM_ADMIN and user.role != Role.PARTNERSHIP_ADMIN else None
     apply_role(actor, user, role, partnership_id)
 
 

@@ -6,12 +6,13 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
 from sqlalchemy import func, or_, select
 from wtforms import RadioField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..catalogue.services import escape_like
 from ..constants import ADMIN_USERS_PAGE_SIZE
 from ..extensions import db
-from ..models import ROLES, Partnership, User
+from ..models import Role, ROLES, Partnership, User
 from ..pagination import paginate, requested_page
 from ..permissions import admin_required, assignable_roles
 from . import bp
@@ -51,9 +52,9 @@ def user_role(user_id):
     if person.closed_at is not None:
         abort(404)
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
-    form.role.choices = [(key, ROLES[key]) for key in assignable_roles(current_user)]
-    form.partnership_id.choices = [("", "Not a partnership administrator")] + [
-        (str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
+    form.role.choices = [SelectChoice(key, ROLES[key]) for key in assignable_roles(current_user)]
+    form.partnership_id.choices = [SelectChoice("", "Not a partnership administrator")] + [
+        SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
     if form.validate_on_submit():
         try:
             partnership_id = int(form.partnership_id.data) if form.partnership_id.data else None
@@ -68,7 +69,7 @@ def user_role(user_id):
             target.errors = list(target.errors) + [error.message]
         else:
             flash(f"{person.name} is now: {ROLES[person.role]}"
-                  + (f" ({person.partnership.code})" if person.partnership and person.role == "partnership_admin"
+                  + (f" ({person.partnership.code})" if person.partnership and person.role == Role.PARTNERSHIP_ADMIN
                      else "") + ".", "success")
             return redirect(url_for("admin.users", q=person.email))
     return render_template("admin/user_role.html", person=person, form=form)

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from ..forms import PasswordRules, no_bidi_controls, no_control_characters, strip_filter
@@ -30,7 +31,7 @@ class ProfileFields:
     external_level_completed = SelectField(
         "Highest safeguarding children training level you have completed elsewhere (for example with your employer)",
         widget=GovSelect(), coerce=str, validators=[Optional()],
-        choices=[("", "None"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
+        choices=[SelectChoice("", "None")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
     )
 
 

@@ -2,12 +2,13 @@
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..extensions import db
 from ..mail import queue_email
-from ..models import Agency, User
+from ..models import Agency, Role, User
 
 # Compared against when the email is unknown, so the time taken does not reveal
 # whether an account exists.
@@ -21,7 +22,7 @@ def find_user_by_email(email):
 
 
 def register_user(name, email, password, agency_id, job_role, external_level_completed=None,
-                  role="practitioner", partnership_id=None, confirmed=False):
+                  role=Role.PRACTITIONER, partnership_id=None, confirmed=False):
     """Create an account (unconfirmed unless `confirmed`). Returns the user, or None when the address
     already has an account; the caller must not tell the person which (see `register_or_notify`)."""
     if find_user_by_email(email):
@@ -137,7 +138,8 @@ def reset_password(user, new_password):
 
 def agency_choices():
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
-    return [("", "Select your organisation")] + [(str(a.id), f"{a.name} ({a.sector})") for a in agencies]
+    return [SelectChoice("", "Select your organisation")] + [SelectChoice(str(a.id), f"{a.name} ({a.sector})")
+                                                             for a in agencies]
 
 
 def valid_agency_id(value):

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..csvutil import csv_response
@@ -323,7 +324,8 @@ def admin_move_booking(booking_id):
     ).all()
     from ..web import session_when
     form = MoveForm()
-    form.target_session.choices = [("", "Choose a session")] + [(str(s.id), session_when(s)) for s in others]
+    form.target_session.choices = [SelectChoice("", "Choose a session")] + [SelectChoice(str(s.id), session_when(s))
+                                                                          for s in others]
     if form.validate_on_submit():
         try:
             moved = move_booking(current_user, booking, int(form.target_session.data))

@@ -11,6 +11,7 @@ from flask import current_app, has_request_context, url_for
 from icalendar import Calendar, Event, Timezone
 
 from ..clock import LONDON
+from ..models import SessionStatus
 
 PRODID = "-//HIPS safeguarding children partnerships//Training bookings//EN"
 UID_DOMAIN = "hips-training"
@@ -47,9 +48,9 @@ def describe(course_session, include_join_url):
     trainers = [t.name for t in course_session.trainers]
     if trainers:
         parts.append(("Trainer: " if len(trainers) == 1 else "Trainers: ") + ", ".join(trainers))
-    if course_session.status == "cancelled":
+    if course_session.status == SessionStatus.CANCELLED:
         parts.insert(0, "This session has been cancelled.")
-    if include_join_url and course_session.join_url and course_session.status != "cancelled":
+    if include_join_url and course_session.join_url and course_session.status != SessionStatus.CANCELLED:
         platform = course_session.online_platform or "online"
         parts.append(f"Join ({platform}): {course_session.join_url}")
     return "\n\n".join(parts)
@@ -57,9 +58,9 @@ def describe(course_session, include_join_url):
 
 def event_status(course_session, status=None):
     """STATUS of a session's event; `status` is what the feed asks for (None means CONFIRMED)."""
-    if course_session.status == "cancelled":
+    if course_session.status == SessionStatus.CANCELLED:
         return "CANCELLED"
-    if course_session.status == "postponed" and status in (None, "CONFIRMED"):
+    if course_session.status == SessionStatus.POSTPONED and status in (None, "CONFIRMED"):
         return "TENTATIVE"  # the date no longer holds, but the session has not been called off
     return status or "CONFIRMED"
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, or_, select
 
 from ..extensions import db
-from ..models import Booking, Course, CourseSession, User
+from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, SessionStatus, User
 from ..models.catalogue import session_trainers
 from ..models.users import new_calendar_token
 from ..catalogue.services import course_query
@@ -66,7 +66,7 @@ def parse_public_filters(args):
     and format, plus `course` (a course slug).
     """
     from ..catalogue.forms import PARTNERSHIP_FILTERS
-    from ..models import FORMATS
+    from ..models import CourseFormat
     filters = {}
     level = (args.get("level") or "").strip()
     if level:
@@ -75,12 +75,12 @@ def parse_public_filters(args):
         filters["level"] = int(level)
     partnership = (args.get("partnership") or "").strip()
     if partnership:
-        if partnership not in {code for code, _ in PARTNERSHIP_FILTERS if code}:
+        if partnership not in {choice.value for choice in PARTNERSHIP_FILTERS if choice.value}:
             raise InvalidFeedFilter(f"Unknown partnership: {partnership!r}")
         filters["partnership"] = partnership
     course_format = (args.get("format") or "").strip()
     if course_format:
-        if course_format not in FORMATS:
+        if not CourseFormat.includes(course_format):
             raise InvalidFeedFilter(f"Unknown format: {course_format!r}")
         filters["format"] = course_format
     slug = (args.get("course") or "").strip()
@@ -101,8 +101,8 @@ def _public_course_ids(filters, now):
 def _public_window(now):
     """Upcoming (or running) sessions, and cancelled ones for a while after their start."""
     return or_(
-        (CourseSession.status != "cancelled") & (CourseSession.ends_at > now),
-        (CourseSession.status == "cancelled") & (CourseSession.starts_at > now - CANCELLED_KEPT_FOR),
+        (CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at > now),
+        (CourseSession.status == SessionStatus.CANCELLED) & (CourseSession.starts_at > now - CANCELLED_KEPT_FOR),
     )
 
 
@@ -123,9 +123,9 @@ def plan_public_feed(filters, now):
             func.max(CourseSession.updated_at),
             # When the latest session left the window: clients relying on If-Modified-Since
             # must see a newer date once an event drops out.
-            func.max(case(((CourseSession.status != "cancelled") & (CourseSession.ends_at <= now),
+            func.max(case(((CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at <= now),
                            CourseSession.ends_at))),
-            func.max(case(((CourseSession.status == "cancelled") & (CourseSession.starts_at <= cutoff),
+            func.max(case(((CourseSession.status == SessionStatus.CANCELLED) & (CourseSession.starts_at <= cutoff),
                            CourseSession.starts_at))),
         ).where(CourseSession.course_id.in_(course_ids))
     ).one()
@@ -174,8 +174,9 @@ def user_for_calendar_token(token):
     ).first()
 
 
-BOOKING_EVENT_STATUS = {"confirmed": "CONFIRMED", "attended": "CONFIRMED", "no_show": "CONFIRMED",
-                        "waitlisted": "TENTATIVE", "cancelled": "CANCELLED"}
+BOOKING_EVENT_STATUS = {BookingStatus.CONFIRMED: "CONFIRMED", BookingStatus.ATTENDED: "CONFIRMED",
+                        BookingStatus.NO_SHOW: "CONFIRMED", BookingStatus.WAITLISTED: "TENTATIVE",
+                        BookingStatus.CANCELLED: "CANCELLED"}
 
 
 def plan_personal_feed(user, now):
@@ -199,14 +200,14 @@ def plan_personal_feed(user, now):
     for (booking_id, booking_status, requested_at, confirmed_at, cancelled_at, attendance_at,
          session_id, session_status, starts_at, ends_at, updated_at, sequence) in rows:
         moments += [requested_at, confirmed_at, cancelled_at, attendance_at, updated_at]
-        if booking_status == "cancelled":
+        if booking_status == BookingStatus.CANCELLED:
             if (cancelled_at or starts_at) <= cutoff:
                 moments.append((cancelled_at or starts_at) + CANCELLED_KEPT_FOR)
                 continue
             if session_id not in statuses:
                 statuses[session_id] = "CANCELLED"
         else:
-            if session_status == "cancelled":
+            if session_status == SessionStatus.CANCELLED:
                 if starts_at <= cutoff:
                     moments.append(starts_at + CANCELLED_KEPT_FOR)
                     continue
@@ -233,7 +234,7 @@ def plan_teaching_feed(user, now):
     statuses, signature, moments = {}, [], []
     for session_id, session_status, starts_at, ends_at, updated_at, sequence in rows:
         moments.append(updated_at)
-        if session_status == "cancelled":
+        if session_status == SessionStatus.CANCELLED:
             if starts_at <= now - CANCELLED_KEPT_FOR:
                 moments.append(starts_at + CANCELLED_KEPT_FOR)
                 continue
@@ -323,7 +324,7 @@ def _feed_sessions(conditions):
 def published_session_or_none(session_id):
     """A session whose course is published (the public download), or None."""
     course_session = db.session.get(CourseSession, session_id)
-    if course_session is None or course_session.course.status != "published":
+    if course_session is None or course_session.course.status != CourseStatus.PUBLISHED:
         return None
     return course_session
 

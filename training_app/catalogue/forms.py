@@ -1,13 +1,14 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice, enum_choices
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import no_control_characters, strip_filter
-from ..models import FORMATS
+from ..models import CourseFormat
 
-PARTNERSHIP_FILTERS = [("", "All partnerships"), ("HIPS", "HIPS (all four)"), ("HSCP", "Hampshire (HSCP)"),
-                       ("IOWSCP", "Isle of Wight (IOWSCP)"), ("PSCP", "Portsmouth (PSCP)"),
-                       ("SSCP", "Southampton (SSCP)")]
+PARTNERSHIP_FILTERS = [SelectChoice("", "All partnerships"), SelectChoice("HIPS", "HIPS (all four)"),
+                       SelectChoice("HSCP", "Hampshire (HSCP)"), SelectChoice("IOWSCP", "Isle of Wight (IOWSCP)"),
+                       SelectChoice("PSCP", "Portsmouth (PSCP)"), SelectChoice("SSCP", "Southampton (SSCP)")]
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -19,9 +20,9 @@ class CatalogueFilterForm(FlaskForm):
     q = StringField("Search", filters=[strip_filter],
                     validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer"),
                                 no_control_characters])
-    level = SelectField("Level", choices=[("", "Any level"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")],
+    level = SelectField("Level", choices=[SelectChoice("", "Any level")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
                         validators=[Optional()], validate_choice=True)
-    format = SelectField("Format", choices=[("", "Any format")] + list(FORMATS.items()),
+    format = SelectField("Format", choices=[SelectChoice("", "Any format")] + enum_choices(CourseFormat, label=lambda f: f.label),
                          validators=[Optional()])
     partnership = SelectField("Partnership", choices=PARTNERSHIP_FILTERS, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")

@@ -6,7 +6,7 @@ from .. import clock
 from ..bookings.forms import BookingForm
 from ..bookings.services import active_booking_for, waitlist_position
 from ..extensions import db
-from ..models import CourseSession
+from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
 from ..permissions import can_manage_course
 from . import bp
@@ -37,7 +37,7 @@ def course(slug):
     course = published_course_or_none(slug)
     if course is None:
         abort(404)
-    if course.status != "published" and not can_manage_course(current_user, course):
+    if course.status != CourseStatus.PUBLISHED and not can_manage_course(current_user, course):
         abort(404)
     sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
     return render_template("catalogue/course.html", course=course, sessions=sessions)
@@ -46,10 +46,10 @@ def course(slug):
 @bp.route("/sessions/<int:session_id>")
 def session_detail(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    if course_session.course.status != "published" and not can_manage_course(current_user, course_session.course):
+    if course_session.course.status != CourseStatus.PUBLISHED and not can_manage_course(current_user, course_session.course):
         abort(404)
     booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
-    position = waitlist_position(booking) if booking and booking.status == "waitlisted" else None
+    position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
     return render_template("catalogue/session.html", course_session=course_session, course=course_session.course,
                            places_left=places_left(course_session), booking=booking, position=position,
                            booking_open=course_session.booking_open(clock.now()), form=None,

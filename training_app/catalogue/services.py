@@ -9,21 +9,21 @@ from ..bookings.services import confirmed_count
 from ..constants import CATALOGUE_PAGE_SIZE
 from ..extensions import db
 from ..pagination import paginate
-from ..models import Booking, Course, CourseSession, Partnership
+from ..models import Booking, BookingStatus, Course, CourseFormat, CourseSession, CourseStatus, Partnership, SessionStatus
 
 
 def confirmed_count_subquery():
     """Confirmed places per session, correlated to CourseSession."""
     return (
         select(func.count(Booking.id))
-        .where(Booking.session_id == CourseSession.id, Booking.status == "confirmed")
+        .where(Booking.session_id == CourseSession.id, Booking.status == BookingStatus.CONFIRMED)
         .correlate(CourseSession)
         .scalar_subquery()
     )
 
 
 def upcoming_session_conditions(filters, now):
-    conditions = [CourseSession.status == "scheduled", CourseSession.starts_at > now]
+    conditions = [CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now]
     if filters.get("date_from"):
         conditions.append(CourseSession.starts_at >= clock.from_london(datetime.combine(filters["date_from"], time())))
     if filters.get("date_to"):
@@ -40,7 +40,7 @@ def escape_like(text):
 
 def course_query(filters, now):
     """Published courses matching the filters (a select, not yet run)."""
-    query = select(Course).where(Course.status == "published")
+    query = select(Course).where(Course.status == CourseStatus.PUBLISHED)
     if filters.get("q"):
         pattern = f"%{escape_like(filters['q'].lower())}%"
         query = query.where(or_(func.lower(Course.title).like(pattern, escape="\\"),
@@ -60,7 +60,7 @@ def course_query(filters, now):
         query = query.where(exists().where(CourseSession.course_id == Course.id,
                                                   *upcoming_session_conditions(filters, now)))
     elif filters.get("has_places"):
-        query = query.where(or_(Course.format == "elearning",
+        query = query.where(or_(Course.format == CourseFormat.ELEARNING,
                                 exists().where(CourseSession.course_id == Course.id,
                                                *upcoming_session_conditions(filters, now))))
     return query

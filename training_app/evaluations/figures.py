@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
 from ..extensions import db
-from ..models import Booking, Course, CourseSession, ElearningCompletion, User
+from ..models import EvaluationStage, BookingStatus, Booking, Course, CourseSession, ElearningCompletion, User
 from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationRating, EvaluationResponse
 from .scope import Scope, booking_filters, completion_filters, response_filters
 from .services import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, follow_up_days, latest_form
@@ -44,11 +44,11 @@ class Summary:
 def stage_counts(scope, at):
     """Invitations (eligible delegates), responses and response rate per stage."""
     days = follow_up_days()
-    has_pre = exists().where(EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == "pre")
+    has_pre = exists().where(EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == EvaluationStage.PRE)
     booking_counts = select(
-        func.sum(case((or_(Booking.status.in_(("confirmed", "attended", "no_show")), has_pre), 1), else_=0)),
-        func.sum(case((Booking.status == "attended", 1), else_=0)),
-        func.sum(case((and_(Booking.status == "attended", CourseSession.ends_at <= at - timedelta(days=days)), 1),
+        func.sum(case((or_(Booking.status.in_(BookingStatus.HOLDS_PLACE), has_pre), 1), else_=0)),
+        func.sum(case((Booking.status == BookingStatus.ATTENDED, 1), else_=0)),
+        func.sum(case((and_(Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)), 1),
                       else_=0)),
     ).select_from(Booking).join(CourseSession, Booking.session_id == CourseSession.id).where(*booking_filters(scope))
     invited = [int(v or 0) for v in db.session.execute(booking_counts).one()]
@@ -61,7 +61,7 @@ def stage_counts(scope, at):
         # E-learning pre-course: everyone who completed, plus anyone who answered before completing.
         R = aliased(EvaluationResponse)
         early_pre = db.session.scalar(select(func.count(R.id)).where(
-            R.stage == "pre", R.booking_id.is_(None), *response_filters(R, scope),
+            R.stage == EvaluationStage.PRE, R.booking_id.is_(None), *response_filters(R, scope),
             ~exists().where(ElearningCompletion.user_id == R.user_id, ElearningCompletion.course_id == R.course_id)))
         invited[0] += int(completions[0] or 0) + int(early_pre or 0)
         invited[1] += int(completions[0] or 0)
@@ -76,7 +76,7 @@ def _paired_ratings(scope):
     """(query, R, V): post-course outcome ratings in scope that have the same delegate's pre-course rating."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     query = (select().select_from(V).join(R, R.id == V.response_id)
-             .where(R.stage == "post", V.question_key == OUTCOME_KEY, V.pre_value.is_not(None),
+             .where(R.stage == EvaluationStage.POST, V.question_key == OUTCOME_KEY, V.pre_value.is_not(None),
                     *response_filters(R, scope)))
     return query, R, V
 
@@ -104,7 +104,7 @@ def paired_distribution(scope, by_outcome):
     for row in db.session.execute(query.add_columns(*group, func.count()).group_by(*group)):
         outcome = row[0] if by_outcome else None
         pre, post, n = row[-3], row[-2], row[-1]
-        for which, value in (("pre", pre), ("post", post)):
+        for which, value in ((EvaluationStage.PRE, pre), (EvaluationStage.POST, post)):
             counts = result.setdefault((outcome, which), {})
             counts[value] = counts.get(value, 0) + n
     return result
@@ -117,10 +117,10 @@ def satisfaction(scope, course=None):
              .select_from(V).join(R, R.id == V.response_id)
              .where(V.question_key != OUTCOME_KEY, *response_filters(R, scope))
              .group_by(R.stage, V.question_key))
-    labels = {("post", q["key"]): q["text"] for q in STANDARD_LIKERT}
-    labels.update({("follow_up", q["key"]): q["text"] for q in FOLLOW_UP_LIKERT})
+    labels = {(EvaluationStage.POST, q["key"]): q["text"] for q in STANDARD_LIKERT}
+    labels.update({(EvaluationStage.FOLLOW_UP, q["key"]): q["text"] for q in FOLLOW_UP_LIKERT})
     if course is not None:
-        for stage in ("post", "follow_up"):
+        for stage in (EvaluationStage.POST, EvaluationStage.FOLLOW_UP):
             form = latest_form(course.id, stage)
             if form is not None:
                 labels.update({(stage, q["key"]): q["text"] for q in form.questions["likert"]})
@@ -129,7 +129,7 @@ def satisfaction(scope, course=None):
     for stage, key, n, mean in db.session.execute(query):
         if (stage, key) not in labels:
             continue  # a course's own extra question: shown only in that course's summary
-        scale_max = len(AGREE_LABELS) if stage == "post" else len(IMPACT_LABELS)
+        scale_max = len(AGREE_LABELS) if stage == EvaluationStage.POST else len(IMPACT_LABELS)
         rows.append(SatisfactionStat(stage, key, labels[(stage, key)], n, float(mean), scale_max))
     rows.sort(key=lambda r: order.index((r.stage, r.key)))
     return rows
@@ -163,7 +163,7 @@ def respondents(scope, limit=SUMMARY_RESPONDENTS):
 
 def outcome_labels(course):
     """Outcome wording from the newest post-course (else pre-course) form, else the course itself."""
-    for stage in ("post", "pre"):
+    for stage in (EvaluationStage.POST, EvaluationStage.PRE):
         form = latest_form(course.id, stage)
         if form is not None:
             return form.questions["outcomes"]
@@ -204,11 +204,11 @@ def build_summary(scope, at, with_names=False):
     values = list(range(1, 11))
     if summary.single_course:
         for stat in summary.outcomes:
-            summary.distributions.append(Distribution(stat.label, values, dist.get((stat.outcome_index, "pre"), {}),
-                                                      dist.get((stat.outcome_index, "post"), {})))
+            summary.distributions.append(Distribution(stat.label, values, dist.get((stat.outcome_index, EvaluationStage.PRE), {}),
+                                                      dist.get((stat.outcome_index, EvaluationStage.POST), {})))
     else:
-        summary.distributions.append(Distribution("All outcomes", values, dist.get((None, "pre"), {}),
-                                                  dist.get((None, "post"), {})))
+        summary.distributions.append(Distribution("All outcomes", values, dist.get((None, EvaluationStage.PRE), {}),
+                                                  dist.get((None, EvaluationStage.POST), {})))
     summary.satisfaction = satisfaction(scope, summary.course)
     summary.comment_total, summary.comments = comments(scope, with_names)
     if with_names and summary.single_course:
@@ -221,7 +221,7 @@ def delegate_distance(user_id):
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     query = (select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
              .select_from(V).join(R, R.id == V.response_id).join(Course, Course.id == R.course_id)
-             .where(R.stage == "post", R.user_id == user_id, V.question_key == OUTCOME_KEY,
+             .where(R.stage == EvaluationStage.POST, R.user_id == user_id, V.question_key == OUTCOME_KEY,
                     V.pre_value.is_not(None))
              .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index))
     return db.session.execute(query).all()

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput,
                                                 GovTextInput)
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from .. import clock
@@ -27,13 +28,13 @@ def answer_form(questions, formdata=None):
     for index, outcome in enumerate(questions["outcomes"]):
         message = f"Select a rating from {scale['min']} to {scale['max']} for outcome {index + 1}"
         setattr(AnswerForm, f"outcome_{index}", RadioField(
-            outcome, choices=[(v, v) for v in values], widget=GovRadioInput(), validate_choice=False,
+            outcome, choices=[SelectChoice(v) for v in values], widget=GovRadioInput(), validate_choice=False,
             validators=[InputRequired(message), AnyOf(values, message=message)]))
     likert_values = [str(v) for v in range(1, len(questions["likert_labels"]) + 1)]
     for question in questions["likert"]:
         message = f"Select an answer for '{question['text']}'"
         setattr(AnswerForm, question["key"], RadioField(
-            question["text"], choices=list(zip(likert_values, questions["likert_labels"])), widget=GovRadioInput(),
+            question["text"], choices=[SelectChoice(v, label) for v, label in zip(likert_values, questions["likert_labels"])], widget=GovRadioInput(),
             validate_choice=False, validators=[InputRequired(message), AnyOf(likert_values, message=message)]))
     for item in questions["free_text"]:
         setattr(AnswerForm, item["key"], TextAreaField(
@@ -118,13 +119,14 @@ class SummaryFilterForm(FlaskForm):
     agency = SelectField("Organisation", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     sector = SelectField("Sector", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     level = SelectField("Level", widget=GovSelect(), validators=[Optional()], validate_choice=False,
-                        choices=[("", "Any")] + [(str(n), f"Level {n}") for n in range(1, 7)])
+                        choices=[SelectChoice("", "Any")] + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)])
     date_from = StringField("From", widget=GovTextInput(), filters=[strip_filter],
                             description="For example, 1/4/2026", validators=[Optional(), Length(max=20), valid_day])
     date_to = StringField("To", widget=GovTextInput(), filters=[strip_filter],
                           description="For example, 31/3/2027", validators=[Optional(), Length(max=20), valid_day])
     basis = RadioField("Dates refer to", widget=GovRadioInput(), default="session", validate_choice=False,
-                       choices=[("session", "When the session started"), ("submitted", "When the answers were submitted")])
+                       choices=[SelectChoice("session", "When the session started"),
+                                SelectChoice("submitted", "When the answers were submitted")])
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def int_or_none(self, name):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import SECTORS, Agency, Course, CourseSession, Partnership, User
+from ..models import SECTORS, Agency, Course, CourseSession, Partnership, Role, User
 from ..permissions import summary_courses
 from .forms import SummaryFilterForm
 from .scope import Scope
@@ -17,14 +18,14 @@ def fill_filter_choices(form: SummaryFilterForm, user: User) -> SummaryFilterFor
     """
     courses = db.session.execute(select(Course.id, Course.title).where(summary_courses(user))
                                  .order_by(Course.title)).all()
-    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in courses]
-    trainers = db.session.execute(select(User.id, User.name).where(User.role == "trainer").order_by(User.name)).all()
-    form.trainer.choices = [("", "All trainers")] + [(str(t.id), t.name) for t in trainers]
-    form.partnership.choices = [("", "All partnerships")] + [
-        (str(p.id), p.code) for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
-    form.agency.choices = [("", "All organisations")] + [
-        (str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
-    form.sector.choices = [("", "All sectors")] + [(s, s) for s in SECTORS]
+    form.course.choices = [SelectChoice("", "All courses")] + [SelectChoice(str(c.id), c.title) for c in courses]
+    trainers = db.session.execute(select(User.id, User.name).where(User.role == Role.TRAINER).order_by(User.name)).all()
+    form.trainer.choices = [SelectChoice("", "All trainers")] + [SelectChoice(str(t.id), t.name) for t in trainers]
+    form.partnership.choices = [SelectChoice("", "All partnerships")] + [
+        SelectChoice(str(p.id), p.code) for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
+    form.agency.choices = [SelectChoice("", "All organisations")] + [
+        SelectChoice(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
+    form.sector.choices = [SelectChoice("", "All sectors")] + [SelectChoice(s, s) for s in SECTORS]
     return form
 
 

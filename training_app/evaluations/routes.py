@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..csvutil import csv_response
 from ..extensions import db
-from ..models import Booking, Course
+from ..models import Booking, Course, EvaluationStage
 from ..models.evaluations import STAGES, EvaluationResponse
 from ..permissions import (can_manage_course, evaluation_scope_for, may_read_response, may_see_respondent_names,
                            require, summary_roles_required)
@@ -181,7 +181,7 @@ def responses_csv():
 def edit_questions(course_id):
     course = db.get_or_404(Course, course_id)
     require(can_manage_course(current_user, course))
-    _, questions = questions_for(course, "post")
+    _, questions = questions_for(course, EvaluationStage.POST)
     form = questions_form(questions, request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         try:

@@ -1,75 +1,73 @@
-from sqlalchemy import CheckConstraint, Index, text
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import BookingStatus, enum_check
 
-BOOKING_STATUSES = {
-    "confirmed": "Confirmed",
-    "waitlisted": "On the waiting list",
-    "cancelled": "Cancelled",
-    "attended": "Attended",
-    "no_show": "Did not attend",
-}
-# Statuses that hold (or held) a place: a person may have only one per session.
-ACTIVE_STATUSES = ("confirmed", "waitlisted", "attended", "no_show")
+if TYPE_CHECKING:
+    from .catalogue import Course, CourseSession
+    from .users import Agency, User
 
 
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('confirmed', 'waitlisted', 'cancelled', 'attended', 'no_show')", name="status"
-        ),
+        enum_check("status", BookingStatus),
         # One active booking per person per session: double clicks become IntegrityError.
         Index(
             "uq_bookings_one_active",
             "session_id",
             "user_id",
             unique=True,
-            sqlite_where=text("status != 'cancelled'"),
-            postgresql_where=text("status != 'cancelled'"),
+            sqlite_where=text(f"status != '{BookingStatus.CANCELLED}'"),
+            postgresql_where=text(f"status != '{BookingStatus.CANCELLED}'"),
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
         # Reports count bookings per session, and attended bookings by person, from these alone.
         Index("ix_bookings_report_session", "session_id", "status", "late_cancellation"),
         Index("ix_bookings_report_attended", "session_id", "user_id", "agency_id", "job_role",
-              sqlite_where=text("status = 'attended'"), postgresql_where=text("status = 'attended'")),
+              sqlite_where=text(f"status = '{BookingStatus.ATTENDED}'"),
+              postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'")),
         Index("ix_bookings_user", "user_id"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    session_id = db.Column(db.ForeignKey("course_sessions.id"), nullable=False)
-    session = db.relationship("CourseSession")
-    user_id = db.Column(db.ForeignKey("users.id"), nullable=False)
-    user = db.relationship("User", foreign_keys=[user_id])
-    status = db.Column(db.String(20), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("course_sessions.id"))
+    session: Mapped["CourseSession"] = relationship()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    status: Mapped[str] = mapped_column(String(20))
     # Waiting-list order is the order people asked: requested_at, then id.
-    requested_at = db.Column(db.DateTime, nullable=False, default=now)
-    confirmed_at = db.Column(db.DateTime)
-    cancelled_at = db.Column(db.DateTime)
-    cancelled_by_id = db.Column(db.ForeignKey("users.id"))
-    late_cancellation = db.Column(db.Boolean, nullable=False, default=False)
+    requested_at: Mapped[datetime] = mapped_column(default=now)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    late_cancellation: Mapped[bool] = mapped_column(default=False)
     # Recorded at booking time, so reports keep the agency the person had then.
-    agency_id = db.Column(db.ForeignKey("agencies.id"))
-    agency = db.relationship("Agency")
-    job_role = db.Column(db.String(200))
-    access_needs = db.Column(db.Text)
-    attendance_recorded_at = db.Column(db.DateTime)
-    reminder_sent_at = db.Column(db.DateTime)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    agency: Mapped["Agency | None"] = relationship()
+    job_role: Mapped[str | None] = mapped_column(String(200))
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    attendance_recorded_at: Mapped[datetime | None]
+    reminder_sent_at: Mapped[datetime | None]
 
     # Not stored (the waiting list order is): book_place sets it on a new waitlisted booking.
     position = None
 
     @property
-    def status_label(self):
-        return BOOKING_STATUSES[self.status]
+    def status_label(self) -> str:
+        return BookingStatus(self.status).label
 
 
 class ElearningCompletion(db.Model):
     __tablename__ = "elearning_completions"
-    __table_args__ = (db.UniqueConstraint("user_id", "course_id", name="uq_elearning_completions_user_course"),)
-    id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.ForeignKey("users.id"), nullable=False)
-    user = db.relationship("User")
-    course_id = db.Column(db.ForeignKey("courses.id"), nullable=False)
-    course = db.relationship("Course")
-    completed_at = db.Column(db.DateTime, nullable=False, default=now)
+    __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_elearning_completions_user_course"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user: Mapped["User"] = relationship()
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    course: Mapped["Course"] = relationship()
+    completed_at: Mapped[datetime] = mapped_column(default=now)

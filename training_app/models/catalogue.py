@@ -1,28 +1,18 @@
-from sqlalchemy import CheckConstraint, Index, exists, or_
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, exists, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
 from ..extensions import db
+from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, enum_check
 
-LEVEL_KINDS = {
-    "core": "Level {n}",
-    "contributes": "Contributes to meeting the learning outcomes at Level {n}",
-    "subject_specific": "Level {n} subject specific",
-    "intercollegiate": "Intercollegiate training level {n}",
-}
+if TYPE_CHECKING:
+    from .users import Partnership, User
 
-FORMATS = {
-    "face_to_face": "Face-to-face",
-    "live_online": "Live online",
-    "blended": "Blended (workbook, then a session)",
-    "elearning": "E-learning",
-}
-
-SESSION_STATUSES = {
-    "scheduled": "Scheduled",
-    "cancelled": "Cancelled",
-    "postponed": "Postponed",
-    "completed": "Completed",
-}
+# Value -> label, for reports/services.py until it uses LevelKind directly.
+LEVEL_KINDS = LevelKind.LABELS
 
 course_partnerships = db.Table(
     "course_partnerships",
@@ -40,68 +30,63 @@ session_trainers = db.Table(
 class Course(db.Model):
     __tablename__ = "courses"
     __table_args__ = (
-        CheckConstraint(
-            "format IN ('face_to_face', 'live_online', 'blended', 'elearning')", name="format"
-        ),
-        CheckConstraint(
-            "level_kind IS NULL OR level_kind IN ('core', 'contributes', 'subject_specific', 'intercollegiate')",
-            name="level_kind",
-        ),
+        enum_check("format", CourseFormat),
+        enum_check("level_kind", LevelKind, nullable=True),
         CheckConstraint("(level IS NULL) = (level_kind IS NULL)", name="level_has_kind"),
         CheckConstraint("level IS NULL OR level BETWEEN 1 AND 6", name="level_range"),
-        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
+        enum_check("status", CourseStatus),
         CheckConstraint("duration_minutes IS NULL OR duration_minutes > 0", name="duration"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(220), nullable=False, unique=True)
-    title = db.Column(db.String(200), nullable=False)
-    summary = db.Column(db.Text, nullable=False, default="")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
     # Ordered list of strings; evaluations are built on them.
-    learning_outcomes = db.Column(db.JSON, nullable=False, default=list)
-    level = db.Column(db.Integer)
-    level_kind = db.Column(db.String(30))
-    format = db.Column(db.String(20), nullable=False)
-    audience = db.Column(db.String(500))
-    duration_minutes = db.Column(db.Integer)
-    prerequisite_text = db.Column(db.Text)
+    learning_outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[int | None]
+    level_kind: Mapped[str | None] = mapped_column(String(30))
+    format: Mapped[str] = mapped_column(String(20))
+    audience: Mapped[str | None] = mapped_column(String(500))
+    duration_minutes: Mapped[int | None]
+    prerequisite_text: Mapped[str | None] = mapped_column(Text)
     # Checked when booking: the delegate must have completed this level.
-    prerequisite_min_level = db.Column(db.Integer)
-    pre_course_work = db.Column(db.String(500))
-    owner_partnership_id = db.Column(db.ForeignKey("partnerships.id"), nullable=False)
-    owner_partnership = db.relationship("Partnership")
-    is_hips = db.Column(db.Boolean, nullable=False, default=False)
-    joint_partnerships = db.relationship("Partnership", secondary=course_partnerships)
-    elearning_url = db.Column(db.String(500))
-    status = db.Column(db.String(20), nullable=False, default="published")
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
-    archived_at = db.Column(db.DateTime)
+    prerequisite_min_level: Mapped[int | None]
+    pre_course_work: Mapped[str | None] = mapped_column(String(500))
+    owner_partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    owner_partnership: Mapped["Partnership"] = relationship()
+    is_hips: Mapped[bool] = mapped_column(default=False)
+    joint_partnerships: Mapped[list["Partnership"]] = relationship(secondary=course_partnerships)
+    elearning_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default=CourseStatus.PUBLISHED)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    archived_at: Mapped[datetime | None]
 
-    sessions = db.relationship(
-        "CourseSession", back_populates="course", order_by="CourseSession.starts_at"
+    sessions: Mapped[list["CourseSession"]] = relationship(
+        back_populates="course", order_by="CourseSession.starts_at"
     )
 
     @property
-    def level_label(self):
-        if self.level is None:
+    def level_label(self) -> str | None:
+        if self.level is None or self.level_kind is None:
             return None
-        return LEVEL_KINDS[self.level_kind].format(n=self.level)
+        return LevelKind(self.level_kind).describe(self.level)
 
     @property
-    def format_label(self):
-        return FORMATS[self.format]
+    def format_label(self) -> str:
+        return CourseFormat(self.format).label
 
     @property
-    def is_elearning(self):
-        return self.format == "elearning"
+    def is_elearning(self) -> bool:
+        return self.format == CourseFormat.ELEARNING
 
     @property
-    def partnership_label(self):
+    def partnership_label(self) -> str:
         if self.is_hips:
             return "HIPS (all four partnerships)"
         codes = [self.owner_partnership.code] + [p.code for p in self.joint_partnerships]
         return " and ".join(codes)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Course {self.slug}>"
 
     # --- issue 11: "does this course count for this partnership", the one definition ---
@@ -126,9 +111,7 @@ class CourseSession(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
-        CheckConstraint(
-            "status IN ('scheduled', 'cancelled', 'postponed', 'completed')", name="status"
-        ),
+        enum_check("status", SessionStatus),
         CheckConstraint(
             "booking_closes_at IS NULL OR booking_opens_at IS NULL OR booking_closes_at > booking_opens_at",
             name="booking_window",
@@ -136,34 +119,34 @@ class CourseSession(db.Model):
         Index("ix_course_sessions_starts_at", "starts_at"),
         Index("ix_course_sessions_course_starts", "course_id", "starts_at"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    course_id = db.Column(db.ForeignKey("courses.id"), nullable=False)
-    course = db.relationship(Course, back_populates="sessions")
-    starts_at = db.Column(db.DateTime, nullable=False)
-    ends_at = db.Column(db.DateTime, nullable=False)
-    venue = db.Column(db.String(300))
-    online_platform = db.Column(db.String(100))
-    join_url = db.Column(db.String(500))
-    capacity = db.Column(db.Integer, nullable=False)
-    booking_opens_at = db.Column(db.DateTime)
-    booking_closes_at = db.Column(db.DateTime)
-    status = db.Column(db.String(20), nullable=False, default="scheduled")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    course: Mapped[Course] = relationship(back_populates="sessions")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    venue: Mapped[str | None] = mapped_column(String(300))
+    online_platform: Mapped[str | None] = mapped_column(String(100))
+    join_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int]
+    booking_opens_at: Mapped[datetime | None]
+    booking_closes_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED)
     # iCalendar SEQUENCE: bumped whenever the time, place or status changes.
-    sequence = db.Column(db.Integer, nullable=False, default=0)
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
-    updated_at = db.Column(db.DateTime, nullable=False, default=now, onupdate=now)
-    trainers = db.relationship("User", secondary=session_trainers, order_by="User.name")
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    trainers: Mapped[list["User"]] = relationship(secondary=session_trainers, order_by="User.name")
 
     @property
-    def starts_local(self):
+    def starts_local(self) -> datetime:
         return to_london(self.starts_at)
 
     @property
-    def ends_local(self):
+    def ends_local(self) -> datetime:
         return to_london(self.ends_at)
 
     @property
-    def location_label(self):
+    def location_label(self) -> str:
         if self.venue:
             return self.venue
         if self.online_platform:
@@ -171,15 +154,15 @@ class CourseSession(db.Model):
         return "To be confirmed"
 
     @property
-    def status_label(self):
-        return SESSION_STATUSES[self.status]
+    def status_label(self) -> str:
+        return SessionStatus(self.status).label
 
     @property
-    def is_bookable_status(self):
-        return self.status == "scheduled"
+    def is_bookable_status(self) -> bool:
+        return self.status == SessionStatus.SCHEDULED
 
-    def booking_open(self, at):
-        if self.status != "scheduled" or self.starts_at <= at:
+    def booking_open(self, at: datetime) -> bool:
+        if self.status != SessionStatus.SCHEDULED or self.starts_at <= at:
             return False
         if self.booking_opens_at and at < self.booking_opens_at:
             return False
@@ -187,5 +170,5 @@ class CourseSession(db.Model):
             return False
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<CourseSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -2,16 +2,23 @@
 
 Ratings live one per row (EvaluationRating) so that every summary is a GROUP BY in the database.
 """
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import EvaluationStage, enum_check
 
-STAGES = {
-    "pre": "Pre-course evaluation",
-    "post": "Post-course evaluation",
-    "follow_up": "Follow-up evaluation",
-}
+if TYPE_CHECKING:
+    from .bookings import Booking
+    from .catalogue import Course, CourseSession
+    from .users import User
+
+# Stage -> label, for the evaluations package until it uses EvaluationStage directly.
+STAGES = EvaluationStage.LABELS
 OUTCOME_KEY = "outcome"
 
 
@@ -21,22 +28,22 @@ class EvaluationForm(db.Model):
     __tablename__ = "evaluation_forms"
     __table_args__ = (
         UniqueConstraint("course_id", "stage", "version", name="uq_evaluation_forms_course_stage_version"),
-        CheckConstraint("stage IN ('pre', 'post', 'follow_up')", name="stage"),
+        enum_check("stage", EvaluationStage),
         CheckConstraint("version >= 1", name="version_positive"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    course_id = db.Column(db.ForeignKey("courses.id"), nullable=False)
-    course = db.relationship("Course")
-    stage = db.Column(db.String(20), nullable=False)
-    version = db.Column(db.Integer, nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    course: Mapped["Course"] = relationship()
+    stage: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
     # Snapshot: {"outcomes": [...], "scale": {...}, "likert": [...], "likert_scale": {...}, "free_text": [...]}
-    questions = db.Column(db.JSON, nullable=False)
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
-    created_by_id = db.Column(db.ForeignKey("users.id"))
+    questions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     @property
-    def stage_label(self):
-        return STAGES[self.stage]
+    def stage_label(self) -> str:
+        return EvaluationStage(self.stage).label
 
 
 class EvaluationResponse(db.Model):
@@ -47,41 +54,41 @@ class EvaluationResponse(db.Model):
         # "booking:<id>" or "elearning:<course>:<user>": the same delegate's pre and post share it,
         # so one response per delegate per stage is a constraint and pairing is an equality join.
         UniqueConstraint("pair_key", "stage", name="uq_evaluation_responses_pair_stage"),
-        CheckConstraint("stage IN ('pre', 'post', 'follow_up')", name="stage"),
+        enum_check("stage", EvaluationStage),
         Index("ix_evaluation_responses_course_stage", "course_id", "stage"),
         Index("ix_evaluation_responses_session_stage", "session_id", "stage"),
         Index("ix_evaluation_responses_booking", "booking_id"),
         Index("ix_evaluation_responses_user", "user_id"),
         Index("ix_evaluation_responses_submitted", "submitted_at"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    form_id = db.Column(db.ForeignKey("evaluation_forms.id"), nullable=False)
-    form = db.relationship(EvaluationForm)
-    course_id = db.Column(db.ForeignKey("courses.id"), nullable=False)
-    course = db.relationship("Course")
-    session_id = db.Column(db.ForeignKey("course_sessions.id"))
-    session = db.relationship("CourseSession")
-    booking_id = db.Column(db.ForeignKey("bookings.id"))
-    booking = db.relationship("Booking")
-    elearning_completion_id = db.Column(db.ForeignKey("elearning_completions.id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("evaluation_forms.id"))
+    form: Mapped[EvaluationForm] = relationship()
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    course: Mapped["Course"] = relationship()
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("course_sessions.id"))
+    session: Mapped["CourseSession | None"] = relationship()
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    booking: Mapped["Booking | None"] = relationship()
+    elearning_completion_id: Mapped[int | None] = mapped_column(ForeignKey("elearning_completions.id"))
     # Null once the delegate is anonymised; pair_key keeps the pre/post pairing.
-    user_id = db.Column(db.ForeignKey("users.id"))
-    user = db.relationship("User")
-    pair_key = db.Column(db.String(80), nullable=False)
-    stage = db.Column(db.String(20), nullable=False)
-    submitted_at = db.Column(db.DateTime, nullable=False, default=now)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user: Mapped["User | None"] = relationship()
+    pair_key: Mapped[str] = mapped_column(String(80))
+    stage: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(default=now)
     # Snapshot at submission, so reports keep the organisation the person had then.
-    agency_id = db.Column(db.ForeignKey("agencies.id"))
-    sector = db.Column(db.String(100))
-    practice_text = db.Column(db.Text)  # "How will you use this learning to impact your practice?"
-    other_text = db.Column(db.Text)  # "Anything else?"
-    changed_text = db.Column(db.Text)  # follow-up: "What have you done differently?"
-    ratings = db.relationship("EvaluationRating", back_populates="response", cascade="all, delete-orphan",
-                              order_by="EvaluationRating.id")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    sector: Mapped[str | None] = mapped_column(String(100))
+    practice_text: Mapped[str | None] = mapped_column(Text)  # "How will you use this learning to impact your practice?"
+    other_text: Mapped[str | None] = mapped_column(Text)  # "Anything else?"
+    changed_text: Mapped[str | None] = mapped_column(Text)  # follow-up: "What have you done differently?"
+    ratings: Mapped[list["EvaluationRating"]] = relationship(back_populates="response", cascade="all, delete-orphan",
+                                                             order_by="EvaluationRating.id")
 
     @property
-    def stage_label(self):
-        return STAGES[self.stage]
+    def stage_label(self) -> str:
+        return EvaluationStage(self.stage).label
 
 
 class EvaluationRating(db.Model):
@@ -101,13 +108,13 @@ class EvaluationRating(db.Model):
         Index("ix_evaluation_ratings_likert", "response_id", "question_key", "value",
               sqlite_where=text("question_key != 'outcome'"), postgresql_where=text("question_key != 'outcome'")),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    response_id = db.Column(db.ForeignKey("evaluation_responses.id", ondelete="CASCADE"), nullable=False)
-    response = db.relationship(EvaluationResponse, back_populates="ratings")
-    question_key = db.Column(db.String(40), nullable=False)
-    outcome_index = db.Column(db.Integer)
-    value = db.Column(db.Integer, nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("evaluation_responses.id", ondelete="CASCADE"))
+    response: Mapped[EvaluationResponse] = relationship(back_populates="ratings")
+    question_key: Mapped[str] = mapped_column(String(40))
+    outcome_index: Mapped[int | None]
+    value: Mapped[int]
     # On a post-course outcome rating: the same delegate's pre-course rating of the same outcome (null
     # when they gave none). Copied when the pair is completed (answers are final, so it never goes
     # stale); distance travelled is then one pass over post-course ratings, not a four-way self-join.
-    pre_value = db.Column(db.Integer)
+    pre_value: Mapped[int | None]

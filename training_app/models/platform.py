@@ -1,7 +1,14 @@
-from sqlalchemy import Index
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from .users import User
 
 
 class OutboxMessage(db.Model):
@@ -9,20 +16,20 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
-    id = db.Column(db.Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     # Makes "send once" idempotent for things like reminders.
-    dedupe_key = db.Column(db.String(200), unique=True)
-    to_address = db.Column(db.String(320), nullable=False)
-    subject = db.Column(db.String(300), nullable=False)
-    body_text = db.Column(db.Text, nullable=False)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
     # [{"filename": ..., "content_type": ..., "content": text}]
-    attachments = db.Column(db.JSON, nullable=False, default=list)
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
-    attempts = db.Column(db.Integer, nullable=False, default=0)
-    next_attempt_at = db.Column(db.DateTime, nullable=False, default=now)
-    sent_at = db.Column(db.DateTime)
-    failed_at = db.Column(db.DateTime)
-    last_error = db.Column(db.Text)
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=now)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(db.Model):
@@ -33,13 +40,13 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_target", "target_type", "target_id"),
         Index("ix_audit_events_created", "created_at"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    actor_id = db.Column(db.ForeignKey("users.id"))
-    actor = db.relationship("User")
-    action = db.Column(db.String(100), nullable=False)
-    target_type = db.Column(db.String(50), nullable=False)
-    target_id = db.Column(db.Integer)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped["User | None"] = relationship()
+    action: Mapped[str] = mapped_column(String(100))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[int | None]
     # The session a booking event belongs to, so a session's trail is one query.
-    session_id = db.Column(db.ForeignKey("course_sessions.id"))
-    details = db.Column(db.JSON, nullable=False, default=dict)
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("course_sessions.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=now)

@@ -1,18 +1,17 @@
 import secrets
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
 from ..extensions import db
+from .vocabulary import Role, enum_check
 
-ROLES = {
-    "practitioner": "Practitioner",
-    "trainer": "Trainer",
-    "partnership_admin": "Partnership administrator",
-    "system_admin": "System administrator",
-}
+# Role -> label, for admin/users.py and admin/services.py until they use Role directly.
+ROLES = Role.LABELS
 
 SECTORS = [
     "Children's social care", "Police", "Health", "Education", "Early years", "Local authority",
@@ -23,24 +22,24 @@ SECTORS = [
 
 class Partnership(db.Model):
     __tablename__ = "partnerships"
-    id = db.Column(db.Integer, primary_key=True)
-    code = db.Column(db.String(10), nullable=False, unique=True)
-    name = db.Column(db.String(200), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Partnership {self.code}>"
 
 
 class Agency(db.Model):
     __tablename__ = "agencies"
-    id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(200), nullable=False, unique=True)
-    sector = db.Column(db.String(100), nullable=False)
-    partnership_id = db.Column(db.ForeignKey("partnerships.id"))
-    partnership = db.relationship(Partnership)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sector: Mapped[str] = mapped_column(String(100))
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id"))
+    partnership: Mapped[Partnership | None] = relationship()
 
 
-def new_calendar_token():
+def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
@@ -48,63 +47,59 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
-        CheckConstraint(
-            "role IN ('practitioner', 'trainer', 'partnership_admin', 'system_admin')", name="role"
-        ),
-        CheckConstraint(
-            "role != 'partnership_admin' OR partnership_id IS NOT NULL", name="admin_has_partnership"
-        ),
+        enum_check("role", Role),
+        CheckConstraint(f"role != '{Role.PARTNERSHIP_ADMIN}' OR partnership_id IS NOT NULL", name="admin_has_partnership"),
     )
-    id = db.Column(db.Integer, primary_key=True)
-    name = db.Column(db.String(200), nullable=False)
-    email = db.Column(db.String(320), nullable=False)
-    password_hash = db.Column(db.String(255), nullable=False)
-    agency_id = db.Column(db.ForeignKey("agencies.id"))
-    agency = db.relationship(Agency)
-    job_role = db.Column(db.String(200))
-    role = db.Column(db.String(30), nullable=False, default="practitioner")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    agency: Mapped[Agency | None] = relationship()
+    job_role: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30), default=Role.PRACTITIONER)
     # The partnership a partnership admin runs (and an optional home partnership for others).
-    partnership_id = db.Column(db.ForeignKey("partnerships.id"))
-    partnership = db.relationship(Partnership)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id"))
+    partnership: Mapped[Partnership | None] = relationship()
     # Safeguarding level completed outside this system (e.g. an employer's Level 2 course).
-    external_level_completed = db.Column(db.Integer)
-    calendar_token = db.Column(db.String(64), nullable=False, unique=True, default=new_calendar_token)
+    external_level_completed: Mapped[int | None]
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
     # Bumped to sign the person out everywhere (it is part of the login id in the cookie).
-    session_version = db.Column(db.Integer, nullable=False, default=1)
-    created_at = db.Column(db.DateTime, nullable=False, default=now)
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=now)
     # Set when the owner follows the link emailed at registration (or a password reset link).
-    email_confirmed_at = db.Column(db.DateTime)
-    last_seen_at = db.Column(db.DateTime)
-    closed_at = db.Column(db.DateTime)
+    email_confirmed_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
-    def set_password(self, password):
+    def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
-    def check_password(self, password):
+    def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def get_id(self):
+    def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.closed_at is None
 
     @property
-    def role_label(self):
-        return ROLES[self.role]
+    def role_label(self) -> str:
+        return Role(self.role).label
 
     @property
-    def is_admin(self):
-        return self.role in ("partnership_admin", "system_admin")
+    def is_admin(self) -> bool:
+        return self.role in Role.ADMINS
 
     @property
-    def is_system_admin(self):
-        return self.role == "system_admin"
+    def is_system_admin(self) -> bool:
+        return self.role == Role.SYSTEM_ADMIN
 
     @property
-    def is_trainer(self):
-        return self.role == "trainer"
+    def is_trainer(self) -> bool:
+        return self.role == Role.TRAINER
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

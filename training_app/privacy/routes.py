@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..models import Role
 from ..permissions import roles_required
 from . import bp
 from .forms import AuditFilterForm, CloseAccountForm
@@ -50,7 +51,7 @@ def page_number():
 
 
 @bp.route("/admin/audit", endpoint="audit_log")
-@roles_required("system_admin")
+@roles_required(Role.SYSTEM_ADMIN)
 def audit_log():
     form = AuditFilterForm(formdata=MultiDict(request.args) if request.args else None)
     form.set_actions(audit_actions())

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from .. import clock
 from ..audit import record_audit
 from ..extensions import db
-from ..models import AuditEvent, Booking, CourseSession, ElearningCompletion, User
+from ..models import AuditEvent, Booking, BookingStatus, CourseSession, ElearningCompletion, User
 from ..models.users import new_calendar_token
 
 CLOSED_NAME = "Closed account"
@@ -130,7 +130,7 @@ def close_account(actor, user, reason="closed by the account holder"):
     now = clock.now()
     future = db.session.scalars(
         select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id, Booking.status.in_(("confirmed", "waitlisted")),
+        .where(Booking.user_id == user.id, Booking.status.in_(BookingStatus.OPEN),
                CourseSession.starts_at > now)
         .order_by(CourseSession.id)
     ).all()

@@ -9,7 +9,7 @@ from ..evaluations.figures import comments, paired_outcomes
 from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
-from ..models import Course, CourseSession
+from ..models import SessionStatus, Course, CourseSession
 from ..permissions import report_scope
 from .reach import attended_breakdowns, elearning_figures
 from .scope import ReportFilters, session_conditions, without_jit
@@ -45,8 +45,8 @@ class AnnualReport:
 
 def delivered_condition(now):
     """A session was delivered when it is completed, or scheduled and already over."""
-    return or_(CourseSession.status == "completed",
-               and_(CourseSession.status == "scheduled", CourseSession.ends_at <= now))
+    return or_(CourseSession.status == SessionStatus.COMPLETED,
+               and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now))
 
 
 def evaluation_summaries(filters, comment_count=ANNUAL_IMPACT_COMMENTS):

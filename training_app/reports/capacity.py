@@ -10,9 +10,9 @@ from sqlalchemy import and_, case, func, select
 from .. import clock
 from ..constants import REPORTS_UNDERFILLED_DAYS, REPORTS_UNDERFILLED_THRESHOLD
 from ..extensions import db
-from ..models import Booking, Course, CourseSession, Partnership
+from ..models import SessionStatus, BookingStatus, Booking, Course, CourseSession, Partnership
 from ..permissions import report_scope
-from .scope import (RUN_STATUSES, TAKEN_STATUSES, ReportFilters, course_conditions, financial_year_label,
+from .scope import (ReportFilters, course_conditions, financial_year_label,
                     level_label, session_conditions, without_jit)
 from .queries import partnership_choices
 
@@ -107,12 +107,12 @@ def booking_counts():
     def count_where(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
     return [
-        count_where(Booking.status.in_(TAKEN_STATUSES)).label("confirmed"),
-        count_where(Booking.status == "waitlisted").label("waitlisted"),
-        count_where(Booking.status == "attended").label("attended"),
-        count_where(Booking.status == "no_show").label("no_shows"),
-        count_where(Booking.status == "cancelled").label("cancellations"),
-        count_where(and_(Booking.status == "cancelled", Booking.late_cancellation.is_(True)))
+        count_where(Booking.status.in_(BookingStatus.HOLDS_PLACE)).label("confirmed"),
+        count_where(Booking.status == BookingStatus.WAITLISTED).label("waitlisted"),
+        count_where(Booking.status == BookingStatus.ATTENDED).label("attended"),
+        count_where(Booking.status == BookingStatus.NO_SHOW).label("no_shows"),
+        count_where(Booking.status == BookingStatus.CANCELLED).label("cancellations"),
+        count_where(and_(Booking.status == BookingStatus.CANCELLED, Booking.late_cancellation.is_(True)))
         .label("late_cancellations"),
     ]
 
@@ -129,7 +129,7 @@ def session_figures(conditions, partnership_ids_by_course=None):
         .select_from(CourseSession)
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(Booking, Booking.session_id == CourseSession.id)
-        .where(CourseSession.status.in_(RUN_STATUSES), *conditions)
+        .where(CourseSession.status.in_(SessionStatus.RUNS), *conditions)
         .group_by(CourseSession.id, CourseSession.course_id, Course.title, Course.level, Course.level_kind,
                   Course.owner_partnership_id, Course.is_hips, CourseSession.starts_at, CourseSession.status,
                   CourseSession.capacity)
@@ -195,7 +195,7 @@ def capacity_report(actor, filters, now=None, underfilled_days=REPORTS_UNDERFILL
     partnerships = {p.id: p.code for p in partnership_choices()}
 
     rows = session_figures(session_conditions(filters))
-    upcoming = session_figures([CourseSession.status == "scheduled", CourseSession.starts_at > now,
+    upcoming = session_figures([CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now,
                                 CourseSession.starts_at <= now + timedelta(days=underfilled_days),
                                 *course_conditions(filters)])
     underfilled = [row for row in upcoming

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, and_, cast, distinct, func, literal_column, null, select, union_all
 
 from ..extensions import db
-from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, Partnership
+from ..models import CourseFormat, BookingStatus, Agency, Booking, Course, CourseSession, ElearningCompletion, Partnership
 from ..permissions import report_scope
 from .scope import NOT_RECORDED, ReportFilters, course_conditions, partnership_courses, session_conditions, without_jit
 
@@ -47,7 +47,7 @@ def attended_breakdowns(filters, by_course=False):
         .select_from(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .join(Course, Course.id == CourseSession.course_id)
-        .where(Booking.status == "attended", *session_conditions(filters))
+        .where(Booking.status == BookingStatus.ATTENDED, *session_conditions(filters))
         .cte("attended")
     )
     a = attended.c
@@ -101,7 +101,7 @@ def attended_breakdowns(filters, by_course=False):
 def elearning_figures(filters):
     """E-learning completions in the period: total, distinct people, and per course."""
     start, end = filters.utc_bounds
-    conditions = [Course.format == "elearning", ElearningCompletion.completed_at >= start,
+    conditions = [Course.format == CourseFormat.ELEARNING, ElearningCompletion.completed_at >= start,
                   ElearningCompletion.completed_at < end, *course_conditions(filters)]
     base = select().select_from(ElearningCompletion).join(Course, Course.id == ElearningCompletion.course_id)
     total, people = db.session.execute(

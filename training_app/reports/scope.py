@@ -38,8 +38,6 @@ from .. import clock
 from ..extensions import db
 from ..models import LEVEL_KINDS, Course, CourseSession, Partnership
 
-TAKEN_STATUSES = ("confirmed", "attended", "no_show")
-RUN_STATUSES = ("scheduled", "completed")
 NOT_RECORDED = "Not recorded"
 
 

@@ -1,0 +1,188 @@
+"""The closed vocabularies stored in the database: statuses, roles, kinds and formats.
+
+Each is a `StrEnum`, so a member is the very string stored in its column and compares equal to it;
+the rest of the code compares with members and the named sets below, never with bare strings
+(tests/test_vocabulary.py greps for them). Each member has its display label here, and the
+columns' check constraints are generated from the enums by `enum_check`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from sqlalchemy import CheckConstraint
+
+
+class Vocabulary(StrEnum):
+    """A value stored in a column, with the words a page shows for it (`label`)."""
+
+    LABELS: ClassVar[dict[str, str]]
+
+    @property
+    def label(self) -> str:
+        return type(self).LABELS[self]
+
+    @classmethod
+    def includes(cls, value: object) -> bool:
+        """Whether `value` (say, from a query string) is one of the vocabulary's values."""
+        return value in cls._value2member_map_
+
+
+class BookingStatus(Vocabulary):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+    # A place taken on the session: confirmed, and after the register whether they came or not.
+    HOLDS_PLACE: ClassVar[tuple[BookingStatus, ...]]
+    # Everything but cancelled: a person may have only one active booking per session.
+    ACTIVE: ClassVar[tuple[BookingStatus, ...]]
+    # Still to come: the person (or an admin) may cancel or move it, and is told of changes.
+    OPEN: ClassVar[tuple[BookingStatus, ...]]
+    # The marks a register records.
+    ATTENDANCE: ClassVar[tuple[BookingStatus, ...]]
+
+
+BookingStatus.LABELS = {
+    BookingStatus.CONFIRMED: "Confirmed",
+    BookingStatus.WAITLISTED: "On the waiting list",
+    BookingStatus.CANCELLED: "Cancelled",
+    BookingStatus.ATTENDED: "Attended",
+    BookingStatus.NO_SHOW: "Did not attend",
+}
+BookingStatus.HOLDS_PLACE = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+BookingStatus.ACTIVE = tuple(status for status in BookingStatus if status != BookingStatus.CANCELLED)
+BookingStatus.OPEN = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+BookingStatus.ATTENDANCE = (BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+
+
+class CourseStatus(Vocabulary):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    # What the course form offers; archiving and restoring are actions of their own.
+    EDITABLE: ClassVar[tuple[CourseStatus, ...]]
+
+
+CourseStatus.LABELS = {
+    CourseStatus.DRAFT: "Draft",
+    CourseStatus.PUBLISHED: "Published",
+    CourseStatus.ARCHIVED: "Archived",
+}
+CourseStatus.EDITABLE = (CourseStatus.DRAFT, CourseStatus.PUBLISHED)
+
+
+class SessionStatus(Vocabulary):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    COMPLETED = "completed"
+
+    # Neither cancelled nor completed: an admin may still postpone, cancel or resize it.
+    OPEN: ClassVar[tuple[SessionStatus, ...]]
+    # Sessions that run (or ran): what the reports count as delivered or upcoming.
+    RUNS: ClassVar[tuple[SessionStatus, ...]]
+
+
+SessionStatus.LABELS = {
+    SessionStatus.SCHEDULED: "Scheduled",
+    SessionStatus.CANCELLED: "Cancelled",
+    SessionStatus.POSTPONED: "Postponed",
+    SessionStatus.COMPLETED: "Completed",
+}
+SessionStatus.OPEN = (SessionStatus.SCHEDULED, SessionStatus.POSTPONED)
+SessionStatus.RUNS = (SessionStatus.SCHEDULED, SessionStatus.COMPLETED)
+
+
+class Role(Vocabulary):
+    PRACTITIONER = "practitioner"
+    TRAINER = "trainer"
+    PARTNERSHIP_ADMIN = "partnership_admin"
+    SYSTEM_ADMIN = "system_admin"
+
+    ADMINS: ClassVar[tuple[Role, ...]]
+    # People who run training: trainers and admins (they see evaluation summaries, for one).
+    STAFF: ClassVar[tuple[Role, ...]]
+
+
+Role.LABELS = {
+    Role.PRACTITIONER: "Practitioner",
+    Role.TRAINER: "Trainer",
+    Role.PARTNERSHIP_ADMIN: "Partnership administrator",
+    Role.SYSTEM_ADMIN: "System administrator",
+}
+Role.ADMINS = (Role.PARTNERSHIP_ADMIN, Role.SYSTEM_ADMIN)
+Role.STAFF = (Role.TRAINER, *Role.ADMINS)
+
+
+class LevelKind(Vocabulary):
+    """How a course's safeguarding level is meant; the label is a template for the level number."""
+
+    CORE = "core"
+    CONTRIBUTES = "contributes"
+    SUBJECT_SPECIFIC = "subject_specific"
+    INTERCOLLEGIATE = "intercollegiate"
+
+    def describe(self, level: int | str) -> str:
+        """The label for a course at `level`, e.g. "Level 3 subject specific"."""
+        return self.label.format(n=level)
+
+
+LevelKind.LABELS = {
+    LevelKind.CORE: "Level {n}",
+    LevelKind.CONTRIBUTES: "Contributes to meeting the learning outcomes at Level {n}",
+    LevelKind.SUBJECT_SPECIFIC: "Level {n} subject specific",
+    LevelKind.INTERCOLLEGIATE: "Intercollegiate training level {n}",
+}
+
+
+class CourseFormat(Vocabulary):
+    FACE_TO_FACE = "face_to_face"
+    LIVE_ONLINE = "live_online"
+    BLENDED = "blended"
+    ELEARNING = "elearning"
+
+
+CourseFormat.LABELS = {
+    CourseFormat.FACE_TO_FACE: "Face-to-face",
+    CourseFormat.LIVE_ONLINE: "Live online",
+    CourseFormat.BLENDED: "Blended (workbook, then a session)",
+    CourseFormat.ELEARNING: "E-learning",
+}
+
+
+class EvaluationStage(Vocabulary):
+    PRE = "pre"
+    POST = "post"
+    FOLLOW_UP = "follow_up"
+
+    # The stages that rate each learning outcome; a delegate's pre and post ratings are paired.
+    PAIRED: ClassVar[tuple[EvaluationStage, ...]]
+
+
+EvaluationStage.LABELS = {
+    EvaluationStage.PRE: "Pre-course evaluation",
+    EvaluationStage.POST: "Post-course evaluation",
+    EvaluationStage.FOLLOW_UP: "Follow-up evaluation",
+}
+EvaluationStage.PAIRED = (EvaluationStage.PRE, EvaluationStage.POST)
+
+VOCABULARIES: tuple[type[Vocabulary], ...] = (
+    BookingStatus, CourseStatus, SessionStatus, Role, LevelKind, CourseFormat, EvaluationStage,
+)
+
+
+def one_of(column: str, vocabulary: type[StrEnum], nullable: bool = False) -> str:
+    """SQL saying `column` holds a member of `vocabulary`: "status IN ('confirmed', ...)"."""
+    values = ", ".join(f"'{member.value}'" for member in vocabulary)
+    condition = f"{column} IN ({values})"
+    return f"{column} IS NULL OR {condition}" if nullable else condition
+
+
+def enum_check(column: str, vocabulary: type[StrEnum], nullable: bool = False) -> CheckConstraint:
+    """The check constraint (named after the column) that keeps `column` within `vocabulary`."""
+    return CheckConstraint(one_of(column, vocabulary, nullable), name=column)

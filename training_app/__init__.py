@@ -35,11 +35,6 @@ def create_app(config_name=None, overrides=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "training.db")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Bound every lock wait (booking rushes queue on the session row) instead of hanging.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.setdefault("connect_args", {"options": "-c lock_timeout=15000"})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.pop("pool_pre_ping", None)

@@ -4,7 +4,7 @@ from itertools import chain
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..csvutil import csv_response
@@ -15,7 +15,7 @@ from . import bp
 from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
 from .services import (ATTENDANCE_VALUES, BookingError, book_place, cancel_booking, cancel_session,
                        cancellation_deadline, change_capacity, complete_elearning, move_booking, postpone_session,
-                       record_attendance, waiting_list, waitlist_position)
+                       record_attendance, UnknownSession, waiting_list, waitlist_position)
 
 
 def get_or_404(model, ident):
@@ -37,22 +37,20 @@ def fail(error, endpoint, **values):
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book(session_id):
-    # Held in a variable so that book_place finds it (and its course) in the session, not the database.
-    course_session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
-    if course_session is None:
-        abort(404)
     form = BookingForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(url_for("catalogue.session_detail", session_id=session_id))
     try:
-        booking = book_place(current_user, session_id, form.access_needs.data)
-        position = booking.position
+        result = book_place(current_user, session_id, form.access_needs.data)
         db.session.commit()
+    except UnknownSession:
+        db.session.rollback()
+        abort(404)
     except BookingError as error:
         return fail(error, "catalogue.session_detail", session_id=session_id)
-    if position:
-        flash(f"The session is full, so you are on the waiting list: number {position}. "
+    if result.waitlist_position:
+        flash(f"The session is full, so you are on the waiting list: number {result.waitlist_position}. "
               "We will email you if a place becomes free.", "success")
     else:
         flash("Your place is booked. We have emailed you a confirmation with a calendar invitation.", "success")

@@ -5,21 +5,19 @@ course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transac
 with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
 caller's transaction. A partial unique index backs "one active booking per person per session".
 """
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, insert, or_, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
-from ..audit import record_audit, write_audit
+from ..audit import record_audit
 from ..extensions import db
-from ..mail import queue_email, write_email
+from ..mail import queue_email
 from ..web import external_url
-from ..models import Booking, Course, CourseSession, ElearningCompletion
+from ..models import Booking, Course, CourseSession, ElearningCompletion, User
 
 
 class BookingError(Exception):
@@ -35,6 +33,10 @@ class BookingError(Exception):
 
 class SessionNotBookable(BookingError):
     message = "This session cannot be booked."
+
+
+class UnknownSession(SessionNotBookable):
+    message = "This session does not exist."
 
 
 class BookingClosed(BookingError):
@@ -71,26 +73,24 @@ class RegisterNotOpen(BookingError):
 
 # --------------------------------------------------------------------------- helpers
 
-def lock_session(session_id):
-    """Lock and return the course session row for the rest of the transaction (or None), with the
-    loaded object brought up to date from the locked row (lock_session_state).
-    On PostgreSQL the wait is bounded by the connection's lock_timeout (set in create_app)."""
-    db.session.flush()  # so that nothing pending is overwritten by the locked row's values
-    course_session = db.session.get(CourseSession, session_id)
-    return lock_session_state(course_session) if course_session is not None else None
+def lock_session(session_id: int) -> CourseSession | None:
+    """Lock the course session row for the rest of the transaction and return it, brought up to date
+    from the locked row (None if there is no such session). Every change to who holds a place starts here.
 
-
-SESSION_COLUMNS = sa_inspect(CourseSession).column_attrs
-
-
-def lock_session_state(course_session):
-    """Lock the session row and bring `course_session` up to date from it, in one Core statement
-    (cheaper than an ORM query with populate_existing, which matters inside a booking rush)."""
-    table = CourseSession.__table__
-    row = db.session.execute(select(table).where(table.c.id == course_session.id).with_for_update()).one()
-    for attr in SESSION_COLUMNS:
-        set_committed_value(course_session, attr.key, row._mapping[attr.columns[0]])
-    return course_session
+    Pending changes are flushed first, so the refreshed row overwrites nothing unsaved. On PostgreSQL the
+    wait for the lock is bounded by LOCK_TIMEOUT_MS for this transaction only (SET LOCAL); a timeout raises
+    OperationalError, which the app answers with "busy, please try again" (training_app/errors.py). On
+    SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE), and FOR UPDATE is
+    dropped.
+    """
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    return db.session.scalars(
+        select(CourseSession).where(CourseSession.id == session_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def confirmed_count(session_id):
@@ -158,7 +158,7 @@ def session_url(course_session):
     return external_url("catalogue.session_detail", session_id=course_session.id)
 
 
-def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, write=queue_email, **context):
+def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, **context):
     course_session = booking.session
     attachments = []
     if attach_calendar:
@@ -166,27 +166,31 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, w
         # carries the session's latest SEQUENCE.
         attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
                             "session_ics": {"session_id": course_session.id, "include_join_url": True}})
-    write(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
+    queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
                 booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
                 url=session_url(course_session), **context)
 
 
 # --------------------------------------------------------------------------- booking
 
-def book_place(actor, session_id, access_needs=None):
-    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then
-    `booking.position` is their place on the waiting list).
+@dataclass(frozen=True)
+class BookingResult:
+    """What book_place made: the booking and, if it joined the waiting list, its place there (1-based)."""
 
-    Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
-    (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
+    booking: Booking
+    waitlist_position: int | None = None
 
-    In a booking rush every booker for a session queues on its row lock, so the work between the
-    lock and the caller's commit is kept to five short statements: lock (re-reading the row), count,
-    insert the booking, its audit event and its email (Core inserts, not the ORM's unit of work).
+
+def book_place(actor: User, session_id: int, access_needs: str | None = None) -> BookingResult:
+    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then the result
+    carries their place on the waiting list). Emails through the outbox.
+
+    Raises UnknownSession, SessionNotBookable (cancelled, postponed, started, or archived course),
+    BookingClosed (outside the booking window), AlreadyBooked, PrerequisiteMissing.
     """
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None:
-        raise SessionNotBookable("This session does not exist.")
+        raise UnknownSession()
     course = course_session.course
     if course.status != "published":
         raise SessionNotBookable("This course is no longer offered.")
@@ -196,55 +200,41 @@ def book_place(actor, session_id, access_needs=None):
             f"You need to have completed Level {needed} safeguarding children training before booking this course. "
             "If you completed it with your employer, add it to your account details, then book again."
         )
-    # Lock late: everything from here to the commit is serialised per session.
-    lock_session_state(course_session)
+    # Lock late: everything from here to the commit is serialised per session, and decided on the locked row.
+    lock_session(session_id)
     now = clock.now()
-    if course_session.status != "scheduled":
-        raise SessionNotBookable(f"This session has been {course_session.status}.")
-    if course_session.starts_at <= now:
-        raise SessionNotBookable("This session has already started.")
-    if course_session.booking_opens_at and now < course_session.booking_opens_at:
-        raise BookingClosed("Booking for this session has not opened yet.")
-    if course_session.booking_closes_at and now >= course_session.booking_closes_at:
-        raise BookingClosed("Booking for this session has closed.")
-    bookings = Booking.__table__
+    if reason := course_session.session_refusal(now):
+        raise SessionNotBookable(reason)
+    if reason := course_session.window_refusal(now):
+        raise BookingClosed(reason)
     # One round trip for all three questions, while the lock is held.
     confirmed, waiting, mine = db.session.execute(
-        select(func.count(case((bookings.c.status == "confirmed", 1))),
-               func.count(case((bookings.c.status == "waitlisted", 1))),
-               func.count(case((bookings.c.user_id == actor.id, 1))))
-        .where(bookings.c.session_id == session_id, bookings.c.status != "cancelled")
+        select(func.count(case((Booking.status == "confirmed", 1))),
+               func.count(case((Booking.status == "waitlisted", 1))),
+               func.count(case((Booking.user_id == actor.id, 1))))
+        .where(Booking.session_id == session_id, Booking.status != "cancelled")
     ).one()
     if mine:
         raise AlreadyBooked()
     has_place = confirmed < course_session.capacity
-    values = {
-        "session_id": session_id, "user_id": actor.id, "status": "confirmed" if has_place else "waitlisted",
-        "requested_at": now, "confirmed_at": now if has_place else None, "cancelled_at": None,
-        "cancelled_by_id": None, "late_cancellation": False, "agency_id": actor.agency_id,
-        "job_role": actor.job_role, "access_needs": access_needs or None, "attendance_recorded_at": None,
-        "reminder_sent_at": None,
-    }
+    booking = Booking(session=course_session, user=actor, status="confirmed" if has_place else "waitlisted",
+                      requested_at=now, confirmed_at=now if has_place else None, agency_id=actor.agency_id,
+                      job_role=actor.job_role, access_needs=access_needs or None)
     try:
-        booking_id = db.session.execute(insert(bookings).returning(bookings.c.id), [values]).scalar_one()
+        # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
+        # only this insert is undone, not the caller's transaction.
+        with db.session.begin_nested():
+            db.session.add(booking)
     except IntegrityError:
-        # The unique index caught a duplicate the lock should already have prevented.
-        db.session.rollback()
         raise AlreadyBooked() from None
-    # The row just written, as a Booking in this session, without reading it back.
-    booking = Booking(id=booking_id, **values)
-    make_transient_to_detached(booking)
-    db.session.add(booking)
-    write_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
+    record_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
     if has_place:
-        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True,
-               write=write_email)
-    else:
-        # Under the lock, everyone already waiting asked earlier: this booking joins the end.
-        booking.position = waiting + 1
-        _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}",
-               position=booking.position, write=write_email)
-    return booking
+        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+        return BookingResult(booking)
+    # Under the lock, everyone already waiting asked earlier: this booking joins the end.
+    position = waiting + 1
+    _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
+    return BookingResult(booking, position)
 
 
 def promote_from_waiting_list(actor, course_session):

@@ -56,9 +56,6 @@ class Booking(db.Model):
     attendance_recorded_at = db.Column(db.DateTime)
     reminder_sent_at = db.Column(db.DateTime)
 
-    # Not stored (the waiting list order is): book_place sets it on a new waitlisted booking.
-    position = None
-
     @property
     def status_label(self):
         return BOOKING_STATUSES[self.status]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import changes, record_audit
+from ..errors import DomainError
 from ..extensions import db
 from ..models import ROLES, Booking, Course, CourseSession, Partnership, User
 
@@ -23,14 +24,8 @@ SESSION_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url"
 NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
 
 
-class AdminError(Exception):
+class AdminError(DomainError):
     """A change refused for a reason the administrator can fix; `field` says which input."""
-
-    field = None
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 class SlugTaken(AdminError):
@@ -38,9 +33,7 @@ class SlugTaken(AdminError):
 
 
 class InvalidSession(AdminError):
-    def __init__(self, message, field):
-        super().__init__(message)
-        self.field = field
+    """A session's times or booking window do not fit together; raised with the field to correct."""
 
 
 class CapacityBelowConfirmed(AdminError):
@@ -332,10 +325,10 @@ def update_session(actor, course_session, values):
 
 # ---------------------------------------------------------------- people and roles
 
-class RoleError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class RoleError(DomainError):
+    """A role change refused; `field` is "partnership_id" when the partnership is what is wrong."""
+
+    field = "role"
 
 
 def assignable_roles(actor):
@@ -356,7 +349,7 @@ def set_role(actor, user, role, partnership_id=None):
         raise RoleError("This account is closed.")
     if role == "partnership_admin":
         if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
-            raise RoleError("Choose the partnership they will run")
+            raise RoleError("Choose the partnership they will run", field="partnership_id")
     else:
         partnership_id = user.partnership_id if role != "system_admin" and user.role != "partnership_admin" else None
     apply_role(actor, user, role, partnership_id)

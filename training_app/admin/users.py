@@ -9,6 +9,7 @@ from wtforms import RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
 from ..catalogue.services import escape_like
+from ..errors import show_error
 from ..extensions import db
 from ..models import ROLES, Partnership, User
 from ..permissions import admin_required
@@ -64,8 +65,7 @@ def user_role(user_id):
             db.session.commit()
         except RoleError as error:
             db.session.rollback()
-            target = form.partnership_id if "partnership" in error.message else form.role
-            target.errors = list(target.errors) + [error.message]
+            show_error(error, form)
         else:
             flash(f"{person.name} is now: {ROLES[person.role]}"
                   + (f" ({person.partnership.code})" if person.partnership and person.role == "partnership_admin"

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..csvutil import csv_response
+from ..errors import show_error
 from ..extensions import db
 from ..models import AuditEvent, Booking, Course, CourseSession, ElearningCompletion
 from ..permissions import admin_required, can_manage_course, can_see_register, require
@@ -26,9 +27,9 @@ def get_or_404(model, ident):
 
 
 def fail(error, endpoint, **values):
-    """Undo the attempted change and show the rule's message."""
+    """Undo the attempted change and show the rule's message on the next page."""
     db.session.rollback()
-    flash(error.message, "error")
+    show_error(error)
     return redirect(url_for(endpoint, **values))
 
 
@@ -285,7 +286,7 @@ def admin_postpone_session(session_id):
                 db.session.commit()
             except BookingError as error:
                 db.session.rollback()
-                form.new_date.errors.append(error.message)
+                show_error(error, form)
             else:
                 flash("The session is postponed and every delegate has been told.", "success")
                 return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))

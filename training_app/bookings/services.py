@@ -14,21 +14,17 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import record_audit
+from ..errors import DomainError
 from ..extensions import db
 from ..mail import queue_email
 from ..web import external_url
 from ..models import Booking, Course, CourseSession, ElearningCompletion, User
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking rule said no; `message` is what the person reads."""
 
     message = "This booking could not be made."
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class SessionNotBookable(BookingError):
@@ -65,6 +61,7 @@ class CapacityError(BookingError):
 
 class MoveNotAllowed(BookingError):
     message = "This booking cannot be moved to that session."
+    field = "target_session"
 
 
 class RegisterNotOpen(BookingError):
@@ -375,14 +372,14 @@ def postpone_session(actor, course_session, reason, new_starts_at=None, new_ends
     new date); without one it is marked postponed (bookings kept, booking paused). Every delegate is told."""
     course_session = lock_session(course_session.id)
     if course_session.status in ("cancelled", "completed"):
-        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.")
+        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.", field="new_date")
     before = {"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
               "status": course_session.status}
     if new_starts_at:
         if new_ends_at is None or new_ends_at <= new_starts_at:
-            raise SessionNotBookable("The new end time must be after the new start time.")
+            raise SessionNotBookable("The new end time must be after the new start time.", field="new_date")
         if new_starts_at <= clock.now():
-            raise SessionNotBookable("The new date must be in the future.")
+            raise SessionNotBookable("The new date must be in the future.", field="new_date")
         course_session.starts_at, course_session.ends_at = new_starts_at, new_ends_at
         course_session.status = "scheduled"
         # Reminders go out again for the new date.

@@ -12,6 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy import and_, exists, select, true
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import DomainError
 from ..extensions import db
 from ..mail import queue_email
 from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, OutboxMessage
@@ -39,12 +40,8 @@ MAX_QUESTION_TEXT = 300
 REMINDER_AFTER = timedelta(days=7)
 
 
-class EvaluationError(Exception):
+class EvaluationError(DomainError):
     """Base class: `message` is what the person should read."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 class EvaluationNotAvailable(EvaluationError):

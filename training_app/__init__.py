@@ -13,6 +13,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
+from .ids import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,8 @@ def create_app(config_name=None, overrides=None):
         static_url_path="/assets",
         instance_path=str(ROOT / "instance"),
     )
+    # Every <int:...> in a route is an id: bounded, so an oversized one is a 404 rather than a database error.
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired
 
 from ..catalogue.services import escape_like
 from ..errors import show_error
+from ..ids import coerce_id
 from ..extensions import db
 from ..models import ROLES, Partnership, User
 from ..permissions import admin_required
@@ -22,7 +23,7 @@ PAGE_SIZE = 50
 class RoleForm(FlaskForm):
     role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired("Choose a role")])
     partnership_id = SelectField("Partnership (for partnership administrators)", widget=GovSelect(),
-                                 validate_choice=False)
+                                 coerce=coerce_id, validate_choice=False)
     submit = SubmitField("Save role", widget=GovSubmitInput())
 
 
@@ -57,11 +58,7 @@ def user_role(user_id):
         (str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
     if form.validate_on_submit():
         try:
-            partnership_id = int(form.partnership_id.data) if form.partnership_id.data else None
-        except (TypeError, ValueError):
-            partnership_id = None
-        try:
-            set_role(current_user, person, form.role.data, partnership_id)
+            set_role(current_user, person, form.role.data, form.partnership_id.data)
             db.session.commit()
         except RoleError as error:
             db.session.rollback()

@@ -325,11 +325,11 @@ def admin_move_booking(booking_id):
     form.target_session.choices = [("", "Choose a session")] + [(str(s.id), session_when(s)) for s in others]
     if form.validate_on_submit():
         try:
-            moved = move_booking(current_user, booking, int(form.target_session.data))
+            moved = move_booking(current_user, booking, form.target_session.data)
             db.session.commit()
-        except (BookingError, ValueError) as error:
+        except BookingError as error:
             db.session.rollback()
-            form.target_session.errors.append(getattr(error, "message", "Choose a session from the list"))
+            show_error(error, form)
         else:
             flash(f"{booking.user.name} has been moved and told by email.", "success")
             return redirect(url_for("bookings.admin_session_bookings", session_id=moved.session_id))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
+from ..ids import parse_id
 from ..mail import queue_email
 from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, OutboxMessage
 from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationForm, EvaluationRating, EvaluationResponse
@@ -222,9 +223,11 @@ def existing_response(opening, user):
 # Saving answers ---------------------------------------------------------------------------------
 
 def _form_to_answer(opening, form_id, actor):
-    """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1)."""
+    """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1).
+    Any other form_id that is not a saved version of these questions (junk included) raises QuestionsChanged."""
     if form_id:
-        form = db.session.get(EvaluationForm, form_id)
+        saved_id = parse_id(form_id)
+        form = db.session.get(EvaluationForm, saved_id) if saved_id is not None else None
         if form is None or form.course_id != opening.course.id or form.stage != opening.stage:
             raise QuestionsChanged("The questions have changed. Check your answers and submit them again.")
         return form

@@ -27,6 +27,8 @@ class BaseConfig:
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
+    LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 15000)
     SERVICE_NAME = "HIPS safeguarding children training"
     SERVER_TIMEZONE = "Europe/London"
     MAIL_FROM = os.environ.get("MAIL_FROM", "training@hips-safeguarding.example")

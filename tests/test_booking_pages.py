@@ -81,7 +81,7 @@ def test_overlong_access_needs_is_refused_without_saving(client, db, login, make
 def test_delegate_cancels_from_my_training(client, db, login, make_user, make_session, post_form):
     s = make_session(starts_in=timedelta(days=20))
     user = login(make_user())
-    booking = book_place(user, s.id)
+    booking = book_place(user, s.id).booking
     db.session.commit()
     page = client.get(f"/bookings/{booking.id}/cancel").get_data(as_text=True)
     assert "Cancel your place?" in page
@@ -94,7 +94,7 @@ def test_delegate_cancels_from_my_training(client, db, login, make_user, make_se
 def test_nobody_can_cancel_someone_elses_booking(client, db, login, make_user, make_session, post_form):
     s = make_session()
     owner = make_user()
-    booking = book_place(owner, s.id)
+    booking = book_place(owner, s.id).booking
     db.session.commit()
     login(make_user())
     assert client.get(f"/bookings/{booking.id}/cancel").status_code == 403
@@ -123,7 +123,7 @@ def test_trainer_takes_the_register_and_downloads_it(client, db, login, make_use
     trainer = make_user(role="trainer", name="Tess Trainer")
     s = make_session(trainers=[trainer])
     a, b = make_user(name="Ada Delegate"), make_user(name="=HYPERLINK(evil)")
-    ba, bb = book_place(a, s.id, "Needs a hearing loop"), book_place(b, s.id)
+    ba, bb = book_place(a, s.id, "Needs a hearing loop").booking, book_place(b, s.id).booking
     s.starts_at = clock.now() - timedelta(hours=1)
     db.session.commit()
     login(trainer)
@@ -145,7 +145,7 @@ def test_trainer_takes_the_register_and_downloads_it(client, db, login, make_use
 def test_register_rejects_junk_values(client, db, login, make_user, make_session, post_form):
     trainer = make_user(role="trainer")
     s = make_session(trainers=[trainer])
-    booking = book_place(make_user(), s.id)
+    booking = book_place(make_user(), s.id).booking
     s.starts_at = clock.now() - timedelta(hours=1)
     db.session.commit()
     login(trainer)
@@ -227,7 +227,7 @@ def test_admin_postpones_with_a_new_date(client, db, login, make_user, make_sess
 
 def test_admin_pages_are_forbidden_to_others(client, db, login, make_user, make_session):
     s = make_session()  # HSCP
-    booking = book_place(make_user(), s.id)
+    booking = book_place(make_user(), s.id).booking
     db.session.commit()
     urls = [f"/admin/sessions/{s.id}/bookings", f"/admin/sessions/{s.id}/cancel", f"/admin/sessions/{s.id}/postpone",
             f"/admin/bookings/{booking.id}/move"]

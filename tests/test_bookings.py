@@ -31,9 +31,9 @@ def test_book_confirms_then_waitlists_when_full(db, make_user, make_session):
     people = [make_user() for _ in range(4)]
     results = [book_place(p, s.id) for p in people]
     db.session.commit()
-    assert [b.status for b in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
-    assert [waitlist_position(b) for b in results[2:]] == [1, 2]
-    assert [b.position for b in results] == [None, None, 1, 2]
+    assert [r.booking.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [waitlist_position(r.booking) for r in results[2:]] == [1, 2]
+    assert [r.waitlist_position for r in results] == [None, None, 1, 2]
     assert outbox_subjects(db, people[0].email) == [f"Booking confirmed: {s.course.title}"]
     assert outbox_subjects(db, people[3].email) == [f"You are on the waiting list: {s.course.title}"]
 
@@ -60,8 +60,8 @@ def test_booking_reads_the_session_again_under_the_lock(db, make_user, make_sess
     people = [make_user() for _ in range(3)]  # (each commit expires what the session had loaded)
     set_committed_value(s, "venue", "Old venue, loaded before the change")
     set_committed_value(s, "capacity", 5)
-    first = book_place(people[0], s.id)
-    second = book_place(people[1], s.id)
+    first = book_place(people[0], s.id).booking
+    second = book_place(people[1], s.id).booking
     db.session.commit()
     assert (first.status, second.status) == ("confirmed", "waitlisted")  # capacity 1, not the stale 5
     body = db.session.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id)).first()
@@ -78,7 +78,7 @@ def test_booking_reads_the_session_again_under_the_lock(db, make_user, make_sess
 def test_booking_records_agency_job_role_and_access_needs(db, make_user, make_session):
     s = make_session()
     user = make_user()
-    booking = book_place(user, s.id, "Wheelchair access, please")
+    booking = book_place(user, s.id, "Wheelchair access, please").booking
     db.session.commit()
     assert (booking.agency_id, booking.job_role, booking.access_needs) == (user.agency_id, "Health visitor",
                                                                              "Wheelchair access, please")
@@ -109,10 +109,10 @@ def test_database_refuses_two_active_bookings_for_one_person(db, make_user, make
 def test_rebooking_after_cancelling_is_allowed(db, make_user, make_session):
     s = make_session()
     user = make_user()
-    first = book_place(user, s.id)
+    first = book_place(user, s.id).booking
     db.session.commit()
     cancel_booking(user, first)
-    again = book_place(user, s.id)
+    again = book_place(user, s.id).booking
     db.session.commit()
     assert (first.status, again.status) == ("cancelled", "confirmed")
 
@@ -152,7 +152,7 @@ def test_prerequisite_refusal_explains_why(db, make_user, make_session, make_cou
     db.session.rollback()
     assert "Level 2" in error.value.message
     declared = make_user(level=2)
-    assert book_place(declared, s.id).status == "confirmed"
+    assert book_place(declared, s.id).booking.status == "confirmed"
 
 
 def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_session, make_course):
@@ -167,8 +167,8 @@ def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_s
                                                 starts_in=timedelta(days=-9)), user=contributes_only,
                            status="attended"))
     db.session.commit()
-    assert book_place(attended, target.id).status == "confirmed"
-    assert book_place(elearner, target.id).status == "confirmed"
+    assert book_place(attended, target.id).booking.status == "confirmed"
+    assert book_place(elearner, target.id).booking.status == "confirmed"
     with pytest.raises(PrerequisiteMissing):
         book_place(contributes_only, target.id)
 
@@ -176,9 +176,9 @@ def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_s
 def test_cancellation_promotes_first_on_waiting_list_and_tells_them(db, make_user, make_session):
     s = make_session(capacity=1)
     holder, first, second = make_user(), make_user(), make_user()
-    held = book_place(holder, s.id)
-    w1 = book_place(first, s.id)
-    w2 = book_place(second, s.id)
+    held = book_place(holder, s.id).booking
+    w1 = book_place(first, s.id).booking
+    w2 = book_place(second, s.id).booking
     db.session.commit()
     cancel_booking(holder, held)
     db.session.commit()
@@ -194,7 +194,7 @@ def test_leaving_the_waiting_list_promotes_nobody(db, make_user, make_session):
     s = make_session(capacity=1)
     holder, waiting = make_user(), make_user()
     book_place(holder, s.id)
-    w = book_place(waiting, s.id)
+    w = book_place(waiting, s.id).booking
     db.session.commit()
     cancel_booking(waiting, w)
     db.session.commit()
@@ -208,7 +208,7 @@ def test_delegate_cannot_cancel_after_the_working_day_cut_off_but_admin_can(app,
     s = make_session(starts_in=timedelta(days=0))
     s.starts_at, s.ends_at = datetime(2027, 3, 3, 9, 30), datetime(2027, 3, 3, 12, 30)
     user, admin = make_user(), make_user(role="system_admin")
-    booking = book_place(user, s.id)
+    booking = book_place(user, s.id).booking
     db.session.commit()
     assert services.cancellation_deadline(s) == datetime(2027, 3, 2, 0, 0)
     frozen_clock(datetime(2027, 3, 2, 0, 0))
@@ -232,7 +232,7 @@ def test_raising_capacity_promotes_in_order(db, make_user, make_session):
     s = make_session(capacity=1)
     admin = make_user(role="system_admin")
     people = [make_user() for _ in range(4)]
-    made = [book_place(p, s.id) for p in people]
+    made = [book_place(p, s.id).booking for p in people]
     db.session.commit()
     promoted = change_capacity(admin, s, 3)
     db.session.commit()
@@ -247,8 +247,8 @@ def test_move_to_another_session_of_same_course(db, make_user, make_session):
     b = make_session(course=a.course, starts_in=timedelta(days=30))
     other_course = make_session()
     admin, moving, waiting = make_user(role="system_admin"), make_user(), make_user()
-    old = book_place(moving, a.id)
-    w = book_place(waiting, a.id)
+    old = book_place(moving, a.id).booking
+    w = book_place(waiting, a.id).booking
     db.session.commit()
     with pytest.raises(MoveNotAllowed):
         move_booking(admin, old, other_course.id)
@@ -276,7 +276,7 @@ def test_cancelling_a_session_cancels_and_tells_every_delegate(db, make_user, ma
 def test_postponing_keeps_bookings_for_the_new_date(db, make_user, make_session):
     s = make_session()
     admin, one = make_user(role="system_admin"), make_user()
-    booking = book_place(one, s.id)
+    booking = book_place(one, s.id).booking
     db.session.commit()
     postpone_session(admin, s, "Venue flooded")
     db.session.commit()
@@ -292,7 +292,7 @@ def test_register_marks_attendance_once_session_started(db, make_user, make_sess
     trainer = make_user(role="trainer")
     s = make_session(starts_in=timedelta(days=2), trainers=[trainer])
     a, b = make_user(), make_user()
-    ba, bb = book_place(a, s.id), book_place(b, s.id)
+    ba, bb = book_place(a, s.id).booking, book_place(b, s.id).booking
     db.session.commit()
     with pytest.raises(services.RegisterNotOpen):
         record_attendance(trainer, s, {ba.id: "attended"})

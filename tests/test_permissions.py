@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden
 
 from training_app import permissions as policy
 from training_app.evaluations.scope import Scope
-from training_app.models import ROLES, Course
+from training_app.models import Course, Role
 from training_app.models.evaluations import EvaluationResponse
 from training_app.reports.scope import ReportFilters, ReportForbidden
 
@@ -63,7 +63,7 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
 
 
 def test_assignable_roles(people):
-    assert policy.assignable_roles(people["system_admin"]) == list(ROLES)
+    assert policy.assignable_roles(people["system_admin"]) == list(Role)
     assert policy.assignable_roles(people["hscp_admin"]) == ["practitioner", "trainer"]
 
 

@@ -47,7 +47,7 @@ def test_download_holds_all_the_persons_data_and_nobody_elses(client, db, login,
     person = make_user(name="Asha Patel", email="asha@example.org")
     other = make_user(name="Ben Other", email="ben@example.org")
     course_session = make_session(starts_in=timedelta(days=10), venue="Castle Hill, Winchester")
-    booking = book_place(person, course_session.id, access_needs="Step-free access")
+    booking = book_place(person, course_session.id, access_needs="Step-free access").booking
     book_place(other, course_session.id)
     elearning = make_course(title="Level 1 online", format="elearning", level=1)
     db.session.add(ElearningCompletion(user=person, course=elearning, completed_at=datetime(2027, 2, 1, 9, 0)))
@@ -161,8 +161,8 @@ def test_closing_keeps_past_figures_and_promotes_the_waiting_list(db, make_user,
     db.session.commit()
     past_booking = db.session.scalars(select(Booking).where(Booking.user_id == closer.id)).one()
     answer = pre_response(db, past_booking, value=3)
-    mine = book_place(closer, future.id)
-    waiting = book_place(others[2], future.id)
+    mine = book_place(closer, future.id).booking
+    waiting = book_place(others[2], future.id).booking
     db.session.commit()
     assert (mine.status, waiting.status) == ("confirmed", "waitlisted")
     before = (confirmed_count(past.id), attended(db, past))
@@ -195,7 +195,7 @@ def test_closing_twice_is_refused(db, make_user, at_now):
 
 def test_closing_forgets_access_needs(db, make_user, make_session, at_now):
     person = make_user()
-    booking = book_place(person, make_session(starts_in=timedelta(days=5)).id, access_needs="Hearing loop")
+    booking = book_place(person, make_session(starts_in=timedelta(days=5)).id, access_needs="Hearing loop").booking
     db.session.commit()
     close_account(person, person)
     db.session.commit()

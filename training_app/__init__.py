@@ -2,14 +2,17 @@
 import os
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, g, make_response, render_template
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from govuk_frontend_wtf.main import WTFormsHelpers
 
+from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
+from .ids import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,20 +34,18 @@ def create_app(config_name=None, overrides=None):
         static_url_path="/assets",
         instance_path=str(ROOT / "instance"),
     )
+    # Every <int:...> in a route is an id: bounded, so an oversized one is a 404 rather than a database error.
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
     if overrides:
         app.config.update(overrides)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "training.db")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Bound every lock wait (booking rushes queue on the session row) instead of hanging.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.setdefault("connect_args", {"options": "-c lock_timeout=15000"})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.pop("pool_pre_ping", None)
+        # How long a transaction waits for the write lock (seconds) before "database is locked".
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
@@ -104,6 +105,19 @@ def create_app(config_name=None, overrides=None):
     def method_not_allowed(error):
         return render_template("errors/404.html"), 405
 
+    @app.errorhandler(OperationalError)
+    def busy(error):
+        """A lock wait that timed out: nothing was saved, and trying again soon will likely work."""
+        if not is_busy(error):
+            raise error  # any other database failure is a 500
+        db.session.rollback()
+        # The page is drawn as for a signed-out visitor: finding out who is signed in would wait for
+        # the database again (on SQLite every transaction waits for the same write lock).
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(render_template("errors/503.html"), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
@@ -124,7 +138,6 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 

@@ -11,41 +11,24 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from . import clock
 from .extensions import db
 from .models import OutboxMessage
 
 
-def outbox_row(to_address, template, subject, attachments=(), dedupe_key=None, **context):
-    """The column values of an outbox message: the body rendered from emails/<template>.txt."""
-    now = clock.now()
-    return {
-        "to_address": to_address,
-        "subject": subject,
-        "body_text": render_template(f"emails/{template}.txt", **context),
-        "attachments": list(attachments),
-        "dedupe_key": dedupe_key,
-        "created_at": now,
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
-
-
 def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, **context):
     """Add an email to the outbox, in the caller's transaction (it is written with the rest of the
-    change at the next flush; a duplicate `dedupe_key` fails there). Returns the message."""
-    message = OutboxMessage(**outbox_row(to_address, template, subject, attachments, dedupe_key, **context))
+    change at the next flush; a duplicate `dedupe_key` fails there). The body is rendered now from
+    emails/<template>.txt. Returns the message."""
+    now = clock.now()
+    message = OutboxMessage(to_address=to_address, subject=subject,
+                            body_text=render_template(f"emails/{template}.txt", **context),
+                            attachments=list(attachments), dedupe_key=dedupe_key, created_at=now, attempts=0,
+                            next_attempt_at=now)
     db.session.add(message)
     return message
-
-
-def write_email(to_address, template, subject, attachments=(), dedupe_key=None, **context):
-    """Insert an email into the outbox now, in the caller's transaction, without the ORM's unit of
-    work (the booking path, inside the session lock)."""
-    db.session.execute(insert(OutboxMessage.__table__),
-                       [outbox_row(to_address, template, subject, attachments, dedupe_key, **context)])
 
 
 def attachment_content(item):

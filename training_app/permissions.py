@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, select, true
 
 from .extensions import db
-from .models import Role, ROLES, Course, CourseSession
+from .models import Course, CourseSession, Role
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def can_see_register(user: Any, course_session: CourseSession) -> bool:
 def assignable_roles(actor: User) -> list[str]:
     """The roles `actor` may give or take away."""
     if sees_all_partnerships(actor):
-        return list(ROLES)
+        return list(Role)
     return list(PARTNERSHIP_ADMIN_ASSIGNS)
 
 

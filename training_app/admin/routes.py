@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..errors import show_error
 from ..extensions import db
 from ..models import CourseStatus, Course, CourseSession
 from ..permissions import admin_required, can_manage_course, require, sees_all_partnerships
@@ -60,13 +61,6 @@ def course_form(course=None):
     return form
 
 
-def show_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        field = form.title if hasattr(form, "title") else form.date
-    field.errors = list(field.errors) + [error.message]
-
-
 @bp.route("/courses/new", methods=["GET", "POST"])
 @admin_required
 def course_new():
@@ -76,7 +70,7 @@ def course_new():
             course = create_course(current_user, form.values())
         except AdminError as error:
             db.session.rollback()
-            show_error(form, error)
+            show_error(error, form)
         else:
             db.session.commit()
             flash(f"‘{course.title}’ has been added as a {course.status} course.", "success")
@@ -96,7 +90,7 @@ def course_edit(course_id):
             diff = update_course(current_user, course, form.values())
         except AdminError as error:
             db.session.rollback()
-            show_error(form, error)
+            show_error(error, form)
         else:
             db.session.commit()
             flash("Your changes have been saved." if diff else "Nothing was changed.", "success")
@@ -184,7 +178,7 @@ def session_new(course_id):
             schedule_session(current_user, course, session_values(form))
         except AdminError as error:
             db.session.rollback()
-            show_error(form, error)
+            show_error(error, form)
         else:
             db.session.commit()
             flash("The session has been scheduled.", "success")
@@ -209,7 +203,7 @@ def session_edit(session_id):
                 notify_session_changed(current_user, course_session, changed)
         except AdminError as error:
             db.session.rollback()
-            show_error(form, error)
+            show_error(error, form)
         else:
             db.session.commit()
             flash("The session has been updated." + (" Booked delegates will be told about the change."

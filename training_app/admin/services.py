@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import changes, record_audit
+from ..errors import DomainError
 from ..extensions import db
 from ..bookings.services import confirmed_count
 from ..models import BookingStatus, Role, CourseStatus, SessionStatus, Booking, Course, CourseSession, Partnership, User
@@ -23,14 +24,8 @@ SESSION_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url"
 NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
 
 
-class AdminError(Exception):
+class AdminError(DomainError):
     """A change refused for a reason the administrator can fix; `field` says which input."""
-
-    field = None
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 class SlugTaken(AdminError):
@@ -38,9 +33,7 @@ class SlugTaken(AdminError):
 
 
 class InvalidSession(AdminError):
-    def __init__(self, message, field):
-        super().__init__(message)
-        self.field = field
+    """A session's times or booking window do not fit together; raised with the field to correct."""
 
 
 class CapacityBelowConfirmed(AdminError):
@@ -159,7 +152,7 @@ def create_course(actor, values):
     values = dict(values)
     values["owner_partnership_id"] = course_owner_for(actor, values.get("owner_partnership_id"), None)
     values["slug"] = _choose_slug(values)
-    values.setdefault("status", "draft")
+    values.setdefault("status", CourseStatus.DRAFT)
     course = Course()
     _apply_course(course, values, _joint_partnerships(values, values["owner_partnership_id"]))
     db.session.add(course)
@@ -314,10 +307,10 @@ def update_session(actor, course_session, values):
 
 # ---------------------------------------------------------------- people and roles
 
-class RoleError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class RoleError(DomainError):
+    """A role change refused; `field` is "partnership_id" when the partnership is what is wrong."""
+
+    field = "role"
 
 
 def set_role(actor, user, role, partnership_id=None):
@@ -331,7 +324,7 @@ def set_role(actor, user, role, partnership_id=None):
         raise RoleError("This account is closed.")
     if role == Role.PARTNERSHIP_ADMIN:
         if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
-            raise RoleError("Choose the partnership they will run")
+            raise RoleError("Choose the partnership they will run", field="partnership_id")
     else:
         partnership_id = user.partnership_id if role != Role.SYSTEM_ADMIN and user.role != Role.PARTNERSHIP_ADMIN else None
     apply_role(actor, user, role, partnership_id)

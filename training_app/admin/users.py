@@ -11,8 +11,10 @@ from wtforms.validators import InputRequired
 
 from ..catalogue.services import escape_like
 from ..constants import ADMIN_USERS_PAGE_SIZE
+from ..errors import show_error
+from ..ids import coerce_id
 from ..extensions import db
-from ..models import Role, ROLES, Partnership, User
+from ..models import Partnership, Role, User
 from ..pagination import paginate, requested_page
 from ..permissions import admin_required, assignable_roles
 from . import bp
@@ -21,7 +23,7 @@ from .services import RoleError, set_role
 class RoleForm(FlaskForm):
     role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired("Choose a role")])
     partnership_id = SelectField("Partnership (for partnership administrators)", widget=GovSelect(),
-                                 validate_choice=False)
+                                 coerce=coerce_id, validate_choice=False)
     submit = SubmitField("Save role", widget=GovSubmitInput())
 
 
@@ -42,7 +44,7 @@ def users():
         return url_for("admin.users", q=query_text or None, page=number)
 
     return render_template("admin/users.html", people=people, page=pages.page, pages=pages.pages,
-                           page_url=page_url, q=query_text, roles=ROLES)
+                           page_url=page_url, q=query_text)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
@@ -52,23 +54,18 @@ def user_role(user_id):
     if person.closed_at is not None:
         abort(404)
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
-    form.role.choices = [SelectChoice(key, ROLES[key]) for key in assignable_roles(current_user)]
+    form.role.choices = [SelectChoice(key, Role(key).label) for key in assignable_roles(current_user)]
     form.partnership_id.choices = [SelectChoice("", "Not a partnership administrator")] + [
         SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
     if form.validate_on_submit():
         try:
-            partnership_id = int(form.partnership_id.data) if form.partnership_id.data else None
-        except (TypeError, ValueError):
-            partnership_id = None
-        try:
-            set_role(current_user, person, form.role.data, partnership_id)
+            set_role(current_user, person, form.role.data, form.partnership_id.data)
             db.session.commit()
         except RoleError as error:
             db.session.rollback()
-            target = form.partnership_id if "partnership" in error.message else form.role
-            target.errors = list(target.errors) + [error.message]
+            show_error(error, form)
         else:
-            flash(f"{person.name} is now: {ROLES[person.role]}"
+            flash(f"{person.name} is now: {person.role_label}"
                   + (f" ({person.partnership.code})" if person.partnership and person.role == Role.PARTNERSHIP_ADMIN
                      else "") + ".", "success")
             return redirect(url_for("admin.users", q=person.email))

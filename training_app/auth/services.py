@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import clock
 from ..extensions import db
+from ..ids import parse_id
 from ..mail import queue_email
 from ..models import Agency, Role, User
 
@@ -143,8 +144,5 @@ def agency_choices():
 
 
 def valid_agency_id(value):
-    try:
-        agency_id = int(value)
-    except (TypeError, ValueError):
-        return None
-    return agency_id if db.session.get(Agency, agency_id) else None
+    agency_id = parse_id(value)
+    return agency_id if agency_id is not None and db.session.get(Agency, agency_id) else None

@@ -3,10 +3,11 @@ from datetime import datetime
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import clock
 from ..forms import no_control_characters, parse_date, parse_time, strip_filter
+from ..ids import coerce_id
 
 
 class BookingForm(FlaskForm):
@@ -75,6 +76,6 @@ class CapacityForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    target_session = SelectField("Move to session", widget=GovSelect(), coerce=str,
-                                 validators=[InputRequired("Choose the session to move the delegate to")])
+    target_session = SelectField("Move to session", widget=GovSelect(), coerce=coerce_id,
+                                 validators=[DataRequired("Choose the session to move the delegate to")])
     submit = SubmitField("Move delegate", widget=GovSubmitInput())

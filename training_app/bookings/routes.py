@@ -4,19 +4,20 @@ from itertools import chain
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..csvutil import csv_response
+from ..errors import show_error
 from ..extensions import db
-from ..models import AuditEvent, Booking, Course, CourseSession, ElearningCompletion
+from ..models import AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion, SessionStatus
 from ..permissions import admin_required, can_manage_course, can_see_register, require
 from . import bp
 from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
-from .services import (ATTENDANCE_VALUES, BookingError, book_place, cancel_booking, cancel_session,
+from .services import (BookingError, book_place, cancel_booking, cancel_session,
                        cancellation_deadline, change_capacity, complete_elearning, move_booking, postpone_session,
-                       record_attendance, waiting_list, waitlist_position)
+                       record_attendance, UnknownSession, waiting_list, waitlist_position)
 
 
 def get_or_404(model, ident):
@@ -27,9 +28,9 @@ def get_or_404(model, ident):
 
 
 def fail(error, endpoint, **values):
-    """Undo the attempted change and show the rule's message."""
+    """Undo the attempted change and show the rule's message on the next page."""
     db.session.rollback()
-    flash(error.message, "error")
+    show_error(error)
     return redirect(url_for(endpoint, **values))
 
 
@@ -38,22 +39,20 @@ def fail(error, endpoint, **values):
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
 def book(session_id):
-    # Held in a variable so that book_place finds it (and its course) in the session, not the database.
-    course_session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
-    if course_session is None:
-        abort(404)
     form = BookingForm()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(url_for("catalogue.session_detail", session_id=session_id))
     try:
-        booking = book_place(current_user, session_id, form.access_needs.data)
-        position = booking.position
+        result = book_place(current_user, session_id, form.access_needs.data)
         db.session.commit()
+    except UnknownSession:
+        db.session.rollback()
+        abort(404)
     except BookingError as error:
         return fail(error, "catalogue.session_detail", session_id=session_id)
-    if position:
-        flash(f"The session is full, so you are on the waiting list: number {position}. "
+    if result.waitlist_position:
+        flash(f"The session is full, so you are on the waiting list: number {result.waitlist_position}. "
               "We will email you if a place becomes free.", "success")
     else:
         flash("Your place is booked. We have emailed you a confirmation with a calendar invitation.", "success")
@@ -71,11 +70,11 @@ def my_training():
     ).all()
     groups = {"upcoming": [], "waitlisted": [], "past": [], "cancelled": []}
     for booking, course_session in rows:
-        if booking.status == "cancelled":
+        if booking.status == BookingStatus.CANCELLED:
             groups["cancelled"].append(booking)
-        elif booking.status == "waitlisted" and course_session.starts_at > now:
+        elif booking.status == BookingStatus.WAITLISTED and course_session.starts_at > now:
             groups["waitlisted"].append((booking, waitlist_position(booking)))
-        elif booking.status == "confirmed" and course_session.ends_at > now:
+        elif booking.status == BookingStatus.CONFIRMED and course_session.ends_at > now:
             groups["upcoming"].append(booking)
         else:
             groups["past"].append(booking)
@@ -134,7 +133,7 @@ def attendees(course_session):
     from ..models import User
     return db.session.scalars(
         select(Booking).join(User, Booking.user_id == User.id)
-        .where(Booking.session_id == course_session.id, Booking.status.in_(("confirmed", "attended", "no_show")))
+        .where(Booking.session_id == course_session.id, Booking.status.in_(BookingStatus.HOLDS_PLACE))
         .order_by(User.name, Booking.id)
     ).all()
 
@@ -166,7 +165,7 @@ def register(session_id):
         marks = {}
         for booking in people:
             value = request.form.get(f"attendance-{booking.id}")
-            if value in ATTENDANCE_VALUES:
+            if value in BookingStatus.ATTENDANCE:
                 marks[booking.id] = value
             elif value:
                 errors.append({"text": f"Choose attended or did not attend for {booking.user.name}",
@@ -180,8 +179,8 @@ def register(session_id):
                 db.session.commit()
             except BookingError as error:
                 return fail(error, "bookings.register", session_id=session_id)
-            flash(f"Register saved: {sum(1 for v in marks.values() if v == 'attended')} attended, "
-                  f"{sum(1 for v in marks.values() if v == 'no_show')} did not attend.", "success")
+            flash(f"Register saved: {sum(1 for v in marks.values() if v == BookingStatus.ATTENDED)} attended, "
+                  f"{sum(1 for v in marks.values() if v == BookingStatus.NO_SHOW)} did not attend.", "success")
             return redirect(url_for("bookings.register", session_id=session_id))
     elif request.method == "POST":
         abort(400)
@@ -235,8 +234,8 @@ def admin_session_bookings(session_id):
     ).all()
     return render_template(
         "bookings/admin_session.html", course_session=course_session,
-        confirmed=[b for b in all_bookings if b.status in ("confirmed", "attended", "no_show")],
-        waitlist=waiting_list(session_id), cancelled=[b for b in all_bookings if b.status == "cancelled"],
+        confirmed=[b for b in all_bookings if b.status in BookingStatus.HOLDS_PLACE],
+        waitlist=waiting_list(session_id), cancelled=[b for b in all_bookings if b.status == BookingStatus.CANCELLED],
         audit=audit, capacity_form=CapacityForm(capacity=course_session.capacity), confirm_form=CancelForm(),
     )
 
@@ -288,7 +287,7 @@ def admin_postpone_session(session_id):
                 db.session.commit()
             except BookingError as error:
                 db.session.rollback()
-                form.new_date.errors.append(error.message)
+                show_error(error, form)
             else:
                 flash("The session is postponed and every delegate has been told.", "success")
                 return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
@@ -318,7 +317,7 @@ def admin_move_booking(booking_id):
     require(can_manage_course(current_user, booking.session.course))
     others = db.session.scalars(
         select(CourseSession).where(CourseSession.course_id == booking.session.course_id,
-                                    CourseSession.id != booking.session_id, CourseSession.status == "scheduled",
+                                    CourseSession.id != booking.session_id, CourseSession.status == SessionStatus.SCHEDULED,
                                     CourseSession.starts_at > clock.now())
         .order_by(CourseSession.starts_at)
     ).all()
@@ -328,11 +327,11 @@ def admin_move_booking(booking_id):
                                                                           for s in others]
     if form.validate_on_submit():
         try:
-            moved = move_booking(current_user, booking, int(form.target_session.data))
+            moved = move_booking(current_user, booking, form.target_session.data)
             db.session.commit()
-        except (BookingError, ValueError) as error:
+        except BookingError as error:
             db.session.rollback()
-            form.target_session.errors.append(getattr(error, "message", "Choose a session from the list"))
+            show_error(error, form)
         else:
             flash(f"{booking.user.name} has been moved and told by email.", "success")
             return redirect(url_for("bookings.admin_session_bookings", session_id=moved.session_id))

@@ -5,36 +5,34 @@ course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transac
 with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
 caller's transaction. A partial unique index backs "one active booking per person per session".
 """
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, insert, or_, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
-from ..audit import record_audit, write_audit
+from ..audit import record_audit
+from ..errors import DomainError
 from ..extensions import db
-from ..mail import queue_email, write_email
+from ..mail import queue_email
 from ..web import external_url
-from ..models import Booking, Course, CourseSession, ElearningCompletion
+from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, LevelKind, SessionStatus, User
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking rule said no; `message` is what the person reads."""
 
     message = "This booking could not be made."
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
-
 
 class SessionNotBookable(BookingError):
     message = "This session cannot be booked."
+
+
+class UnknownSession(SessionNotBookable):
+    message = "This session does not exist."
 
 
 class BookingClosed(BookingError):
@@ -63,6 +61,7 @@ class CapacityError(BookingError):
 
 class MoveNotAllowed(BookingError):
     message = "This booking cannot be moved to that session."
+    field = "target_session"
 
 
 class RegisterNotOpen(BookingError):
@@ -71,38 +70,36 @@ class RegisterNotOpen(BookingError):
 
 # --------------------------------------------------------------------------- helpers
 
-def lock_session(session_id):
-    """Lock and return the course session row for the rest of the transaction (or None), with the
-    loaded object brought up to date from the locked row (lock_session_state).
-    On PostgreSQL the wait is bounded by the connection's lock_timeout (set in create_app)."""
-    db.session.flush()  # so that nothing pending is overwritten by the locked row's values
-    course_session = db.session.get(CourseSession, session_id)
-    return lock_session_state(course_session) if course_session is not None else None
+def lock_session(session_id: int) -> CourseSession | None:
+    """Lock the course session row for the rest of the transaction and return it, brought up to date
+    from the locked row (None if there is no such session). Every change to who holds a place starts here.
 
-
-SESSION_COLUMNS = sa_inspect(CourseSession).column_attrs
-
-
-def lock_session_state(course_session):
-    """Lock the session row and bring `course_session` up to date from it, in one Core statement
-    (cheaper than an ORM query with populate_existing, which matters inside a booking rush)."""
-    table = CourseSession.__table__
-    row = db.session.execute(select(table).where(table.c.id == course_session.id).with_for_update()).one()
-    for attr in SESSION_COLUMNS:
-        set_committed_value(course_session, attr.key, row._mapping[attr.columns[0]])
-    return course_session
+    Pending changes are flushed first, so the refreshed row overwrites nothing unsaved. On PostgreSQL the
+    wait for the lock is bounded by LOCK_TIMEOUT_MS for this transaction only (SET LOCAL); a timeout raises
+    OperationalError, which the app answers with "busy, please try again" (training_app/errors.py). On
+    SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE), and FOR UPDATE is
+    dropped.
+    """
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    return db.session.scalars(
+        select(CourseSession).where(CourseSession.id == session_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def confirmed_count(session_id):
     return db.session.scalar(
-        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status == "confirmed")
+        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)
     )
 
 
 def waiting_list(session_id):
     """Waitlisted bookings in the order people asked."""
     return db.session.scalars(
-        select(Booking).where(Booking.session_id == session_id, Booking.status == "waitlisted")
+        select(Booking).where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
         .order_by(Booking.requested_at, Booking.id)
     ).all()
 
@@ -110,7 +107,7 @@ def waiting_list(session_id):
 def active_booking_for(user, course_session):
     return db.session.scalars(
         select(Booking).where(Booking.session_id == course_session.id, Booking.user_id == user.id,
-                              Booking.status != "cancelled")
+                              Booking.status != BookingStatus.CANCELLED)
     ).first()
 
 
@@ -119,7 +116,7 @@ def waitlist_position(booking):
     ahead = db.session.scalar(
         select(func.count(Booking.id)).where(
             Booking.session_id == booking.session_id,
-            Booking.status == "waitlisted",
+            Booking.status == BookingStatus.WAITLISTED,
             or_(Booking.requested_at < booking.requested_at,
                 and_(Booking.requested_at == booking.requested_at, Booking.id < booking.id)),
         )
@@ -132,11 +129,11 @@ def completed_level(user):
     attended = db.session.scalar(
         select(func.max(Course.level)).join(CourseSession, CourseSession.course_id == Course.id)
         .join(Booking, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id, Booking.status == "attended", Course.level_kind == "core")
+        .where(Booking.user_id == user.id, Booking.status == BookingStatus.ATTENDED, Course.level_kind == LevelKind.CORE)
     )
     elearning = db.session.scalar(
         select(func.max(Course.level)).join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
-        .where(ElearningCompletion.user_id == user.id, Course.level_kind == "core")
+        .where(ElearningCompletion.user_id == user.id, Course.level_kind == LevelKind.CORE)
     )
     levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
     return max(levels) if levels else 0
@@ -158,7 +155,7 @@ def session_url(course_session):
     return external_url("catalogue.session_detail", session_id=course_session.id)
 
 
-def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, write=queue_email, **context):
+def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, **context):
     course_session = booking.session
     attachments = []
     if attach_calendar:
@@ -166,29 +163,33 @@ def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, w
         # carries the session's latest SEQUENCE.
         attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
                             "session_ics": {"session_id": course_session.id, "include_join_url": True}})
-    write(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
+    queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
                 booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
                 url=session_url(course_session), **context)
 
 
 # --------------------------------------------------------------------------- booking
 
-def book_place(actor, session_id, access_needs=None):
-    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then
-    `booking.position` is their place on the waiting list).
+@dataclass(frozen=True)
+class BookingResult:
+    """What book_place made: the booking and, if it joined the waiting list, its place there (1-based)."""
 
-    Raises SessionNotBookable (unknown, cancelled, postponed, past, or archived course), BookingClosed
-    (outside the booking window), AlreadyBooked, PrerequisiteMissing. Emails through the outbox.
+    booking: Booking
+    waitlist_position: int | None = None
 
-    In a booking rush every booker for a session queues on its row lock, so the work between the
-    lock and the caller's commit is kept to five short statements: lock (re-reading the row), count,
-    insert the booking, its audit event and its email (Core inserts, not the ORM's unit of work).
+
+def book_place(actor: User, session_id: int, access_needs: str | None = None) -> BookingResult:
+    """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then the result
+    carries their place on the waiting list). Emails through the outbox.
+
+    Raises UnknownSession, SessionNotBookable (cancelled, postponed, started, or archived course),
+    BookingClosed (outside the booking window), AlreadyBooked, PrerequisiteMissing.
     """
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None:
-        raise SessionNotBookable("This session does not exist.")
+        raise UnknownSession()
     course = course_session.course
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         raise SessionNotBookable("This course is no longer offered.")
     needed = course.prerequisite_min_level
     if needed and completed_level(actor) < needed:
@@ -196,55 +197,41 @@ def book_place(actor, session_id, access_needs=None):
             f"You need to have completed Level {needed} safeguarding children training before booking this course. "
             "If you completed it with your employer, add it to your account details, then book again."
         )
-    # Lock late: everything from here to the commit is serialised per session.
-    lock_session_state(course_session)
+    # Lock late: everything from here to the commit is serialised per session, and decided on the locked row.
+    lock_session(session_id)
     now = clock.now()
-    if course_session.status != "scheduled":
-        raise SessionNotBookable(f"This session has been {course_session.status}.")
-    if course_session.starts_at <= now:
-        raise SessionNotBookable("This session has already started.")
-    if course_session.booking_opens_at and now < course_session.booking_opens_at:
-        raise BookingClosed("Booking for this session has not opened yet.")
-    if course_session.booking_closes_at and now >= course_session.booking_closes_at:
-        raise BookingClosed("Booking for this session has closed.")
-    bookings = Booking.__table__
+    if reason := course_session.session_refusal(now):
+        raise SessionNotBookable(reason)
+    if reason := course_session.window_refusal(now):
+        raise BookingClosed(reason)
     # One round trip for all three questions, while the lock is held.
     confirmed, waiting, mine = db.session.execute(
-        select(func.count(case((bookings.c.status == "confirmed", 1))),
-               func.count(case((bookings.c.status == "waitlisted", 1))),
-               func.count(case((bookings.c.user_id == actor.id, 1))))
-        .where(bookings.c.session_id == session_id, bookings.c.status != "cancelled")
+        select(func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
+               func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
+               func.count(case((Booking.user_id == actor.id, 1))))
+        .where(Booking.session_id == session_id, Booking.status != BookingStatus.CANCELLED)
     ).one()
     if mine:
         raise AlreadyBooked()
     has_place = confirmed < course_session.capacity
-    values = {
-        "session_id": session_id, "user_id": actor.id, "status": "confirmed" if has_place else "waitlisted",
-        "requested_at": now, "confirmed_at": now if has_place else None, "cancelled_at": None,
-        "cancelled_by_id": None, "late_cancellation": False, "agency_id": actor.agency_id,
-        "job_role": actor.job_role, "access_needs": access_needs or None, "attendance_recorded_at": None,
-        "reminder_sent_at": None,
-    }
+    booking = Booking(session=course_session, user=actor, status=BookingStatus.CONFIRMED if has_place else BookingStatus.WAITLISTED,
+                      requested_at=now, confirmed_at=now if has_place else None, agency_id=actor.agency_id,
+                      job_role=actor.job_role, access_needs=access_needs or None)
     try:
-        booking_id = db.session.execute(insert(bookings).returning(bookings.c.id), [values]).scalar_one()
+        # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
+        # only this insert is undone, not the caller's transaction.
+        with db.session.begin_nested():
+            db.session.add(booking)
     except IntegrityError:
-        # The unique index caught a duplicate the lock should already have prevented.
-        db.session.rollback()
         raise AlreadyBooked() from None
-    # The row just written, as a Booking in this session, without reading it back.
-    booking = Booking(id=booking_id, **values)
-    make_transient_to_detached(booking)
-    db.session.add(booking)
-    write_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
+    record_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
     if has_place:
-        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True,
-               write=write_email)
-    else:
-        # Under the lock, everyone already waiting asked earlier: this booking joins the end.
-        booking.position = waiting + 1
-        _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}",
-               position=booking.position, write=write_email)
-    return booking
+        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+        return BookingResult(booking)
+    # Under the lock, everyone already waiting asked earlier: this booking joins the end.
+    position = waiting + 1
+    _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
+    return BookingResult(booking, position)
 
 
 def promote_from_waiting_list(actor, course_session):
@@ -252,10 +239,10 @@ def promote_from_waiting_list(actor, course_session):
     Returns the promoted bookings (each is told by email)."""
     free = course_session.capacity - confirmed_count(course_session.id)
     promoted = []
-    if free <= 0 or course_session.status != "scheduled" or course_session.starts_at <= clock.now():
+    if free <= 0 or course_session.status != SessionStatus.SCHEDULED or course_session.starts_at <= clock.now():
         return promoted
     for booking in waiting_list(course_session.id)[:free]:
-        booking.status = "confirmed"
+        booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = clock.now()
         promoted.append(booking)
         record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
@@ -273,25 +260,25 @@ def cancel_booking(actor, booking, as_admin=False):
     """
     course_session = lock_session(booking.session_id)
     db.session.refresh(booking)
-    if booking.status not in ("confirmed", "waitlisted"):
+    if booking.status not in BookingStatus.OPEN:
         raise NotCancellable("This booking is not active, so there is nothing to cancel.")
     now = clock.now()
     if course_session.starts_at <= now and not as_admin:
         raise NotCancellable("This session has already started.")
-    late = booking.status == "confirmed" and now >= cancellation_deadline(course_session)
+    late = booking.status == BookingStatus.CONFIRMED and now >= cancellation_deadline(course_session)
     if late and not as_admin:
         raise CancellationTooLate(
             "It is too late to cancel online. Contact the training team if you cannot attend, so your place "
             "can be offered to someone else."
         )
-    was_confirmed = booking.status == "confirmed"
-    booking.status = "cancelled"
+    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by_id = actor.id
     booking.late_cancellation = late
     db.session.flush()
     record_audit(actor, "booking.cancelled", booking, session_id=course_session.id,
-                 was="confirmed" if was_confirmed else "waitlisted", late=late, by_admin=as_admin)
+                 was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED, late=late, by_admin=as_admin)
     _email(booking, "booking_cancelled", f"Booking cancelled: {course_session.course.title}",
            by_admin=as_admin and actor.id != booking.user_id)
     if was_confirmed:
@@ -324,21 +311,21 @@ def move_booking(actor, booking, target_session_id):
     locked = {sid: lock_session(sid) for sid in sorted((source_id, target_session_id))}
     target = locked[target_session_id]
     db.session.refresh(booking)
-    if booking.status not in ("confirmed", "waitlisted"):
+    if booking.status not in BookingStatus.OPEN:
         raise MoveNotAllowed("Only confirmed or waitlisted bookings can be moved.")
     if target is None or target.course_id != booking.session.course_id:
         raise MoveNotAllowed("You can only move a delegate to another session of the same course.")
-    if target.status != "scheduled" or target.starts_at <= clock.now():
+    if target.status != SessionStatus.SCHEDULED or target.starts_at <= clock.now():
         raise MoveNotAllowed("That session is not open: choose an upcoming, scheduled session.")
     if confirmed_count(target.id) >= target.capacity:
         raise MoveNotAllowed("That session is full. Raise its capacity first, or choose another session.")
     if active_booking_for(booking.user, target):
         raise MoveNotAllowed("The delegate already has a booking for that session.")
-    was_confirmed = booking.status == "confirmed"
-    booking.status = "cancelled"
+    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = clock.now()
     booking.cancelled_by_id = actor.id
-    moved = Booking(session=target, user=booking.user, status="confirmed", requested_at=clock.now(),
+    moved = Booking(session=target, user=booking.user, status=BookingStatus.CONFIRMED, requested_at=clock.now(),
                     confirmed_at=clock.now(), agency_id=booking.agency_id, job_role=booking.job_role,
                     access_needs=booking.access_needs)
     db.session.add(moved)
@@ -359,17 +346,17 @@ def cancel_session(actor, course_session, reason):
     """Cancel a session: every active booking is cancelled and each delegate is told.
     The calendar SEQUENCE increases so calendars remove the event."""
     course_session = lock_session(course_session.id)
-    if course_session.status == "cancelled":
+    if course_session.status == SessionStatus.CANCELLED:
         raise SessionNotBookable("This session is already cancelled.")
     now = clock.now()
-    course_session.status = "cancelled"
+    course_session.status = SessionStatus.CANCELLED
     course_session.sequence += 1
     affected = db.session.scalars(
         select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(("confirmed", "waitlisted")))
+                              Booking.status.in_(BookingStatus.OPEN))
     ).all()
     for booking in affected:
-        booking.status = "cancelled"
+        booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by_id = actor.id
         _email(booking, "session_cancelled", f"Session cancelled: {course_session.course.title}",
@@ -384,17 +371,17 @@ def postpone_session(actor, course_session, reason, new_starts_at=None, new_ends
     """Postpone a session. With a new date it is rescheduled (status scheduled, bookings kept for the
     new date); without one it is marked postponed (bookings kept, booking paused). Every delegate is told."""
     course_session = lock_session(course_session.id)
-    if course_session.status in ("cancelled", "completed"):
-        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.")
+    if course_session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.", field="new_date")
     before = {"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
               "status": course_session.status}
     if new_starts_at:
         if new_ends_at is None or new_ends_at <= new_starts_at:
-            raise SessionNotBookable("The new end time must be after the new start time.")
+            raise SessionNotBookable("The new end time must be after the new start time.", field="new_date")
         if new_starts_at <= clock.now():
-            raise SessionNotBookable("The new date must be in the future.")
+            raise SessionNotBookable("The new date must be in the future.", field="new_date")
         course_session.starts_at, course_session.ends_at = new_starts_at, new_ends_at
-        course_session.status = "scheduled"
+        course_session.status = SessionStatus.SCHEDULED
         # Reminders go out again for the new date.
         db.session.execute(
             Booking.__table__.update().where(Booking.session_id == course_session.id).values(reminder_sent_at=None)
@@ -402,7 +389,7 @@ def postpone_session(actor, course_session, reason, new_starts_at=None, new_ends
         if course_session.booking_closes_at and course_session.booking_closes_at > new_starts_at:
             course_session.booking_closes_at = new_starts_at
     else:
-        course_session.status = "postponed"
+        course_session.status = SessionStatus.POSTPONED
     course_session.sequence += 1
     db.session.flush()
     record_audit(actor, "session.postponed", course_session, session_id=course_session.id, reason=reason,
@@ -425,16 +412,15 @@ def notify_session_changed(actor, course_session, changed_fields):
 def _notify_delegates(course_session, template, subject, **context):
     bookings = db.session.scalars(
         select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(("confirmed", "waitlisted")))
+                              Booking.status.in_(BookingStatus.OPEN))
     ).all()
     for booking in bookings:
-        _email(booking, template, subject, attach_calendar=booking.status == "confirmed", **context)
+        _email(booking, template, subject, attach_calendar=booking.status == BookingStatus.CONFIRMED, **context)
     return bookings
 
 
 # --------------------------------------------------------------------------- register and completion
 
-ATTENDANCE_VALUES = ("attended", "no_show")
 
 
 def record_attendance(actor, course_session, marks):
@@ -444,13 +430,13 @@ def record_attendance(actor, course_session, marks):
     register opens when the session starts. Raises RegisterNotOpen, BookingError for a stranger's id."""
     if course_session.starts_at > clock.now():
         raise RegisterNotOpen()
-    if course_session.status == "cancelled":
+    if course_session.status == SessionStatus.CANCELLED:
         raise RegisterNotOpen("This session was cancelled, so there is no register.")
     bookings = {b.id: b for b in db.session.scalars(
         select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(("confirmed", "attended", "no_show"))))}
+                              Booking.status.in_(BookingStatus.HOLDS_PLACE)))}
     for booking_id, value in marks.items():
-        if booking_id not in bookings or value not in ATTENDANCE_VALUES:
+        if booking_id not in bookings or value not in BookingStatus.ATTENDANCE:
             raise BookingError("The register included someone who is not booked on this session.")
     changed = {}
     for booking_id, value in marks.items():
@@ -459,9 +445,9 @@ def record_attendance(actor, course_session, marks):
             changed[booking_id] = {"before": booking.status, "after": value}
             booking.status = value
             booking.attendance_recorded_at = clock.now()
-    if course_session.status == "scheduled" and course_session.ends_at <= clock.now() and \
-            all(b.status in ATTENDANCE_VALUES for b in bookings.values()):
-        course_session.status = "completed"
+    if course_session.status == SessionStatus.SCHEDULED and course_session.ends_at <= clock.now() and \
+            all(b.status in BookingStatus.ATTENDANCE for b in bookings.values()):
+        course_session.status = SessionStatus.COMPLETED
     record_audit(actor, "register.taken", course_session, session_id=course_session.id, changes=changed)
     db.session.flush()
     return changed
@@ -469,7 +455,7 @@ def record_attendance(actor, course_session, marks):
 
 def complete_elearning(actor, course):
     """Record that `actor` completed an e-learning course (once). Returns (completion, created)."""
-    if not course.is_elearning or course.status != "published":
+    if not course.is_elearning or course.status != CourseStatus.PUBLISHED:
         raise BookingError("Only published e-learning courses can be marked as completed.")
     existing = db.session.scalars(
         select(ElearningCompletion).where(ElearningCompletion.user_id == actor.id,
@@ -496,8 +482,8 @@ def send_reminders():
     horizon = now + timedelta(days=current_app.config["REMINDER_DAYS_BEFORE"])
     due = db.session.scalars(
         select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.status == "confirmed", Booking.reminder_sent_at.is_(None),
-               CourseSession.status == "scheduled", CourseSession.starts_at > now,
+        .where(Booking.status == BookingStatus.CONFIRMED, Booking.reminder_sent_at.is_(None),
+               CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now,
                CourseSession.starts_at <= horizon)
         .order_by(Booking.id)
     ).all()

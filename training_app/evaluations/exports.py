@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Agency, Course, CourseSession
-from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationForm, EvaluationRating, EvaluationResponse
+from ..models import EvaluationStage, Agency, Course, CourseSession
+from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
 from ..timefmt import london_csv
 from .figures import comments
 from .scope import response_filters
@@ -36,7 +36,7 @@ def summary_csv_rows(summary, part):
             rows += [[dist.label, v, dist.pre.get(v, 0), dist.post.get(v, 0)] for v in dist.values]
     elif part == "satisfaction":
         rows.append(["Stage", "Question", "Answers", "Mean", "Scale maximum"])
-        rows += [[STAGES[s.stage], s.label, s.n, _num(s.mean), s.scale_max] for s in summary.satisfaction]
+        rows += [[EvaluationStage(s.stage).label, s.label, s.n, _num(s.mean), s.scale_max] for s in summary.satisfaction]
     elif part == "comments":
         rows.append(["Stage", "Submitted (London)", "Course", "Question", "Answer"])
         for comment in _all_comments(summary.scope):
@@ -44,7 +44,7 @@ def summary_csv_rows(summary, part):
                                   ("other_text", "Anything else?"),
                                   ("changed_text", "What have you done differently?")):
                 if comment[key]:
-                    rows.append([STAGES[comment["stage"]], london_csv(comment["submitted_at"]),
+                    rows.append([EvaluationStage(comment["stage"]).label, london_csv(comment["submitted_at"]),
                                  comment["title"], question, comment[key]])
     return iter(rows)  # training_app.csvutil neutralises formulas as it writes
 
@@ -95,7 +95,7 @@ def responses_csv_rows(scope, chunk=1000):
         for row in batch:
             reference = references.setdefault(row.pair_key, len(references) + 1)
             cells = [reference, row.title, london_csv(row.starts_at),
-                     STAGES[row.stage], row.version, london_csv(row.submitted_at), row.sector or "",
+                     EvaluationStage(row.stage).label, row.version, london_csv(row.submitted_at), row.sector or "",
                      row.name or ""]
             cells += [values.get((row.id, OUTCOME_KEY, i), "") for i in range(outcome_count)]
             cells += [values.get((row.id, key, None), "") for key in likert_keys]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
 from ..extensions import db
 from ..models import EvaluationStage, BookingStatus, Booking, Course, CourseSession, ElearningCompletion, User
-from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationRating, EvaluationResponse
+from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
 from .scope import Scope, booking_filters, completion_filters, response_filters
 from .services import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, follow_up_days, latest_form
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
@@ -69,7 +69,7 @@ def stage_counts(scope, at):
     R = aliased(EvaluationResponse)
     responded = dict(db.session.execute(
         select(R.stage, func.count(R.id)).where(*response_filters(R, scope)).group_by(R.stage)).all())
-    return [StageStat(stage, invited[i], int(responded.get(stage, 0))) for i, stage in enumerate(STAGES)]
+    return [StageStat(stage, invited[i], int(responded.get(stage, 0))) for i, stage in enumerate(EvaluationStage)]
 
 
 def _paired_ratings(scope):

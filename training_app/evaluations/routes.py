@@ -8,7 +8,7 @@ from .. import clock
 from ..csvutil import csv_response
 from ..extensions import db
 from ..models import Booking, Course, EvaluationStage
-from ..models.evaluations import STAGES, EvaluationResponse
+from ..models.evaluations import EvaluationResponse
 from ..permissions import (can_manage_course, evaluation_scope_for, may_read_response, may_see_respondent_names,
                            require, summary_roles_required)
 from . import bp
@@ -72,7 +72,7 @@ def _not_available(error, opening_course=None):
 @bp.route("/evaluations/bookings/<int:booking_id>/<stage>", methods=["GET", "POST"])
 @login_required
 def booking_evaluation(booking_id, stage):
-    if stage not in STAGES:
+    if not EvaluationStage.includes(stage):
         abort(404)
     booking = db.get_or_404(Booking, booking_id)
     require(booking.user_id == current_user.id)
@@ -86,7 +86,7 @@ def booking_evaluation(booking_id, stage):
 @bp.route("/evaluations/elearning/<int:course_id>/<stage>", methods=["GET", "POST"])
 @login_required
 def elearning_evaluation(course_id, stage):
-    if stage not in STAGES:
+    if not EvaluationStage.includes(stage):
         abort(404)
     course = db.get_or_404(Course, course_id)
     try:

@@ -13,10 +13,12 @@ from sqlalchemy import and_, exists, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..constants import EVALUATION_FOLLOW_UP_DAYS
+from ..errors import DomainError
 from ..extensions import db
+from ..ids import parse_id
 from ..mail import queue_email
-from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, OutboxMessage
-from ..models.evaluations import OUTCOME_KEY, STAGES, EvaluationForm, EvaluationRating, EvaluationResponse
+from ..models import Agency, Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, EvaluationStage, OutboxMessage, SessionStatus
+from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
 
 OUTCOME_SCALE = {"min": 1, "max": 10, "min_label": "No knowledge or confidence",
                  "max_label": "Very knowledgeable and confident"}
@@ -34,18 +36,15 @@ FREE_TEXT = {
     "other_text": "Anything else?",
     "changed_text": "What have you done differently?",
 }
-STAGE_FREE_TEXT = {"pre": [], "post": ["practice_text", "other_text"], "follow_up": ["changed_text"]}
+STAGE_FREE_TEXT = {EvaluationStage.PRE: [], EvaluationStage.POST: ["practice_text", "other_text"],
+                   EvaluationStage.FOLLOW_UP: ["changed_text"]}
 MAX_TEXT = 2000
 MAX_QUESTION_TEXT = 300
 REMINDER_AFTER = timedelta(days=7)
 
 
-class EvaluationError(Exception):
+class EvaluationError(DomainError):
     """Base class: `message` is what the person should read."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 class EvaluationNotAvailable(EvaluationError):
@@ -77,16 +76,16 @@ def follow_up_days():
 def default_questions(course, stage):
     """The questions a stage asks when no one has adjusted them: built from the learning outcomes."""
     questions = {
-        "outcomes": list(course.learning_outcomes or []) if stage in ("pre", "post") else [],
+        "outcomes": list(course.learning_outcomes or []) if stage in EvaluationStage.PAIRED else [],
         "scale": dict(OUTCOME_SCALE),
         "likert": [],
         "likert_labels": [],
         "free_text": [{"key": key, "text": FREE_TEXT[key]} for key in STAGE_FREE_TEXT[stage]],
     }
-    if stage == "post":
+    if stage == EvaluationStage.POST:
         questions["likert"] = [dict(q) for q in STANDARD_LIKERT]
         questions["likert_labels"] = list(AGREE_LABELS)
-    elif stage == "follow_up":
+    elif stage == EvaluationStage.FOLLOW_UP:
         questions["likert"] = [dict(q) for q in FOLLOW_UP_LIKERT]
         questions["likert_labels"] = list(IMPACT_LABELS)
     return questions
@@ -115,15 +114,15 @@ def update_questions(actor, course, outcomes, min_label, max_label, extra_likert
     of new EvaluationForm rows (empty if nothing changed). Raises EvaluationError if the
     number of outcomes differs.
     """
-    current = {stage: questions_for(course, stage)[1] for stage in ("pre", "post")}
-    if len(outcomes) != len(current["post"]["outcomes"]):
+    current = {stage: questions_for(course, stage)[1] for stage in EvaluationStage.PAIRED}
+    if len(outcomes) != len(current[EvaluationStage.POST]["outcomes"]):
         raise EvaluationError("The number of learning outcomes cannot change once evaluations exist")
     extras = [{"key": key, "text": text} for key, text in zip(EXTRA_LIKERT_KEYS, extra_likert) if text]
     created = []
-    for stage in ("pre", "post"):
+    for stage in EvaluationStage.PAIRED:
         questions = {**current[stage], "outcomes": list(outcomes),
                      "scale": {**current[stage]["scale"], "min_label": min_label, "max_label": max_label}}
-        if stage == "post":
+        if stage == EvaluationStage.POST:
             standard = [q for q in current[stage]["likert"] if q["key"] not in EXTRA_LIKERT_KEYS]
             questions["likert"] = standard + extras
         if questions == current[stage]:
@@ -153,7 +152,7 @@ class Opening:
 
     @property
     def stage_label(self):
-        return STAGES[self.stage]
+        return EvaluationStage(self.stage).label
 
     @property
     def course_title(self):
@@ -163,22 +162,22 @@ class Opening:
 def booking_opening(booking, stage, at):
     """The Opening for `stage` of `booking` at `at`; raises EvaluationNotAvailable with the reason."""
     course_session = booking.session
-    if stage == "pre":
-        if booking.status == "waitlisted":
+    if stage == EvaluationStage.PRE:
+        if booking.status == BookingStatus.WAITLISTED:
             raise EvaluationNotAvailable(
                 "You are on the waiting list. The pre-course evaluation opens when your place is confirmed.")
-        if booking.status == "cancelled" or course_session.status == "cancelled":
+        if booking.status == BookingStatus.CANCELLED or course_session.status == SessionStatus.CANCELLED:
             raise EvaluationNotAvailable("This booking was cancelled, so there is no evaluation to complete.")
         if at >= course_session.starts_at:
             raise EvaluationNotAvailable("The pre-course evaluation closed when the session started.")
-        if booking.status != "confirmed":
+        if booking.status != BookingStatus.CONFIRMED:
             raise EvaluationNotAvailable("The pre-course evaluation is for delegates with a confirmed place.")
         return Opening(stage, course_session.course, course_session, booking, closes_at=course_session.starts_at)
-    if booking.status != "attended":
+    if booking.status != BookingStatus.ATTENDED:
         raise EvaluationNotAvailable(
             "This evaluation is for delegates marked as attended. If you attended this session, ask the "
             "trainer or the partnership team to update the register.")
-    if stage == "post":
+    if stage == EvaluationStage.POST:
         return Opening(stage, course_session.course, course_session, booking)
     opens_at = course_session.ends_at + timedelta(days=follow_up_days())
     if at < opens_at:
@@ -194,16 +193,16 @@ def elearning_opening(user, course, stage, at):
         select(ElearningCompletion).where(ElearningCompletion.user_id == user.id,
                                           ElearningCompletion.course_id == course.id)
     ).first()
-    if stage == "pre":
+    if stage == EvaluationStage.PRE:
         if completion is not None:
             raise EvaluationNotAvailable(
                 "The pre-course evaluation is for before you start; you have already completed this e-learning.")
-        if course.status != "published":
+        if course.status != CourseStatus.PUBLISHED:
             raise EvaluationNotAvailable("This course is not available.")
         return Opening(stage, course)
     if completion is None:
         raise EvaluationNotAvailable("This evaluation opens when you have completed the e-learning.")
-    if stage == "follow_up":
+    if stage == EvaluationStage.FOLLOW_UP:
         opens_at = completion.completed_at + timedelta(days=follow_up_days())
         if at < opens_at:
             raise EvaluationNotAvailable(f"The follow-up evaluation opens on {opens_at:%-d %B %Y}.")
@@ -226,9 +225,11 @@ def existing_response(opening, user):
 # Saving answers ---------------------------------------------------------------------------------
 
 def _form_to_answer(opening, form_id, actor):
-    """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1)."""
+    """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1).
+    Any other form_id that is not a saved version of these questions (junk included) raises QuestionsChanged."""
     if form_id:
-        form = db.session.get(EvaluationForm, form_id)
+        saved_id = parse_id(form_id)
+        form = db.session.get(EvaluationForm, saved_id) if saved_id is not None else None
         if form is None or form.course_id != opening.course.id or form.stage != opening.stage:
             raise QuestionsChanged("The questions have changed. Check your answers and submit them again.")
         return form
@@ -300,7 +301,7 @@ def submit_evaluation(delegate, opening, form_id, ratings, texts, at):
     except IntegrityError:
         raise AlreadySubmitted(f"You have already submitted the {opening.stage_label.lower()} for this "
                                "course. Submitted answers are final.") from None
-    if opening.stage in ("pre", "post"):
+    if opening.stage in EvaluationStage.PAIRED:
         link_pair(response.pair_key)
     return response
 
@@ -311,13 +312,13 @@ def link_pair(pair_key):
     Pairs only form from the same pair_key, i.e. the same delegate; unpaired ratings keep pre_value null.
     """
     stages = dict(db.session.execute(select(EvaluationResponse.stage, EvaluationResponse.id).where(
-        EvaluationResponse.pair_key == pair_key, EvaluationResponse.stage.in_(("pre", "post")))).all())
-    if "pre" not in stages or "post" not in stages:
+        EvaluationResponse.pair_key == pair_key, EvaluationResponse.stage.in_(EvaluationStage.PAIRED))).all())
+    if EvaluationStage.PRE not in stages or EvaluationStage.POST not in stages:
         return
     pre_values = dict(db.session.execute(select(EvaluationRating.outcome_index, EvaluationRating.value).where(
-        EvaluationRating.response_id == stages["pre"], EvaluationRating.question_key == OUTCOME_KEY)).all())
+        EvaluationRating.response_id == stages[EvaluationStage.PRE], EvaluationRating.question_key == OUTCOME_KEY)).all())
     for rating in db.session.scalars(select(EvaluationRating).where(
-            EvaluationRating.response_id == stages["post"], EvaluationRating.question_key == OUTCOME_KEY)):
+            EvaluationRating.response_id == stages[EvaluationStage.POST], EvaluationRating.question_key == OUTCOME_KEY)):
         rating.pre_value = pre_values.get(rating.outcome_index)
     db.session.flush()
 
@@ -353,9 +354,9 @@ def due_openings(at, user=None):
     days = follow_up_days()
     openings = []
     booking_rules = {
-        "pre": and_(Booking.status == "confirmed", CourseSession.starts_at > at, CourseSession.status != "cancelled"),
-        "post": Booking.status == "attended",
-        "follow_up": and_(Booking.status == "attended", CourseSession.ends_at <= at - timedelta(days=days)),
+        EvaluationStage.PRE: and_(Booking.status == BookingStatus.CONFIRMED, CourseSession.starts_at > at, CourseSession.status != SessionStatus.CANCELLED),
+        EvaluationStage.POST: Booking.status == BookingStatus.ATTENDED,
+        EvaluationStage.FOLLOW_UP: and_(Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)),
     }
     for stage, rule in booking_rules.items():
         query = (select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
@@ -364,10 +365,10 @@ def due_openings(at, user=None):
             query = query.where(Booking.user_id == user.id)
         for booking, course_session in db.session.execute(query):
             openings.append(Opening(stage, course_session.course, course_session, booking,
-                                    closes_at=course_session.starts_at if stage == "pre" else None))
+                                    closes_at=course_session.starts_at if stage == EvaluationStage.PRE else None))
     completion_rules = {
-        "post": true(),
-        "follow_up": ElearningCompletion.completed_at <= at - timedelta(days=days),
+        EvaluationStage.POST: true(),
+        EvaluationStage.FOLLOW_UP: ElearningCompletion.completed_at <= at - timedelta(days=days),
     }
     for stage, rule in completion_rules.items():
         query = (select(ElearningCompletion).where(

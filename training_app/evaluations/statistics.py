@@ -6,7 +6,7 @@ combine them and compute means, standard deviations and intervals.
 import math
 from dataclasses import dataclass
 
-from ..models.evaluations import STAGES
+from ..models import EvaluationStage
 
 # Two-sided 95%: t(0.975, df) for df = 1..30; beyond that a Cornish-Fisher expansion around z.
 T_975 = [12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
@@ -91,7 +91,7 @@ class StageStat:
 
     @property
     def label(self):
-        return STAGES[self.stage]
+        return EvaluationStage(self.stage).label
 
     @property
     def rate(self):

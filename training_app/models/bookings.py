@@ -54,9 +54,6 @@ class Booking(db.Model):
     attendance_recorded_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
 
-    # Not stored (the waiting list order is): book_place sets it on a new waitlisted booking.
-    position = None
-
     @property
     def status_label(self) -> str:
         return BookingStatus(self.status).label

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from .users import Partnership, User
 
 # Value -> label, for reports/services.py until it uses LevelKind directly.
-LEVEL_KINDS = LevelKind.LABELS
 
 course_partnerships = db.Table(
     "course_partnerships",
@@ -161,14 +160,29 @@ class CourseSession(db.Model):
     def is_bookable_status(self) -> bool:
         return self.status == SessionStatus.SCHEDULED
 
-    def booking_open(self, at: datetime) -> bool:
-        if self.status != SessionStatus.SCHEDULED or self.starts_at <= at:
-            return False
+    # The booking window, in one place: the catalogue shows it, book_place enforces it (at: naive UTC).
+    def session_refusal(self, at: datetime) -> str | None:
+        """Why the session itself cannot be booked at `at` (not scheduled, or started), or None."""
+        if self.status != SessionStatus.SCHEDULED:
+            return f"This session has been {self.status}."
+        if self.starts_at <= at:
+            return "This session has already started."
+        return None
+
+    def window_refusal(self, at: datetime) -> str | None:
+        """Why booking is not open at `at` (before the window opens, or after it closes), or None."""
         if self.booking_opens_at and at < self.booking_opens_at:
-            return False
+            return "Booking for this session has not opened yet."
         if self.booking_closes_at and at >= self.booking_closes_at:
-            return False
-        return True
+            return "Booking for this session has closed."
+        return None
+
+    def booking_refusal(self, at: datetime) -> str | None:
+        """The reason a person reads for why the session cannot be booked at `at`, or None if it can."""
+        return self.session_refusal(at) or self.window_refusal(at)
+
+    def booking_open(self, at: datetime) -> bool:
+        return self.booking_refusal(at) is None
 
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .users import User
 
 # Stage -> label, for the evaluations package until it uses EvaluationStage directly.
-STAGES = EvaluationStage.LABELS
 OUTCOME_KEY = "outcome"
 
 

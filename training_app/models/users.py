@@ -11,7 +11,6 @@ from ..extensions import db
 from .vocabulary import Role, enum_check
 
 # Role -> label, for admin/users.py and admin/services.py until they use Role directly.
-ROLES = Role.LABELS
 
 SECTORS = [
     "Children's social care", "Police", "Health", "Education", "Early years", "Local authority",

@@ -5,6 +5,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import MultiDict
 
+from ..errors import show_error
 from ..extensions import db
 from ..models import Role
 from ..permissions import roles_required
@@ -32,7 +33,7 @@ def close_account_view():
         try:
             close_account(current_user, current_user)
         except AccountAlreadyClosed as error:
-            flash(error.message, "error")
+            show_error(error)
             return redirect(url_for("catalogue.index"))
         db.session.commit()
         logout_user()

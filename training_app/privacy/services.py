@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from .. import clock
 from ..audit import record_audit
+from ..errors import DomainError
 from ..extensions import db
 from ..models import AuditEvent, Booking, BookingStatus, CourseSession, ElearningCompletion, User
 from ..models.users import new_calendar_token
@@ -19,10 +20,8 @@ CLOSED_NAME = "Closed account"
 AUDIT_PAGE_SIZE = 50
 
 
-class AccountAlreadyClosed(Exception):
-    def __init__(self, message="This account is already closed."):
-        super().__init__(message)
-        self.message = message
+class AccountAlreadyClosed(DomainError):
+    message = "This account is already closed."
 
 
 def _when(value):

@@ -36,7 +36,7 @@ from sqlalchemy import select, text
 
 from .. import clock
 from ..extensions import db
-from ..models import LEVEL_KINDS, Course, CourseSession, Partnership
+from ..models import Course, LevelKind, CourseSession, Partnership
 
 NOT_RECORDED = "Not recorded"
 
@@ -129,4 +129,4 @@ def session_conditions(filters):
 def level_label(level, level_kind):
     if level is None:
         return "No level"
-    return LEVEL_KINDS.get(level_kind, "Level {n}").format(n=level)
+    return LevelKind(level_kind).describe(level) if LevelKind.includes(level_kind) else f"Level {level}"

@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import Model
 from .vocabulary import BookingStatus, enum_check
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .users import Agency, User
 
 
-class Booking(db.Model):
+class Booking(Model):
     __tablename__ = "bookings"
     __table_args__ = (
         enum_check("status", BookingStatus),
@@ -59,7 +59,7 @@ class Booking(db.Model):
         return BookingStatus(self.status).label
 
 
-class ElearningCompletion(db.Model):
+class ElearningCompletion(Model):
     __tablename__ = "elearning_completions"
     __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_elearning_completions_user_course"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, e
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
-from ..extensions import db
+from ..extensions import Model, db
 from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, enum_check
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ session_trainers = db.Table(
 )
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
     __table_args__ = (
         enum_check("format", CourseFormat),
@@ -103,7 +103,7 @@ class Course(db.Model):
         return or_(cls.owner_partnership_id == partnership_id, cls.is_hips.is_(True), joint)
 
 
-class CourseSession(db.Model):
+class CourseSession(Model):
     """One scheduled run of a course. Times are naive UTC."""
 
     __tablename__ = "course_sessions"

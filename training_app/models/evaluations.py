@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import Model
 from .vocabulary import EvaluationStage, enum_check
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 OUTCOME_KEY = "outcome"
 
 
-class EvaluationForm(db.Model):
+class EvaluationForm(Model):
     """One version of a course's questions for one stage. Never edited: a change is a new version."""
 
     __tablename__ = "evaluation_forms"
@@ -45,7 +45,7 @@ class EvaluationForm(db.Model):
         return EvaluationStage(self.stage).label
 
 
-class EvaluationResponse(db.Model):
+class EvaluationResponse(Model):
     """One delegate's answers to one stage. Final once submitted."""
 
     __tablename__ = "evaluation_responses"
@@ -90,7 +90,7 @@ class EvaluationResponse(db.Model):
         return EvaluationStage(self.stage).label
 
 
-class EvaluationRating(db.Model):
+class EvaluationRating(Model):
     """One answer on a scale: an outcome rating (question_key 'outcome') or a Likert question."""
 
     __tablename__ = "evaluation_ratings"

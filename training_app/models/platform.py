@@ -5,13 +5,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import Model
 
 if TYPE_CHECKING:
     from .users import User
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email written in the same transaction as the change it reports; `send-mail` delivers it."""
 
     __tablename__ = "outbox_messages"
@@ -32,7 +32,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when, to which record; with before/after values where they matter."""
 
     __tablename__ = "audit_events"

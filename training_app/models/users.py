@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
-from ..extensions import db
+from ..extensions import Model
 from .vocabulary import Role, enum_check
 
 # Role -> label, for admin/users.py and admin/services.py until they use Role directly.
@@ -19,7 +19,7 @@ SECTORS = [
 ]
 
 
-class Partnership(db.Model):
+class Partnership(Model):
     __tablename__ = "partnerships"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
@@ -29,7 +29,7 @@ class Partnership(db.Model):
         return f"<Partnership {self.code}>"
 
 
-class Agency(db.Model):
+class Agency(Model):
     __tablename__ = "agencies"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -42,7 +42,7 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),

@@ -8,7 +8,7 @@ from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, 
 from ..timefmt import london_csv
 from .figures import comments
 from .scope import response_filters
-from .services import FOLLOW_UP_LIKERT, STANDARD_LIKERT
+from .questions import FOLLOW_UP_LIKERT, STANDARD_LIKERT
 
 
 def _num(value, places=2):

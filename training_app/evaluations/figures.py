@@ -16,7 +16,8 @@ from ..extensions import db
 from ..models import EvaluationStage, BookingStatus, Booking, Course, CourseSession, ElearningCompletion, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
 from .scope import Scope, booking_filters, completion_filters, response_filters
-from .services import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, follow_up_days, latest_form
+from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, latest_form
+from .services import follow_up_days
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
 
 

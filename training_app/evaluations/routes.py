@@ -103,12 +103,13 @@ def elearning_evaluation(course_id, stage):
 def my_evaluations():
     distance: dict[str, dict] = {}
     for title, course_id, pair_key, index, pre, post in delegate_distance(current_user.id):
+        assert pre is not None  # delegate_distance returns paired ratings only
         distance.setdefault(pair_key, {"title": title, "course_id": course_id, "rows": []})["rows"].append(
             (index, pre, post, post - pre))
     labels = {}
     for item in distance.values():
         if item["course_id"] not in labels:
-            labels[item["course_id"]] = outcome_labels(db.session.get(Course, item["course_id"]))
+            labels[item["course_id"]] = outcome_labels(db.session.get_one(Course, item["course_id"]))
     return render_template("evaluations/mine.html", outstanding=outstanding_evaluations(current_user),
                            responses=responses_of(current_user), distance=list(distance.values()), labels=labels)
 

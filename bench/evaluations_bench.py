@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from config import database_url  # noqa: E402
 from training_app import create_app  # noqa: E402
 from training_app.extensions import db  # noqa: E402
-from training_app.evaluations.services import default_questions  # noqa: E402
+from training_app.evaluations.questions import default_questions  # noqa: E402
 from training_app.models import Agency, Booking, Course, CourseSession, Partnership, User  # noqa: E402
 from training_app.models.catalogue import session_trainers  # noqa: E402
 from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: E402

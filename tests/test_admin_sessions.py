@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-import training_app.bookings.services as booking_services
+import training_app.bookings.sessions as booking_sessions
 from training_app.models import AuditEvent, Booking, CourseSession
 
 NOW = datetime(2027, 1, 10, 12, 0)  # naive UTC, as stored
@@ -29,7 +29,7 @@ def course(make_course):
 def notified(monkeypatch):
     """Record calls to the bookings area's notify_session_changed instead of emailing."""
     calls = []
-    monkeypatch.setattr(booking_services, "notify_session_changed",
+    monkeypatch.setattr(booking_sessions, "notify_session_changed",
                         lambda actor, course_session, fields: calls.append((actor.id, course_session.id, fields)),
                         raising=False)
     return calls

@@ -5,10 +5,13 @@ from sqlalchemy import func, select
 
 from training_app import clock
 from training_app.bookings import services
+from training_app.bookings.attendance import record_attendance
+from training_app.bookings.reminders import send_reminders
 from training_app.bookings.services import (AlreadyBooked, BookingClosed, CancellationTooLate, CapacityError,
                                             MoveNotAllowed, PrerequisiteMissing, SessionNotBookable,
-                                            book_place, cancel_booking, cancel_session, change_capacity,
-                                            move_booking, postpone_session, record_attendance, waitlist_position)
+                                            book_place, cancel_booking, change_capacity, move_booking,
+                                            waitlist_position)
+from training_app.bookings.sessions import cancel_session, postpone_session
 from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage
 
 
@@ -311,8 +314,8 @@ def test_send_reminders_is_safe_to_repeat(app, db, make_user, make_session):
     book_place(user, soon.id)
     book_place(user, later.id)
     db.session.commit()
-    assert services.send_reminders() == 1
+    assert send_reminders() == 1
     db.session.commit()
-    assert services.send_reminders() == 0
+    assert send_reminders() == 0
     reminders = [s for s in outbox_subjects(db) if s.startswith("Reminder")]
     assert reminders == [f"Reminder: {soon.course.title}"]

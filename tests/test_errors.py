@@ -7,7 +7,7 @@ from wtforms import StringField
 from training_app.admin.services import AdminError, RoleError, SlugTaken
 from training_app.bookings.services import BookingError, MoveNotAllowed
 from training_app.errors import DomainError, show_error
-from training_app.evaluations.services import EvaluationError
+from training_app.evaluations.errors import EvaluationError
 from training_app.privacy.services import AccountAlreadyClosed
 
 

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from training_app import clock
-from training_app.evaluations.services import (EvaluationNotAvailable, booking_opening, questions_for,
-                                               send_evaluation_invitations, submit_evaluation)
+from training_app.evaluations.errors import EvaluationNotAvailable
+from training_app.evaluations.invitations import send_evaluation_invitations
+from training_app.evaluations.questions import questions_for
+from training_app.evaluations.services import booking_opening, submit_evaluation
 from training_app.evaluations.figures import build_summary
 from training_app.evaluations.scope import Scope
 from training_app.evaluations.statistics import t_975

@@ -21,7 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from support import session_csrf_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
-from training_app.evaluations.services import default_questions
+from training_app.evaluations.questions import default_questions
 from training_app.models import Booking, Course, CourseSession, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from support import PASSWORD, csrf_from
 from training_app.audit import record_audit
 from training_app.bookings.services import book_place, confirmed_count
-from training_app.evaluations.services import default_questions
+from training_app.evaluations.questions import default_questions
 from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage, User
 from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
 from training_app.privacy.services import AccountAlreadyClosed, apply_retention, close_account, retention_cutoff

@@ -55,7 +55,7 @@ def register_cli(app):
     @app.cli.command("send-reminders")
     def send_reminders_command():
         """Queue reminder emails for sessions starting soon (safe to run repeatedly)."""
-        from .bookings.services import send_reminders
+        from .bookings.reminders import send_reminders
         count = send_reminders()
         db.session.commit()
         click.echo(f"queued {count} reminders")

@@ -3,7 +3,8 @@ with real data on it, as the system administrator sees it."""
 from datetime import timedelta
 
 from training_app import clock
-from training_app.bookings.services import book_place, record_attendance
+from training_app.bookings.attendance import record_attendance
+from training_app.bookings.services import book_place
 
 
 def test_staff_pages_have_no_accessibility_violations(page, db, make_user, make_course, make_session,

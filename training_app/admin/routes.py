@@ -199,7 +199,7 @@ def session_edit(session_id):
             changed = update_session(current_user, course_session, session_values(form))
             if changed:
                 # Written by the bookings area: tells booked delegates and updates their calendars.
-                from ..bookings.services import notify_session_changed
+                from ..bookings.sessions import notify_session_changed
                 notify_session_changed(current_user, course_session, changed)
         except AdminError as error:
             db.session.rollback()

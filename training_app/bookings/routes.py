@@ -1,30 +1,22 @@
 """Delegates' bookings, trainers' registers and the team's per-session booking management."""
-from itertools import chain
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..csvutil import csv_response
 from ..errors import show_error
+from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
-from ..models import AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion, SessionStatus
+from ..models import Booking, BookingStatus, CourseSession
 from ..permissions import admin_required, can_manage_course, can_see_register, require
-from . import bp
+from ..web import session_when
+from . import bp, queries
+from .attendance import complete_elearning, record_attendance
 from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
-from .services import (BookingError, book_place, cancel_booking, cancel_session,
-                       cancellation_deadline, change_capacity, complete_elearning, move_booking, postpone_session,
-                       record_attendance, UnknownSession, waiting_list, waitlist_position)
-
-
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
+from .services import (BookingError, UnknownSession, book_place, cancel_booking, cancellation_deadline,
+                       change_capacity, move_booking, waiting_list)
+from .sessions import cancel_session, postpone_session
 
 
 def fail(error, endpoint, **values):
@@ -63,36 +55,16 @@ def book(session_id):
 @login_required
 def my_training():
     now = clock.now()
-    rows = db.session.execute(
-        select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == current_user.id).options(selectinload(CourseSession.course))
-        .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
-    ).all()
-    groups = {"upcoming": [], "waitlisted": [], "past": [], "cancelled": []}
-    for booking, course_session in rows:
-        if booking.status == BookingStatus.CANCELLED:
-            groups["cancelled"].append(booking)
-        elif booking.status == BookingStatus.WAITLISTED and course_session.starts_at > now:
-            groups["waitlisted"].append((booking, waitlist_position(booking)))
-        elif booking.status == BookingStatus.CONFIRMED and course_session.ends_at > now:
-            groups["upcoming"].append(booking)
-        else:
-            groups["past"].append(booking)
-    groups["upcoming"].reverse()
-    completions = db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == current_user.id)
-        .order_by(ElearningCompletion.completed_at.desc())
-    ).all()
-    from ..evaluations.services import outstanding_evaluations
-    outstanding = outstanding_evaluations(current_user)
-    return render_template("bookings/my_training.html", groups=groups, completions=completions,
-                           outstanding=outstanding, deadline=cancellation_deadline, now=now)
+    groups = queries.my_training(current_user, now)
+    return render_template("bookings/my_training.html", groups=groups, completions=groups.completions,
+                           outstanding=outstanding_evaluations(current_user, now), deadline=cancellation_deadline,
+                           now=now)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id):
-    booking = get_or_404(Booking, booking_id)
+    booking = db.get_or_404(Booking, booking_id)
     require(booking.user_id == current_user.id)
     form = CancelForm()
     if form.validate_on_submit():
@@ -110,7 +82,7 @@ def cancel(booking_id):
 @bp.route("/courses/<slug>/complete", methods=["POST"], endpoint="complete_elearning")
 @login_required
 def complete_elearning_view(slug):
-    course = db.session.scalars(select(Course).where(Course.slug == slug)).first()
+    course = queries.course_by_slug(slug)
     if course is None:
         abort(404)
     form = CancelForm()
@@ -128,25 +100,10 @@ def complete_elearning_view(slug):
 
 # --------------------------------------------------------------------------- trainers
 
-def attendees(course_session):
-    """Bookings that hold a place on the session, by name."""
-    from ..models import User
-    return db.session.scalars(
-        select(Booking).join(User, Booking.user_id == User.id)
-        .where(Booking.session_id == course_session.id, Booking.status.in_(BookingStatus.HOLDS_PLACE))
-        .order_by(User.name, Booking.id)
-    ).all()
-
-
 @bp.route("/trainer/sessions")
 @login_required
 def trainer_sessions():
-    from ..models.catalogue import session_trainers
-    sessions = db.session.scalars(
-        select(CourseSession).join(session_trainers, session_trainers.c.session_id == CourseSession.id)
-        .where(session_trainers.c.user_id == current_user.id).order_by(CourseSession.starts_at)
-        .options(selectinload(CourseSession.course))
-    ).all()
+    sessions = queries.trainer_sessions(current_user)
     now = clock.now()
     return render_template("bookings/trainer_sessions.html",
                            upcoming=[s for s in sessions if s.ends_at > now],
@@ -156,9 +113,9 @@ def trainer_sessions():
 @bp.route("/trainer/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @login_required
 def register(session_id):
-    course_session = get_or_404(CourseSession, session_id)
+    course_session = db.get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
-    people = attendees(course_session)
+    people = queries.attendees(course_session)
     form = CancelForm()  # CSRF only; the marks are radio groups named attendance-<booking id>
     errors = []
     if request.method == "POST" and form.validate_on_submit():
@@ -188,35 +145,27 @@ def register(session_id):
                            errors=errors, register_open=course_session.starts_at <= clock.now())
 
 
-def attendee_rows(course_session):
-    for booking in attendees(course_session):
-        agency = booking.agency
-        yield [booking.user.name, agency.name if agency else "", agency.sector if agency else "",
-               booking.job_role or "", booking.access_needs or "", booking.status_label]
-
-
 @bp.route("/trainer/sessions/<int:session_id>/register.csv")
 @login_required
 def register_csv(session_id):
-    course_session = get_or_404(CourseSession, session_id)
+    course_session = db.get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
-    header = [("Name", "Organisation", "Sector", "Job role", "Access needs", "Status")]
-    return csv_response(chain(header, attendee_rows(course_session)), f"register-session-{course_session.id}.csv")
+    return csv_response(queries.register_csv_rows(course_session), f"register-session-{course_session.id}.csv")
 
 
 @bp.route("/trainer/sessions/<int:session_id>/sign-in-sheet")
 @login_required
 def sign_in_sheet(session_id):
-    course_session = get_or_404(CourseSession, session_id)
+    course_session = db.get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
     return render_template("bookings/sign_in_sheet.html", course_session=course_session,
-                           people=attendees(course_session))
+                           people=queries.attendees(course_session))
 
 
 # --------------------------------------------------------------------------- the team
 
 def managed_session(session_id):
-    course_session = get_or_404(CourseSession, session_id)
+    course_session = db.get_or_404(CourseSession, session_id)
     require(can_manage_course(current_user, course_session.course))
     return course_session
 
@@ -225,13 +174,8 @@ def managed_session(session_id):
 @admin_required
 def admin_session_bookings(session_id):
     course_session = managed_session(session_id)
-    all_bookings = db.session.scalars(
-        select(Booking).where(Booking.session_id == session_id).order_by(Booking.requested_at, Booking.id)
-    ).all()
-    audit = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.session_id == session_id).order_by(AuditEvent.created_at.desc(),
-                                                                               AuditEvent.id.desc())
-    ).all()
+    all_bookings = queries.session_bookings(course_session)
+    audit = queries.session_audit(course_session)
     return render_template(
         "bookings/admin_session.html", course_session=course_session,
         confirmed=[b for b in all_bookings if b.status in BookingStatus.HOLDS_PLACE],
@@ -297,7 +241,7 @@ def admin_postpone_session(session_id):
 @bp.route("/admin/bookings/<int:booking_id>/cancel", methods=["POST"])
 @admin_required
 def admin_cancel_booking(booking_id):
-    booking = get_or_404(Booking, booking_id)
+    booking = db.get_or_404(Booking, booking_id)
     require(can_manage_course(current_user, booking.session.course))
     if not CancelForm().validate_on_submit():
         abort(400)
@@ -313,15 +257,9 @@ def admin_cancel_booking(booking_id):
 @bp.route("/admin/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @admin_required
 def admin_move_booking(booking_id):
-    booking = get_or_404(Booking, booking_id)
+    booking = db.get_or_404(Booking, booking_id)
     require(can_manage_course(current_user, booking.session.course))
-    others = db.session.scalars(
-        select(CourseSession).where(CourseSession.course_id == booking.session.course_id,
-                                    CourseSession.id != booking.session_id, CourseSession.status == SessionStatus.SCHEDULED,
-                                    CourseSession.starts_at > clock.now())
-        .order_by(CourseSession.starts_at)
-    ).all()
-    from ..web import session_when
+    others = queries.move_targets(booking, clock.now())
     form = MoveForm()
     form.target_session.choices = [SelectChoice("", "Choose a session")] + [SelectChoice(str(s.id), session_when(s))
                                                                           for s in others]

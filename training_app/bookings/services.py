@@ -1,12 +1,18 @@
-"""Bookings: places, waiting lists, cancellations, the register and e-learning completions.
+"""Bookings: places, waiting lists, cancellations, capacity and moves.
 
 Capacity is a hard limit. Every operation that changes who holds a place first locks the
 course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction starts
 with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
 caller's transaction. A partial unique index backs "one active booking per person per session".
+Whole-session operations live in .sessions, the register and e-learning completions in .attendance,
+the reminder job in .reminders, and the booking pages' queries in .queries.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, text
@@ -90,13 +96,21 @@ def lock_session(session_id: int) -> CourseSession | None:
     ).one_or_none()
 
 
-def confirmed_count(session_id):
+def lock_known_session(session_id: int) -> CourseSession:
+    """lock_session for a session the caller already holds a row of (so it exists)."""
+    locked = lock_session(session_id)
+    assert locked is not None
+    return locked
+
+
+def confirmed_count(session_id: int) -> int:
+    """How many confirmed places the session has."""
     return db.session.scalar(
         select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)
-    )
+    ) or 0
 
 
-def waiting_list(session_id):
+def waiting_list(session_id: int) -> Sequence[Booking]:
     """Waitlisted bookings in the order people asked."""
     return db.session.scalars(
         select(Booking).where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
@@ -104,14 +118,15 @@ def waiting_list(session_id):
     ).all()
 
 
-def active_booking_for(user, course_session):
+def active_booking_for(user: User, course_session: CourseSession) -> Booking | None:
+    """The person's booking on the session that is not cancelled, if any."""
     return db.session.scalars(
         select(Booking).where(Booking.session_id == course_session.id, Booking.user_id == user.id,
                               Booking.status != BookingStatus.CANCELLED)
     ).first()
 
 
-def waitlist_position(booking):
+def waitlist_position(booking: Booking) -> int:
     """1-based place on the waiting list, in the order people asked."""
     ahead = db.session.scalar(
         select(func.count(Booking.id)).where(
@@ -121,10 +136,10 @@ def waitlist_position(booking):
                 and_(Booking.requested_at == booking.requested_at, Booking.id < booking.id)),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1
 
 
-def completed_level(user):
+def completed_level(user: User) -> int:
     """The highest safeguarding level the person has completed, from their record."""
     attended = db.session.scalar(
         select(func.max(Course.level)).join(CourseSession, CourseSession.course_id == Course.id)
@@ -139,10 +154,10 @@ def completed_level(user):
     return max(levels) if levels else 0
 
 
-def cancellation_deadline(course_session):
+def cancellation_deadline(course_session: CourseSession) -> datetime:
     """The last moment (naive UTC) a delegate may cancel online: the end of the day that is
     CANCELLATION_CUTOFF_WORKING_DAYS working days (Monday to Friday) before the session's date."""
-    days = current_app.config["CANCELLATION_CUTOFF_WORKING_DAYS"]
+    days = int(current_app.config["CANCELLATION_CUTOFF_WORKING_DAYS"])
     day = course_session.starts_local.date()
     while days > 0:
         day -= timedelta(days=1)
@@ -151,13 +166,16 @@ def cancellation_deadline(course_session):
     return clock.from_london(datetime.combine(day + timedelta(days=1), time()))
 
 
-def session_url(course_session):
+def session_url(course_session: CourseSession) -> str:
+    """The public address of the session's page (for emails)."""
     return external_url("catalogue.session_detail", session_id=course_session.id)
 
 
-def _email(booking, template, subject, attach_calendar=False, dedupe_key=None, **context):
+def email_delegate(booking: Booking, template: str, subject: str, attach_calendar: bool = False,
+                   dedupe_key: str | None = None, **context: Any) -> None:
+    """Queue an email about `booking` to its delegate, with the session's calendar event if asked."""
     course_session = booking.session
-    attachments = []
+    attachments: list[dict[str, Any]] = []
     if attach_calendar:
         # Rendered when the mail is sent (training_app.mail), outside the booking lock, and then
         # carries the session's latest SEQUENCE.
@@ -226,19 +244,19 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
         raise AlreadyBooked() from None
     record_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
     if has_place:
-        _email(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+        email_delegate(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
         return BookingResult(booking)
     # Under the lock, everyone already waiting asked earlier: this booking joins the end.
     position = waiting + 1
-    _email(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
+    email_delegate(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
     return BookingResult(booking, position)
 
 
-def promote_from_waiting_list(actor, course_session):
+def promote_from_waiting_list(actor: User, course_session: CourseSession) -> list[Booking]:
     """Fill free places from the waiting list, first come first served; the session must be locked.
     Returns the promoted bookings (each is told by email)."""
     free = course_session.capacity - confirmed_count(course_session.id)
-    promoted = []
+    promoted: list[Booking] = []
     if free <= 0 or course_session.status != SessionStatus.SCHEDULED or course_session.starts_at <= clock.now():
         return promoted
     for booking in waiting_list(course_session.id)[:free]:
@@ -246,19 +264,19 @@ def promote_from_waiting_list(actor, course_session):
         booking.confirmed_at = clock.now()
         promoted.append(booking)
         record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
-        _email(booking, "booking_promoted", f"A place is now yours: {course_session.course.title}",
+        email_delegate(booking, "booking_promoted", f"A place is now yours: {course_session.course.title}",
                attach_calendar=True)
     db.session.flush()
     return promoted
 
 
-def cancel_booking(actor, booking, as_admin=False):
+def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Booking:
     """Cancel a confirmed or waitlisted booking; a freed place goes to the first on the waiting list.
 
     Delegates may cancel until the cut-off (cancellation_deadline); admins at any time (after the
     cut-off it counts as a late cancellation). Raises NotCancellable, CancellationTooLate.
     """
-    course_session = lock_session(booking.session_id)
+    course_session = lock_known_session(booking.session_id)
     db.session.refresh(booking)
     if booking.status not in BookingStatus.OPEN:
         raise NotCancellable("This booking is not active, so there is nothing to cancel.")
@@ -279,17 +297,17 @@ def cancel_booking(actor, booking, as_admin=False):
     db.session.flush()
     record_audit(actor, "booking.cancelled", booking, session_id=course_session.id,
                  was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED, late=late, by_admin=as_admin)
-    _email(booking, "booking_cancelled", f"Booking cancelled: {course_session.course.title}",
+    email_delegate(booking, "booking_cancelled", f"Booking cancelled: {course_session.course.title}",
            by_admin=as_admin and actor.id != booking.user_id)
     if was_confirmed:
         promote_from_waiting_list(actor, course_session)
     return booking
 
 
-def change_capacity(actor, course_session, new_capacity):
-    """Set a session's capacity; raising it promotes from the waiting list at once.
+def change_capacity(actor: User, course_session: CourseSession, new_capacity: int) -> list[Booking]:
+    """Set a session's capacity; raising it promotes from the waiting list at once (returns the promoted).
     Raises CapacityError if it would fall below the confirmed places."""
-    course_session = lock_session(course_session.id)
+    course_session = lock_known_session(course_session.id)
     taken = confirmed_count(course_session.id)
     if new_capacity < max(1, taken):
         raise CapacityError(f"Capacity must be at least {max(1, taken)}: that many places are confirmed.")
@@ -301,15 +319,17 @@ def change_capacity(actor, course_session, new_capacity):
     return promote_from_waiting_list(actor, course_session)
 
 
-def move_booking(actor, booking, target_session_id):
+def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booking:
     """Move a delegate to another session of the same course (admins). The new session must have a
-    free place; the freed place on the old session goes to its waiting list. Returns the new booking."""
+    free place; the freed place on the old session goes to its waiting list. Returns the new booking.
+    Raises MoveNotAllowed (on the target_session field) saying why not."""
     source_id = booking.session_id
     if target_session_id == source_id:
         raise MoveNotAllowed("Choose a different session.")
     # Lock both sessions in id order, so two moves in opposite directions cannot deadlock.
     locked = {sid: lock_session(sid) for sid in sorted((source_id, target_session_id))}
-    target = locked[target_session_id]
+    target, source = locked[target_session_id], locked[source_id]
+    assert source is not None  # the booking's own session
     db.session.refresh(booking)
     if booking.status not in BookingStatus.OPEN:
         raise MoveNotAllowed("Only confirmed or waitlisted bookings can be moved.")
@@ -333,164 +353,8 @@ def move_booking(actor, booking, target_session_id):
     record_audit(actor, "booking.moved", moved, session_id=target.id, from_session=source_id,
                  from_booking=booking.id)
     record_audit(actor, "booking.moved_out", booking, session_id=source_id, to_session=target.id)
-    _email(moved, "booking_moved", f"Your booking has moved: {target.course.title}", attach_calendar=True,
-           old_session=locked[source_id])
+    email_delegate(moved, "booking_moved", f"Your booking has moved: {target.course.title}", attach_calendar=True,
+           old_session=source)
     if was_confirmed:
-        promote_from_waiting_list(actor, locked[source_id])
+        promote_from_waiting_list(actor, source)
     return moved
-
-
-# --------------------------------------------------------------------------- whole sessions
-
-def cancel_session(actor, course_session, reason):
-    """Cancel a session: every active booking is cancelled and each delegate is told.
-    The calendar SEQUENCE increases so calendars remove the event."""
-    course_session = lock_session(course_session.id)
-    if course_session.status == SessionStatus.CANCELLED:
-        raise SessionNotBookable("This session is already cancelled.")
-    now = clock.now()
-    course_session.status = SessionStatus.CANCELLED
-    course_session.sequence += 1
-    affected = db.session.scalars(
-        select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(BookingStatus.OPEN))
-    ).all()
-    for booking in affected:
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        booking.cancelled_by_id = actor.id
-        _email(booking, "session_cancelled", f"Session cancelled: {course_session.course.title}",
-               attach_calendar=True, reason=reason)
-    record_audit(actor, "session.cancelled", course_session, session_id=course_session.id, reason=reason,
-                 bookings_cancelled=len(affected))
-    db.session.flush()
-    return affected
-
-
-def postpone_session(actor, course_session, reason, new_starts_at=None, new_ends_at=None):
-    """Postpone a session. With a new date it is rescheduled (status scheduled, bookings kept for the
-    new date); without one it is marked postponed (bookings kept, booking paused). Every delegate is told."""
-    course_session = lock_session(course_session.id)
-    if course_session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
-        raise SessionNotBookable(f"A {course_session.status} session cannot be postponed.", field="new_date")
-    before = {"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
-              "status": course_session.status}
-    if new_starts_at:
-        if new_ends_at is None or new_ends_at <= new_starts_at:
-            raise SessionNotBookable("The new end time must be after the new start time.", field="new_date")
-        if new_starts_at <= clock.now():
-            raise SessionNotBookable("The new date must be in the future.", field="new_date")
-        course_session.starts_at, course_session.ends_at = new_starts_at, new_ends_at
-        course_session.status = SessionStatus.SCHEDULED
-        # Reminders go out again for the new date.
-        db.session.execute(
-            Booking.__table__.update().where(Booking.session_id == course_session.id).values(reminder_sent_at=None)
-        )
-        if course_session.booking_closes_at and course_session.booking_closes_at > new_starts_at:
-            course_session.booking_closes_at = new_starts_at
-    else:
-        course_session.status = SessionStatus.POSTPONED
-    course_session.sequence += 1
-    db.session.flush()
-    record_audit(actor, "session.postponed", course_session, session_id=course_session.id, reason=reason,
-                 before=before, after={"starts_at": course_session.starts_at, "ends_at": course_session.ends_at,
-                                       "status": course_session.status})
-    _notify_delegates(course_session, "session_changed", f"Session postponed: {course_session.course.title}",
-                      reason=reason, postponed=True)
-    return course_session
-
-
-def notify_session_changed(actor, course_session, changed_fields):
-    """Tell every delegate that the time or place of their session changed (called after an edit that
-    has already bumped the calendar SEQUENCE)."""
-    record_audit(actor, "session.changed_notified", course_session, session_id=course_session.id,
-                 fields=sorted(changed_fields))
-    _notify_delegates(course_session, "session_changed", f"Session changed: {course_session.course.title}",
-                      reason=None, postponed=False, changed_fields=sorted(changed_fields))
-
-
-def _notify_delegates(course_session, template, subject, **context):
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(BookingStatus.OPEN))
-    ).all()
-    for booking in bookings:
-        _email(booking, template, subject, attach_calendar=booking.status == BookingStatus.CONFIRMED, **context)
-    return bookings
-
-
-# --------------------------------------------------------------------------- register and completion
-
-
-
-def record_attendance(actor, course_session, marks):
-    """Take the register: `marks` maps booking id -> 'attended' or 'no_show'.
-
-    Only bookings holding a place (confirmed, attended, no_show) of this session can be marked; the
-    register opens when the session starts. Raises RegisterNotOpen, BookingError for a stranger's id."""
-    if course_session.starts_at > clock.now():
-        raise RegisterNotOpen()
-    if course_session.status == SessionStatus.CANCELLED:
-        raise RegisterNotOpen("This session was cancelled, so there is no register.")
-    bookings = {b.id: b for b in db.session.scalars(
-        select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(BookingStatus.HOLDS_PLACE)))}
-    for booking_id, value in marks.items():
-        if booking_id not in bookings or value not in BookingStatus.ATTENDANCE:
-            raise BookingError("The register included someone who is not booked on this session.")
-    changed = {}
-    for booking_id, value in marks.items():
-        booking = bookings[booking_id]
-        if booking.status != value:
-            changed[booking_id] = {"before": booking.status, "after": value}
-            booking.status = value
-            booking.attendance_recorded_at = clock.now()
-    if course_session.status == SessionStatus.SCHEDULED and course_session.ends_at <= clock.now() and \
-            all(b.status in BookingStatus.ATTENDANCE for b in bookings.values()):
-        course_session.status = SessionStatus.COMPLETED
-    record_audit(actor, "register.taken", course_session, session_id=course_session.id, changes=changed)
-    db.session.flush()
-    return changed
-
-
-def complete_elearning(actor, course):
-    """Record that `actor` completed an e-learning course (once). Returns (completion, created)."""
-    if not course.is_elearning or course.status != CourseStatus.PUBLISHED:
-        raise BookingError("Only published e-learning courses can be marked as completed.")
-    existing = db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == actor.id,
-                                          ElearningCompletion.course_id == course.id)
-    ).first()
-    if existing:
-        return existing, False
-    completion = ElearningCompletion(user=actor, course=course, completed_at=clock.now())
-    try:
-        with db.session.begin_nested():
-            db.session.add(completion)
-    except IntegrityError:
-        return db.session.scalars(select(ElearningCompletion).where(
-            ElearningCompletion.user_id == actor.id, ElearningCompletion.course_id == course.id)).first(), False
-    return completion, True
-
-
-# --------------------------------------------------------------------------- reminders
-
-def send_reminders():
-    """Queue a reminder for each confirmed booking whose session starts within REMINDER_DAYS_BEFORE days.
-    Safe to run repeatedly: each booking is reminded once per version of its session."""
-    now = clock.now()
-    horizon = now + timedelta(days=current_app.config["REMINDER_DAYS_BEFORE"])
-    due = db.session.scalars(
-        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.status == BookingStatus.CONFIRMED, Booking.reminder_sent_at.is_(None),
-               CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now,
-               CourseSession.starts_at <= horizon)
-        .order_by(Booking.id)
-    ).all()
-    for booking in due:
-        _email(booking, "booking_reminder", f"Reminder: {booking.session.course.title}", attach_calendar=True,
-               dedupe_key=f"reminder:{booking.id}:{booking.session.sequence}")
-        booking.reminder_sent_at = now
-    db.session.flush()
-    return len(due)
-

@@ -10,7 +10,8 @@ def register_evaluation_cli(app):
     @app.cli.command("send-evaluation-invitations")
     def send_evaluation_invitations_command():
         """Queue evaluation invitations, and one reminder 7 days later (safe to run again: no duplicates)."""
-        from .services import opening_url, send_evaluation_invitations
+        from .invitations import send_evaluation_invitations
+        from .services import opening_url
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
             invitations, reminders = send_evaluation_invitations(
                 clock.now(), lambda opening: opening_url(opening, _external=True))

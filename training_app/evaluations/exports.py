@@ -1,4 +1,9 @@
 """Evaluation CSV downloads: one part of a summary, and the anonymised responses."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -6,18 +11,18 @@ from ..extensions import db
 from ..models import EvaluationStage, Agency, Course, CourseSession
 from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
 from ..timefmt import london_csv
-from .figures import comments
-from .scope import response_filters
-from .services import FOLLOW_UP_LIKERT, STANDARD_LIKERT
+from .figures import Summary, comments
+from .scope import Scope, response_filters
+from .questions import FOLLOW_UP_LIKERT, FREE_TEXT, STANDARD_LIKERT
 
 
-def _num(value, places=2):
+def _num(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
-def summary_csv_rows(summary, part):
+def summary_csv_rows(summary: Summary, part: str) -> Iterator[list[Any]]:
     """Rows (header first) of one part of a summary: the same figures as the page."""
-    rows = []
+    rows: list[list[Any]] = []
     if part == "stages":
         rows.append(["Stage", "Invitations", "Responses", "Response rate (%)"])
         rows += [[s.label, s.invited, s.responded, _num(s.rate, 1)] for s in summary.stages]
@@ -40,16 +45,14 @@ def summary_csv_rows(summary, part):
     elif part == "comments":
         rows.append(["Stage", "Submitted (London)", "Course", "Question", "Answer"])
         for comment in _all_comments(summary.scope):
-            for key, question in (("practice_text", "How will you use this learning to impact your practice?"),
-                                  ("other_text", "Anything else?"),
-                                  ("changed_text", "What have you done differently?")):
+            for key, question in FREE_TEXT.items():
                 if comment[key]:
                     rows.append([EvaluationStage(comment["stage"]).label, london_csv(comment["submitted_at"]),
                                  comment["title"], question, comment[key]])
     return iter(rows)  # training_app.csvutil neutralises formulas as it writes
 
 
-def _all_comments(scope, page=1000):
+def _all_comments(scope: Scope, page: int = 1000) -> Iterator[dict[str, Any]]:
     offset = 0
     while True:
         _, batch = comments(scope, with_names=False, limit=page, offset=offset)
@@ -59,7 +62,7 @@ def _all_comments(scope, page=1000):
         offset += page
 
 
-def responses_csv_rows(scope, chunk=1000):
+def responses_csv_rows(scope: Scope, chunk: int = 1000) -> Iterator[list[Any]]:
     """Anonymised responses, one row each, streamed in chunks: no names, emails or ids of people.
 
     "Delegate reference" numbers the delegates within this export only, so pre and post can be paired.
@@ -75,7 +78,7 @@ def responses_csv_rows(scope, chunk=1000):
            "Sector", "Organisation"] + [f"Outcome {i + 1}" for i in range(outcome_count)] + likert_keys + \
         ["How will you use this learning to impact your practice?", "Anything else?",
          "What have you done differently?"]
-    references = {}
+    references: dict[str, int] = {}
     last_id = 0
     while True:
         batch = db.session.execute(
@@ -87,7 +90,7 @@ def responses_csv_rows(scope, chunk=1000):
         if not batch:
             return
         ids = [row.id for row in batch]
-        values = {}
+        values: dict[tuple[int, str, int | None], int] = {}
         for response_id, key, index, value in db.session.execute(
                 select(EvaluationRating.response_id, EvaluationRating.question_key, EvaluationRating.outcome_index,
                        EvaluationRating.value).where(EvaluationRating.response_id.in_(ids))):

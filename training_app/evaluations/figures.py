@@ -5,10 +5,14 @@ Every figure is aggregated in the database with GROUP BY; Python only combines t
 Distance travelled = post rating - pre rating, per delegate per outcome, from pairs by the same
 delegate only (same pair_key: the same booking, or the same person and e-learning course).
 """
-from dataclasses import dataclass, field
-from datetime import timedelta
+from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
@@ -16,32 +20,33 @@ from ..extensions import db
 from ..models import EvaluationStage, BookingStatus, Booking, Course, CourseSession, ElearningCompletion, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
 from .scope import Scope, booking_filters, completion_filters, response_filters
-from .services import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, follow_up_days, latest_form
+from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, latest_form
+from .services import follow_up_days
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
 
 
 @dataclass
 class Summary:
     scope: Scope
-    course: Course = None
-    course_session: CourseSession = None
-    stages: list = field(default_factory=list)
-    outcomes: list = field(default_factory=list)  # per outcome (one course) or per course (several)
-    overall: PairStat = None
-    distributions: list = field(default_factory=list)
-    satisfaction: list = field(default_factory=list)
-    comments: list = field(default_factory=list)
+    course: Course | None = None
+    course_session: CourseSession | None = None
+    stages: list[StageStat] = field(default_factory=list)
+    outcomes: list[PairStat] = field(default_factory=list)  # per outcome (one course) or per course (several)
+    overall: PairStat = field(default_factory=lambda: PairStat("All outcomes"))
+    distributions: list[Distribution] = field(default_factory=list)
+    satisfaction: list[SatisfactionStat] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
     comment_total: int = 0
-    respondents: list = None
+    respondents: Sequence[Row[str, str, datetime]] | None = None
     respondent_total: int = 0
 
     @property
-    def single_course(self):
+    def single_course(self) -> bool:
         return self.course is not None
 
 
 
-def stage_counts(scope, at):
+def stage_counts(scope: Scope, at: datetime) -> list[StageStat]:
     """Invitations (eligible delegates), responses and response rate per stage."""
     days = follow_up_days()
     has_pre = exists().where(EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == EvaluationStage.PRE)
@@ -72,7 +77,7 @@ def stage_counts(scope, at):
     return [StageStat(stage, invited[i], int(responded.get(stage, 0))) for i, stage in enumerate(EvaluationStage)]
 
 
-def _paired_ratings(scope):
+def _paired_ratings(scope: Scope) -> tuple[Select[*tuple[Any, ...]], type[EvaluationResponse], type[EvaluationRating]]:
     """(query, R, V): post-course outcome ratings in scope that have the same delegate's pre-course rating."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     query = (select().select_from(V).join(R, R.id == V.response_id)
@@ -81,7 +86,7 @@ def _paired_ratings(scope):
     return query, R, V
 
 
-def paired_outcomes(scope):
+def paired_outcomes(scope: Scope) -> list[PairStat]:
     """PairStat per (course, outcome) from pre/post pairs by the same delegate."""
     query, R, V = _paired_ratings(scope)
     change = V.value - V.pre_value
@@ -91,16 +96,18 @@ def paired_outcomes(scope):
         func.sum(case((change == 0, 1), else_=0)), func.sum(case((change < 0, 1), else_=0)),
     ).group_by(R.course_id, V.outcome_index)
     stats = []
-    for row in db.session.execute(query):
-        stats.append(PairStat("", *[int(v or 0) for v in row[2:]], course_id=row[0], outcome_index=row[1]))
+    for course_id, outcome_index, *sums in db.session.execute(query):
+        n, sum_pre, sum_post, sum_change, sum_change_sq, improved, unchanged, worse = (int(v or 0) for v in sums)
+        stats.append(PairStat("", n, sum_pre, sum_post, sum_change, sum_change_sq, improved, unchanged, worse,
+                              course_id=course_id, outcome_index=outcome_index))
     return stats
 
 
-def paired_distribution(scope, by_outcome):
+def paired_distribution(scope: Scope, by_outcome: bool) -> dict[tuple[int | None, str], dict[int, int]]:
     """{(outcome_index or None, "pre"/"post"): {value: count}} over paired ratings (one GROUP BY query)."""
     query, R, V = _paired_ratings(scope)
     group = ([V.outcome_index] if by_outcome else []) + [V.pre_value, V.value]
-    result = {}
+    result: dict[tuple[int | None, str], dict[int, int]] = {}
     for row in db.session.execute(query.add_columns(*group, func.count()).group_by(*group)):
         outcome = row[0] if by_outcome else None
         pre, post, n = row[-3], row[-2], row[-1]
@@ -110,14 +117,14 @@ def paired_distribution(scope, by_outcome):
     return result
 
 
-def satisfaction(scope, course=None):
+def satisfaction(scope: Scope, course: Course | None = None) -> list[SatisfactionStat]:
     """Mean per Likert question (post-course questions and the follow-up impact rating)."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     query = (select(R.stage, V.question_key, func.count(), func.avg(V.value))
              .select_from(V).join(R, R.id == V.response_id)
              .where(V.question_key != OUTCOME_KEY, *response_filters(R, scope))
              .group_by(R.stage, V.question_key))
-    labels = {(EvaluationStage.POST, q["key"]): q["text"] for q in STANDARD_LIKERT}
+    labels: dict[tuple[str, str], str] = {(EvaluationStage.POST, q["key"]): q["text"] for q in STANDARD_LIKERT}
     labels.update({(EvaluationStage.FOLLOW_UP, q["key"]): q["text"] for q in FOLLOW_UP_LIKERT})
     if course is not None:
         for stage in (EvaluationStage.POST, EvaluationStage.FOLLOW_UP):
@@ -135,14 +142,15 @@ def satisfaction(scope, course=None):
     return rows
 
 
-def comments(scope, with_names, limit=SUMMARY_COMMENTS, offset=0):
+def comments(scope: Scope, with_names: bool, limit: int = SUMMARY_COMMENTS,
+             offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     """(total, newest comments): free text with course and (for the partnership team) the delegate's name."""
     R = aliased(EvaluationResponse)
     has_text = or_(func.length(func.coalesce(R.practice_text, "")) > 0,
                    func.length(func.coalesce(R.other_text, "")) > 0,
                    func.length(func.coalesce(R.changed_text, "")) > 0)
     conds = [has_text, *response_filters(R, scope)]
-    total = db.session.scalar(select(func.count(R.id)).where(*conds))
+    total = db.session.scalar(select(func.count(R.id)).where(*conds)) or 0
     columns = [R.id, R.stage, R.submitted_at, R.practice_text, R.other_text, R.changed_text, Course.title]
     query = (select(*columns, User.name)
              .select_from(R).join(Course, Course.id == R.course_id).outerjoin(User, User.id == R.user_id)
@@ -151,26 +159,26 @@ def comments(scope, with_names, limit=SUMMARY_COMMENTS, offset=0):
                    for row in db.session.execute(query)]
 
 
-def respondents(scope, limit=SUMMARY_RESPONDENTS):
+def respondents(scope: Scope, limit: int = SUMMARY_RESPONDENTS) -> tuple[int, Sequence[Row[str, str, datetime]]]:
     """(total, [(name, stage, submitted_at)]): who answered, for the partnership team only."""
     R = aliased(EvaluationResponse)
     conds = response_filters(R, scope)
-    total = db.session.scalar(select(func.count(R.id)).where(*conds))
+    total = db.session.scalar(select(func.count(R.id)).where(*conds)) or 0
     query = (select(User.name, R.stage, R.submitted_at).select_from(R).outerjoin(User, User.id == R.user_id)
              .where(*conds).order_by(User.name, R.submitted_at).limit(limit))
     return total, db.session.execute(query).all()
 
 
-def outcome_labels(course):
+def outcome_labels(course: Course) -> list[str]:
     """Outcome wording from the newest post-course (else pre-course) form, else the course itself."""
     for stage in (EvaluationStage.POST, EvaluationStage.PRE):
         form = latest_form(course.id, stage)
         if form is not None:
-            return form.questions["outcomes"]
+            return list(form.questions["outcomes"])
     return list(course.learning_outcomes or [])
 
 
-def build_summary(scope, at, with_names=False):
+def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summary:
     """Every figure of an evaluation summary for `scope` (already restricted to what the viewer may see)."""
     summary = Summary(scope=scope)
     if scope.session_id:
@@ -180,11 +188,9 @@ def build_summary(scope, at, with_names=False):
         summary.course = db.session.get(Course, scope.course_id)
     summary.stages = stage_counts(scope, at)
     stats = paired_outcomes(scope)
-    overall = PairStat("All outcomes")
     for stat in stats:
-        overall.add(stat)
-    summary.overall = overall
-    if summary.single_course:
+        summary.overall.add(stat)
+    if summary.course is not None:
         labels = outcome_labels(summary.course)
         by_index = {s.outcome_index: s for s in stats}
         for index, label in enumerate(labels):
@@ -192,10 +198,10 @@ def build_summary(scope, at, with_names=False):
             stat.label = f"{index + 1}. {label}"
             summary.outcomes.append(stat)
     else:
-        per_course = {}
+        per_course: dict[int | None, PairStat] = {}
         for stat in stats:
             per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
-        titles = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all()) \
+        titles: dict[int | None, str] = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all()) \
             if per_course else {}
         for course_id, stat in per_course.items():
             stat.label = titles.get(course_id, "")
@@ -216,7 +222,7 @@ def build_summary(scope, at, with_names=False):
     return summary
 
 
-def delegate_distance(user_id):
+def delegate_distance(user_id: int) -> Sequence[Row[str, int, str, int | None, int | None, int]]:
     """A delegate's own distance travelled: [(course title, course id, pair_key, outcome_index, pre, post)]."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     query = (select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)

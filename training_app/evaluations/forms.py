@@ -10,7 +10,8 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 
 from .. import clock
 from ..forms import no_control_characters, strip_filter
-from .services import MAX_QUESTION_TEXT, MAX_TEXT
+from ..ids import parse_id
+from .questions import MAX_QUESTION_TEXT, MAX_TEXT
 
 
 def answer_form(questions, formdata=None):
@@ -130,11 +131,8 @@ class SummaryFilterForm(FlaskForm):
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def int_or_none(self, name):
-        try:
-            value = int(self[name].data)
-        except (TypeError, ValueError):
-            return None
-        return value if 0 < value < 2 ** 31 else None
+        """The id (or level) in filter `name`, or None when it is empty or cannot be one."""
+        return parse_id(self[name].data)
 
     def day_bounds(self):
         """(from, to) as naive UTC: London midnight on the first day, and after the last day."""

@@ -6,7 +6,9 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..csvutil import csv_response
+from ..errors import show_error
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Booking, Course, EvaluationStage
 from ..models.evaluations import EvaluationResponse
 from ..permissions import (can_manage_course, evaluation_scope_for, may_read_response, may_see_respondent_names,
@@ -16,57 +18,57 @@ from .exports import responses_csv_rows, summary_csv_rows
 from .figures import build_summary, delegate_distance, outcome_labels
 from .forms import SummaryFilterForm, answer_form, answers_from, questions_form
 from .queries import fill_filter_choices, requested_scope
-from .services import (AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged,
-                       booking_opening, elearning_opening, existing_response, outstanding_evaluations,
-                       questions_for, responses_of, submit_evaluation, update_questions)
+from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
+from .questions import questions_for, update_questions
+from .services import (Opening, booking_opening, elearning_opening, existing_response, outstanding_evaluations,
+                       responses_of, submit_evaluation)
 
 
-def _answer(opening):
+def _submitted_form_id(data):
+    """The question version the answers were given to: 0 for the defaults (or an empty field), None when
+    the hidden field holds no readable id (so the service answers "the questions have changed")."""
+    return 0 if data in (None, "", "0") else parse_id(data)
+
+
+def _answer(opening: Opening):
     """GET shows the questions; POST validates and saves them once (answers are final)."""
     done = existing_response(opening, current_user)
     if done is not None:
         status = 409 if request.method == "POST" else 200
-        return render_template("evaluations/already_submitted.html", opening=opening, response=done,
-                               message=f"You have already submitted the {opening.stage_label.lower()} for this "
-                                       "course. Submitted answers are final."), status
+        return render_template("evaluations/already_submitted.html", opening=opening, response=done), status
     form_id, questions = questions_for(opening.course, opening.stage)
     form = answer_form(questions, request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.form_id.data = str(form_id)
-    message = None
     if form.validate_on_submit():
-        try:
-            submitted_form_id = int(form.form_id.data or 0)
-        except ValueError:
-            submitted_form_id = -1
         ratings, texts = answers_from(form)
         try:
-            submit_evaluation(current_user, opening, submitted_form_id, ratings, texts, clock.now())
-        except AlreadySubmitted as error:
+            submit_evaluation(current_user, opening, _submitted_form_id(form.form_id.data), ratings, texts,
+                              clock.now())
+        except AlreadySubmitted:
             db.session.rollback()
-            return render_template("evaluations/already_submitted.html", opening=opening, response=None,
-                                   message=error.message), 409
+            return render_template("evaluations/already_submitted.html", opening=opening, response=None), 409
         except QuestionsChanged as error:
             db.session.rollback()
             form_id, questions = questions_for(opening.course, opening.stage)
             form = answer_form(questions, request.form)
             form.form_id.data = str(form_id)
-            message = error.message
+            show_error(error, form)
         except InvalidAnswers as error:
             db.session.rollback()
-            for name, text in error.errors.items():
-                form[name].errors = list(form[name].errors or []) + [text]
-            form._errors = None  # WTForms caches form.errors after validate()
+            for answer_error in error.by_field():
+                show_error(answer_error, form)
         else:
             db.session.commit()
             flash(f"Thank you. Your {opening.stage_label.lower()} has been submitted.", "success")
             return redirect(url_for("evaluations.my_evaluations"))
-    return render_template("evaluations/answer.html", opening=opening, form=form, questions=questions,
-                           message=message)
+    return render_template("evaluations/answer.html", opening=opening, form=form, questions=questions)
 
 
-def _not_available(error, opening_course=None):
-    return render_template("evaluations/not_available.html", message=error.message, course=opening_course), 403
+def _not_available(error: EvaluationNotAvailable, opening_course: Course | None = None):
+    """The 403 page that says why this evaluation cannot be answered (the reason shows as the error)."""
+    show_error(error)
+    return render_template("evaluations/not_available.html", course=opening_course), 403
 
 
 @bp.route("/evaluations/bookings/<int:booking_id>/<stage>", methods=["GET", "POST"])
@@ -99,14 +101,15 @@ def elearning_evaluation(course_id, stage):
 @bp.route("/evaluations/mine")
 @login_required
 def my_evaluations():
-    distance = {}
+    distance: dict[str, dict] = {}
     for title, course_id, pair_key, index, pre, post in delegate_distance(current_user.id):
+        assert pre is not None  # delegate_distance returns paired ratings only
         distance.setdefault(pair_key, {"title": title, "course_id": course_id, "rows": []})["rows"].append(
             (index, pre, post, post - pre))
     labels = {}
     for item in distance.values():
         if item["course_id"] not in labels:
-            labels[item["course_id"]] = outcome_labels(db.session.get(Course, item["course_id"]))
+            labels[item["course_id"]] = outcome_labels(db.session.get_one(Course, item["course_id"]))
     return render_template("evaluations/mine.html", outstanding=outstanding_evaluations(current_user),
                            responses=responses_of(current_user), distance=list(distance.values()), labels=labels)
 
@@ -189,8 +192,7 @@ def edit_questions(course_id):
                                        form.min_label.data, form.max_label.data, [f.data for f in form.extra_fields])
         except EvaluationError as error:
             db.session.rollback()
-            form.min_label.errors = list(form.min_label.errors) + [error.message]
-            form._errors = None
+            show_error(error, form)
         else:
             db.session.commit()
             flash("The questions have been saved as a new version." if created else "Nothing changed.", "success")

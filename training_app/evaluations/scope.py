@@ -1,10 +1,14 @@
 """What an evaluation summary covers (Scope) and the SQL conditions that restrict data to it."""
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, or_, select
+from sqlalchemy.orm.util import AliasedClass
 
 from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, User
+from ..models.evaluations import EvaluationResponse
 from ..models.catalogue import session_trainers
 
 
@@ -12,21 +16,21 @@ from ..models.catalogue import session_trainers
 class Scope:
     """What a summary covers. Dates are naive UTC; date_to is exclusive."""
 
-    session_id: int = None
-    course_id: int = None
-    trainer_id: int = None
-    partnership_id: int = None
-    agency_id: int = None
-    sector: str = None
-    level: int = None
-    date_from: datetime = None
-    date_to: datetime = None
+    session_id: int | None = None
+    course_id: int | None = None
+    trainer_id: int | None = None
+    partnership_id: int | None = None
+    agency_id: int | None = None
+    sector: str | None = None
+    level: int | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
     date_basis: str = "session"  # "session" (session start) or "submitted"
 
 
-def _course_ids(scope):
+def _course_ids(scope: Scope) -> Select[int] | None:
     """A subquery of course ids for the partnership and level filters, or None."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if scope.partnership_id:
         conds.append(Course.counts_for(scope.partnership_id))
     if scope.level:
@@ -34,9 +38,10 @@ def _course_ids(scope):
     return select(Course.id).where(*conds) if conds else None
 
 
-def response_filters(R, scope):
-    """WHERE conditions restricting EvaluationResponse alias R to the scope."""
-    conds = []
+def response_filters(R: type[EvaluationResponse] | AliasedClass[EvaluationResponse],
+                     scope: Scope) -> list[ColumnElement[bool]]:
+    """WHERE conditions restricting EvaluationResponse (or an alias of it) R to the scope."""
+    conds: list[ColumnElement[bool]] = []
     if scope.session_id:
         conds.append(R.session_id == scope.session_id)
     if scope.course_id:
@@ -61,8 +66,9 @@ def response_filters(R, scope):
     return conds
 
 
-def _between(column, scope):
-    conds = []
+def _between(column: SQLColumnExpression[datetime], scope: Scope) -> list[ColumnElement[bool]]:
+    """`column` within the scope's dates (from inclusive, to exclusive)."""
+    conds: list[ColumnElement[bool]] = []
     if scope.date_from:
         conds.append(column >= scope.date_from)
     if scope.date_to:
@@ -70,9 +76,9 @@ def _between(column, scope):
     return conds
 
 
-def booking_filters(scope):
+def booking_filters(scope: Scope) -> list[ColumnElement[bool]]:
     """Conditions on Booking joined to CourseSession."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if scope.session_id:
         conds.append(Booking.session_id == scope.session_id)
     if scope.course_id:
@@ -91,11 +97,11 @@ def booking_filters(scope):
     return conds
 
 
-def completion_filters(scope):
+def completion_filters(scope: Scope) -> list[ColumnElement[bool]] | None:
     """Conditions on ElearningCompletion; None when the scope excludes e-learning (a session or trainer)."""
     if scope.session_id or scope.trainer_id:
         return None
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if scope.course_id:
         conds.append(ElearningCompletion.course_id == scope.course_id)
     courses = _course_ids(scope)

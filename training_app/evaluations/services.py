@@ -1,139 +1,32 @@
-"""Evaluations: the questions, when each stage is open, saving answers, invitations and reminders.
+"""Evaluations: when each stage is open, saving answers, and who is due what.
 
 Stages: pre-course (confirmed place, before the session starts), post-course (marked attended,
 or e-learning completed) and follow-up (EVALUATION_FOLLOW_UP_DAYS after the session ended or
 the e-learning was completed). One response per delegate per stage; answers are final.
+The questions live in .questions, the invitation emails in .invitations, the errors in .errors.
 """
+from __future__ import annotations
+
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, exists, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..constants import EVALUATION_FOLLOW_UP_DAYS
-from ..errors import DomainError
 from ..extensions import db
-from ..ids import parse_id
-from ..mail import queue_email
-from ..models import Agency, Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, EvaluationStage, OutboxMessage, SessionStatus
+from ..models import Agency, Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, EvaluationStage, SessionStatus, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
-
-OUTCOME_SCALE = {"min": 1, "max": 10, "min_label": "No knowledge or confidence",
-                 "max_label": "Very knowledgeable and confident"}
-AGREE_LABELS = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
-IMPACT_LABELS = ["No impact", "A little impact", "Some impact", "A lot of impact", "A great deal of impact"]
-STANDARD_LIKERT = [
-    {"key": "useful", "text": "The course was useful for my work"},
-    {"key": "trainer", "text": "The trainer helped me learn"},
-    {"key": "format", "text": "The format of the course worked well for me"},
-]
-FOLLOW_UP_LIKERT = [{"key": "impact", "text": "How much impact has the course had on your practice?"}]
-EXTRA_LIKERT_KEYS = ("extra_1", "extra_2", "extra_3")
-FREE_TEXT = {
-    "practice_text": "How will you use this learning to impact your practice?",
-    "other_text": "Anything else?",
-    "changed_text": "What have you done differently?",
-}
-STAGE_FREE_TEXT = {EvaluationStage.PRE: [], EvaluationStage.POST: ["practice_text", "other_text"],
-                   EvaluationStage.FOLLOW_UP: ["changed_text"]}
-MAX_TEXT = 2000
-MAX_QUESTION_TEXT = 300
-REMINDER_AFTER = timedelta(days=7)
+from .errors import AlreadySubmitted, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
+from .questions import MAX_TEXT, STAGE_FREE_TEXT, Questions, default_questions, latest_form
 
 
-class EvaluationError(DomainError):
-    """Base class: `message` is what the person should read."""
-
-
-class EvaluationNotAvailable(EvaluationError):
-    """This stage is not open to this delegate (yet, or any more)."""
-
-
-class AlreadySubmitted(EvaluationError):
-    """The delegate has already answered this stage; answers are final."""
-
-
-class QuestionsChanged(EvaluationError):
-    """The questions were changed while the delegate was answering."""
-
-
-class InvalidAnswers(EvaluationError):
-    """Missing or out-of-range answers; `errors` maps field names to messages."""
-
-    def __init__(self, errors):
-        super().__init__("Check your answers")
-        self.errors = errors
-
-
-def follow_up_days():
+def follow_up_days() -> int:
+    """Days after the session (or the e-learning) before the follow-up evaluation opens."""
     return int(current_app.config.get("EVALUATION_FOLLOW_UP_DAYS", EVALUATION_FOLLOW_UP_DAYS))
-
-
-# Questions ---------------------------------------------------------------------------------------
-
-def default_questions(course, stage):
-    """The questions a stage asks when no one has adjusted them: built from the learning outcomes."""
-    questions = {
-        "outcomes": list(course.learning_outcomes or []) if stage in EvaluationStage.PAIRED else [],
-        "scale": dict(OUTCOME_SCALE),
-        "likert": [],
-        "likert_labels": [],
-        "free_text": [{"key": key, "text": FREE_TEXT[key]} for key in STAGE_FREE_TEXT[stage]],
-    }
-    if stage == EvaluationStage.POST:
-        questions["likert"] = [dict(q) for q in STANDARD_LIKERT]
-        questions["likert_labels"] = list(AGREE_LABELS)
-    elif stage == EvaluationStage.FOLLOW_UP:
-        questions["likert"] = [dict(q) for q in FOLLOW_UP_LIKERT]
-        questions["likert_labels"] = list(IMPACT_LABELS)
-    return questions
-
-
-def latest_form(course_id, stage):
-    return db.session.scalars(
-        select(EvaluationForm).where(EvaluationForm.course_id == course_id, EvaluationForm.stage == stage)
-        .order_by(EvaluationForm.version.desc()).limit(1)
-    ).first()
-
-
-def questions_for(course, stage):
-    """(form_id, questions) the delegate should answer now; form_id 0 means "the defaults, not saved yet"."""
-    form = latest_form(course.id, stage)
-    if form is None:
-        return 0, default_questions(course, stage)
-    return form.id, form.questions
-
-
-def update_questions(actor, course, outcomes, min_label, max_label, extra_likert):
-    """Save adjusted questions for a course as NEW versions of its pre- and post-course forms.
-
-    Responses already given keep pointing at the version they answered. Only wording changes:
-    the number of outcomes stays as it is, so pre and post ratings still pair. Returns the list
-    of new EvaluationForm rows (empty if nothing changed). Raises EvaluationError if the
-    number of outcomes differs.
-    """
-    current = {stage: questions_for(course, stage)[1] for stage in EvaluationStage.PAIRED}
-    if len(outcomes) != len(current[EvaluationStage.POST]["outcomes"]):
-        raise EvaluationError("The number of learning outcomes cannot change once evaluations exist")
-    extras = [{"key": key, "text": text} for key, text in zip(EXTRA_LIKERT_KEYS, extra_likert) if text]
-    created = []
-    for stage in EvaluationStage.PAIRED:
-        questions = {**current[stage], "outcomes": list(outcomes),
-                     "scale": {**current[stage]["scale"], "min_label": min_label, "max_label": max_label}}
-        if stage == EvaluationStage.POST:
-            standard = [q for q in current[stage]["likert"] if q["key"] not in EXTRA_LIKERT_KEYS]
-            questions["likert"] = standard + extras
-        if questions == current[stage]:
-            continue
-        latest = latest_form(course.id, stage)
-        form = EvaluationForm(course_id=course.id, stage=stage, version=(latest.version + 1) if latest else 1,
-                              questions=questions, created_by_id=actor.id)
-        db.session.add(form)
-        created.append(form)
-    db.session.flush()
-    return created
 
 
 # When each stage is open ------------------------------------------------------------------------
@@ -144,22 +37,22 @@ class Opening:
 
     stage: str
     course: Course
-    session: CourseSession = None
-    booking: Booking = None
-    completion: ElearningCompletion = None
-    closes_at: datetime = None
-    url: str = None
+    session: CourseSession | None = None
+    booking: Booking | None = None
+    completion: ElearningCompletion | None = None
+    closes_at: datetime | None = None
+    url: str | None = None
 
     @property
-    def stage_label(self):
+    def stage_label(self) -> str:
         return EvaluationStage(self.stage).label
 
     @property
-    def course_title(self):
+    def course_title(self) -> str:
         return self.course.title
 
 
-def booking_opening(booking, stage, at):
+def booking_opening(booking: Booking, stage: str, at: datetime) -> Opening:
     """The Opening for `stage` of `booking` at `at`; raises EvaluationNotAvailable with the reason."""
     course_session = booking.session
     if stage == EvaluationStage.PRE:
@@ -185,7 +78,7 @@ def booking_opening(booking, stage, at):
     return Opening(stage, course_session.course, course_session, booking)
 
 
-def elearning_opening(user, course, stage, at):
+def elearning_opening(user: User, course: Course, stage: str, at: datetime) -> Opening:
     """The Opening for `stage` of an e-learning course for `user`; raises EvaluationNotAvailable."""
     if not course.is_elearning:
         raise EvaluationNotAvailable("This course is not e-learning.")
@@ -209,13 +102,15 @@ def elearning_opening(user, course, stage, at):
     return Opening(stage, course, completion=completion)
 
 
-def pair_key_for(opening, user):
+def pair_key_for(opening: Opening, user: User) -> str:
+    """The key a delegate's pre and post responses share: their booking, or them and the e-learning course."""
     if opening.booking is not None:
         return f"booking:{opening.booking.id}"
     return f"elearning:{opening.course.id}:{user.id}"
 
 
-def existing_response(opening, user):
+def existing_response(opening: Opening, user: User) -> EvaluationResponse | None:
+    """The delegate's response to this opening's stage, if they have answered it."""
     return db.session.scalars(
         select(EvaluationResponse).where(EvaluationResponse.pair_key == pair_key_for(opening, user),
                                          EvaluationResponse.stage == opening.stage)
@@ -224,30 +119,30 @@ def existing_response(opening, user):
 
 # Saving answers ---------------------------------------------------------------------------------
 
-def _form_to_answer(opening, form_id, actor):
+def _form_to_answer(opening: Opening, form_id: int | None) -> EvaluationForm:
     """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1).
-    Any other form_id that is not a saved version of these questions (junk included) raises QuestionsChanged."""
-    if form_id:
-        saved_id = parse_id(form_id)
-        form = db.session.get(EvaluationForm, saved_id) if saved_id is not None else None
+    Any other form_id that is not a saved version of these questions raises QuestionsChanged, as does
+    None (what training_app.ids.parse_id makes of junk and out-of-range ids)."""
+    if form_id != 0:
+        form = db.session.get(EvaluationForm, form_id) if form_id is not None else None
         if form is None or form.course_id != opening.course.id or form.stage != opening.stage:
-            raise QuestionsChanged("The questions have changed. Check your answers and submit them again.")
+            raise QuestionsChanged()
         return form
     if latest_form(opening.course.id, opening.stage) is not None:
-        raise QuestionsChanged("The questions have changed. Check your answers and submit them again.")
+        raise QuestionsChanged()
     form = EvaluationForm(course_id=opening.course.id, stage=opening.stage, version=1,
                           questions=default_questions(opening.course, opening.stage))
     try:
         with db.session.begin_nested():
             db.session.add(form)
     except IntegrityError:
-        raise QuestionsChanged("The questions have changed. Check your answers and submit them again.") from None
+        raise QuestionsChanged() from None
     return form
 
 
-def validate_answers(questions, ratings, texts):
+def validate_answers(questions: Questions, ratings: dict[str, int], texts: dict[str, str | None]) -> dict[str, str]:
     """{field name: message} for missing, out-of-range or over-long answers (empty when all fine)."""
-    errors = {}
+    errors: dict[str, str] = {}
     scale = questions["scale"]
     for index, outcome in enumerate(questions["outcomes"]):
         value = ratings.get(f"outcome_{index}")
@@ -264,16 +159,17 @@ def validate_answers(questions, ratings, texts):
     return errors
 
 
-def submit_evaluation(delegate, opening, form_id, ratings, texts, at):
+def submit_evaluation(delegate: User, opening: Opening, form_id: int | None, ratings: dict[str, int],
+                      texts: dict[str, str | None], at: datetime) -> EvaluationResponse:
     """Save a delegate's answers to one stage (final: they cannot be edited afterwards).
 
+    `form_id` is the question version the delegate saw: 0 for the defaults, None if unreadable;
     `ratings` maps "outcome_<i>" and Likert keys to integers; `texts` maps free-text keys to text.
     Raises AlreadySubmitted, QuestionsChanged or InvalidAnswers; flushes, never commits.
     """
     if existing_response(opening, delegate) is not None:
-        raise AlreadySubmitted(f"You have already submitted the {opening.stage_label.lower()} for this "
-                               "course. Submitted answers are final.")
-    form = _form_to_answer(opening, form_id, delegate)
+        raise AlreadySubmitted.for_stage(opening.stage_label)
+    form = _form_to_answer(opening, form_id)
     questions = form.questions
     errors = validate_answers(questions, ratings, texts)
     if errors:
@@ -299,14 +195,13 @@ def submit_evaluation(delegate, opening, form_id, ratings, texts, at):
         with db.session.begin_nested():
             db.session.add(response)
     except IntegrityError:
-        raise AlreadySubmitted(f"You have already submitted the {opening.stage_label.lower()} for this "
-                               "course. Submitted answers are final.") from None
+        raise AlreadySubmitted.for_stage(opening.stage_label) from None
     if opening.stage in EvaluationStage.PAIRED:
         link_pair(response.pair_key)
     return response
 
 
-def link_pair(pair_key):
+def link_pair(pair_key: str) -> None:
     """Copy the pre-course outcome ratings onto the matching post-course ones (same delegate, same outcome).
 
     Pairs only form from the same pair_key, i.e. the same delegate; unpaired ratings keep pre_value null.
@@ -323,13 +218,13 @@ def link_pair(pair_key):
     db.session.flush()
 
 
-def anonymise_evaluation_responses(user):
+def anonymise_evaluation_responses(user: User) -> int:
     """Detach a person's responses from them, keeping pre/post pairs together (for the privacy area).
 
     user_id becomes null and each pair_key is replaced by a random token shared by the pair.
     """
     responses = db.session.scalars(select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)).all()
-    tokens = {}
+    tokens: dict[str, str] = {}
     for response in responses:
         tokens.setdefault(response.pair_key, f"anon:{secrets.token_hex(16)}")
         response.pair_key = tokens[response.pair_key]
@@ -340,7 +235,9 @@ def anonymise_evaluation_responses(user):
 
 # Who is due what --------------------------------------------------------------------------------
 
-def _no_response(stage, booking_id=None, user_id=None, course_id=None):
+def _no_response(stage: str, booking_id: SQLColumnExpression[int] | None = None, user_id: SQLColumnExpression[int] | None = None,
+                 course_id: SQLColumnExpression[int] | None = None) -> ColumnElement[bool]:
+    """No response yet to `stage` for the booking, or (e-learning) for the person and course."""
     if booking_id is not None:
         cond = EvaluationResponse.booking_id == booking_id
     else:
@@ -349,11 +246,11 @@ def _no_response(stage, booking_id=None, user_id=None, course_id=None):
     return ~exists().where(cond, EvaluationResponse.stage == stage)
 
 
-def due_openings(at, user=None):
+def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
     """Every open, unanswered evaluation at `at` (for one user, or everyone): one SQL query per stage."""
     days = follow_up_days()
-    openings = []
-    booking_rules = {
+    openings: list[Opening] = []
+    booking_rules: dict[str, ColumnElement[bool]] = {
         EvaluationStage.PRE: and_(Booking.status == BookingStatus.CONFIRMED, CourseSession.starts_at > at, CourseSession.status != SessionStatus.CANCELLED),
         EvaluationStage.POST: Booking.status == BookingStatus.ATTENDED,
         EvaluationStage.FOLLOW_UP: and_(Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)),
@@ -366,22 +263,23 @@ def due_openings(at, user=None):
         for booking, course_session in db.session.execute(query):
             openings.append(Opening(stage, course_session.course, course_session, booking,
                                     closes_at=course_session.starts_at if stage == EvaluationStage.PRE else None))
-    completion_rules = {
+    completion_rules: dict[str, ColumnElement[bool]] = {
         EvaluationStage.POST: true(),
         EvaluationStage.FOLLOW_UP: ElearningCompletion.completed_at <= at - timedelta(days=days),
     }
     for stage, rule in completion_rules.items():
-        query = (select(ElearningCompletion).where(
+        completions = (select(ElearningCompletion).where(
             rule, _no_response(stage, user_id=ElearningCompletion.user_id, course_id=ElearningCompletion.course_id))
             .order_by(ElearningCompletion.completed_at, ElearningCompletion.id))
         if user is not None:
-            query = query.where(ElearningCompletion.user_id == user.id)
-        for completion in db.session.scalars(query):
+            completions = completions.where(ElearningCompletion.user_id == user.id)
+        for completion in db.session.scalars(completions):
             openings.append(Opening(stage, completion.course, completion=completion))
     return openings
 
 
-def opening_url(opening, _external=False):
+def opening_url(opening: Opening, _external: bool = False) -> str:
+    """The address of the evaluation form of `opening` (needs a request context)."""
     if opening.booking is not None:
         return url_for("evaluations.booking_evaluation", booking_id=opening.booking.id, stage=opening.stage,
                        _external=_external)
@@ -389,7 +287,7 @@ def opening_url(opening, _external=False):
                    _external=_external)
 
 
-def outstanding_evaluations(user, at=None):
+def outstanding_evaluations(user: User, at: datetime | None = None) -> list[Opening]:
     """Open, unanswered evaluations for the My training page.
 
     Each item has .stage, .stage_label, .course_title, .session (or None), .url and .closes_at
@@ -402,49 +300,7 @@ def outstanding_evaluations(user, at=None):
     return items
 
 
-def _delegate_of(opening):
-    return opening.booking.user if opening.booking is not None else opening.completion.user
-
-
-def _keys(opening):
-    ref = opening.booking.id if opening.booking is not None else f"elearning:{opening.completion.id}"
-    return f"eval-invite:{opening.stage}:{ref}", f"eval-reminder:{opening.stage}:{ref}"
-
-
-def send_evaluation_invitations(at, link):
-    """Queue an invitation for every open, unanswered evaluation, and one reminder 7 days later.
-
-    Idempotent: each email has a dedupe key, so running again never sends a duplicate.
-    `link(opening)` returns the absolute URL of the form. Returns (invitations, reminders).
-    """
-    openings = due_openings(at)
-    keys = [key for opening in openings for key in _keys(opening)]
-    sent = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        sent.update(db.session.execute(
-            select(OutboxMessage.dedupe_key, OutboxMessage.created_at).where(OutboxMessage.dedupe_key.in_(chunk))
-        ).all())
-    invitations = reminders = 0
-    for opening in openings:
-        invite_key, reminder_key = _keys(opening)
-        delegate = _delegate_of(opening)
-        if delegate is None or delegate.closed_at is not None:
-            continue
-        context = dict(delegate=delegate, opening=opening, url=link(opening))
-        if invite_key not in sent:
-            queue_email(delegate.email, "evaluation_invitation",
-                        f"{opening.stage_label}: {opening.course.title}", dedupe_key=invite_key, **context)
-            invitations += 1
-        elif reminder_key not in sent and sent[invite_key] <= at - REMINDER_AFTER:
-            queue_email(delegate.email, "evaluation_reminder",
-                        f"Reminder: {opening.stage_label.lower()} for {opening.course.title}",
-                        dedupe_key=reminder_key, **context)
-            reminders += 1
-    return invitations, reminders
-
-
-def responses_of(user):
+def responses_of(user: User) -> Sequence[EvaluationResponse]:
     """A delegate's own responses, newest first."""
     return db.session.scalars(
         select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)

@@ -3,6 +3,8 @@
 Counts, sums and sums of squares come from the database (they are additive); these classes
 combine them and compute means, standard deviations and intervals.
 """
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ T_975 = [12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446
 Z_975 = 1.959963985
 
 
-def t_975(df):
+def t_975(df: int) -> float:
     """The 0.975 quantile of Student's t with `df` degrees of freedom (accurate to about 1e-6)."""
     if df < 1:
         raise ValueError("degrees of freedom must be at least 1")
@@ -45,41 +47,44 @@ class PairStat:
     improved: int = 0
     unchanged: int = 0
     worse: int = 0
-    course_id: int = None
-    outcome_index: int = None
+    course_id: int | None = None
+    outcome_index: int | None = None
 
-    def add(self, other):
+    def add(self, other: PairStat) -> None:
+        """Add `other`'s sums to these (to combine outcomes or courses)."""
         for name in ("n", "sum_pre", "sum_post", "sum_change", "sum_change_sq", "improved", "unchanged", "worse"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
-    def mean_pre(self):
+    def mean_pre(self) -> float | None:
         return self.sum_pre / self.n if self.n else None
 
     @property
-    def mean_post(self):
+    def mean_post(self) -> float | None:
         return self.sum_post / self.n if self.n else None
 
     @property
-    def mean_change(self):
+    def mean_change(self) -> float | None:
         return self.sum_change / self.n if self.n else None
 
     @property
-    def sd_change(self):
+    def sd_change(self) -> float | None:
         if self.n < 2:
             return None
         variance = (self.sum_change_sq - self.sum_change ** 2 / self.n) / (self.n - 1)
         return math.sqrt(max(variance, 0.0))
 
     @property
-    def ci(self):
+    def ci(self) -> tuple[float, float] | None:
         """(low, high) 95% confidence interval of the mean change; None when n < 2."""
-        if self.n < 2:
+        sd, mean = self.sd_change, self.mean_change
+        if sd is None or mean is None:  # n < 2
             return None
-        half = t_975(self.n - 1) * self.sd_change / math.sqrt(self.n)
-        return self.mean_change - half, self.mean_change + half
+        half = t_975(self.n - 1) * sd / math.sqrt(self.n)
+        return mean - half, mean + half
 
-    def share(self, name):
+    def share(self, name: str) -> float | None:
+        """Percentage of pairs counted in `name` (improved, unchanged, worse)."""
         return 100.0 * getattr(self, name) / self.n if self.n else None
 
 
@@ -90,20 +95,20 @@ class StageStat:
     responded: int
 
     @property
-    def label(self):
+    def label(self) -> str:
         return EvaluationStage(self.stage).label
 
     @property
-    def rate(self):
+    def rate(self) -> float | None:
         return 100.0 * self.responded / self.invited if self.invited else None
 
 
 @dataclass
 class Distribution:
     label: str
-    values: list
-    pre: dict
-    post: dict
+    values: list[int]
+    pre: dict[int, int]
+    post: dict[int, int]
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""View-side queries of the booking pages: My training, the register's attendee list, a trainer's
+sessions, the team's view of one session's bookings, and where a booking can be moved."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion, SessionStatus, User
+from ..models.catalogue import session_trainers
+from .services import waitlist_position
+
+
+@dataclass
+class MyTraining:
+    """A delegate's bookings grouped for the My training page, and their e-learning completions."""
+
+    upcoming: list[Booking] = field(default_factory=list)  # soonest first
+    waitlisted: list[tuple[Booking, int]] = field(default_factory=list)  # with the place on the list
+    past: list[Booking] = field(default_factory=list)  # latest first
+    cancelled: list[Booking] = field(default_factory=list)
+    completions: Sequence[ElearningCompletion] = ()
+
+
+def my_training(user: User, now: datetime) -> MyTraining:
+    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended), waitlisted (session not started),
+    past (everything else that was not cancelled) and cancelled; and their e-learning completions."""
+    rows = db.session.execute(
+        select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id).options(selectinload(CourseSession.course))
+        .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
+    ).all()
+    groups = MyTraining()
+    for booking, course_session in rows:
+        if booking.status == BookingStatus.CANCELLED:
+            groups.cancelled.append(booking)
+        elif booking.status == BookingStatus.WAITLISTED and course_session.starts_at > now:
+            groups.waitlisted.append((booking, waitlist_position(booking)))
+        elif booking.status == BookingStatus.CONFIRMED and course_session.ends_at > now:
+            groups.upcoming.append(booking)
+        else:
+            groups.past.append(booking)
+    groups.upcoming.reverse()
+    groups.completions = db.session.scalars(
+        select(ElearningCompletion).where(ElearningCompletion.user_id == user.id)
+        .order_by(ElearningCompletion.completed_at.desc())
+    ).all()
+    return groups
+
+
+def course_by_slug(slug: str) -> Course | None:
+    return db.session.scalars(select(Course).where(Course.slug == slug)).first()
+
+
+def attendees(course_session: CourseSession) -> Sequence[Booking]:
+    """Bookings that hold a place on the session, by name (the register and the sign-in sheet)."""
+    return db.session.scalars(
+        select(Booking).join(User, Booking.user_id == User.id)
+        .where(Booking.session_id == course_session.id, Booking.status.in_(BookingStatus.HOLDS_PLACE))
+        .order_by(User.name, Booking.id)
+    ).all()
+
+
+REGISTER_CSV_HEADER = ("Name", "Organisation", "Sector", "Job role", "Access needs", "Status")
+
+
+def register_csv_rows(course_session: CourseSession) -> Iterator[list[str]]:
+    """The register as CSV rows, header first."""
+    yield list(REGISTER_CSV_HEADER)
+    for booking in attendees(course_session):
+        agency = booking.agency
+        yield [booking.user.name, agency.name if agency else "", agency.sector if agency else "",
+               booking.job_role or "", booking.access_needs or "", booking.status_label]
+
+
+def trainer_sessions(trainer: User) -> Sequence[CourseSession]:
+    """The sessions `trainer` is down to run, earliest first."""
+    return db.session.scalars(
+        select(CourseSession).join(session_trainers, session_trainers.c.session_id == CourseSession.id)
+        .where(session_trainers.c.user_id == trainer.id).order_by(CourseSession.starts_at)
+        .options(selectinload(CourseSession.course))
+    ).all()
+
+
+def session_bookings(course_session: CourseSession) -> Sequence[Booking]:
+    """Every booking of the session, in the order people asked."""
+    return db.session.scalars(
+        select(Booking).where(Booking.session_id == course_session.id).order_by(Booking.requested_at, Booking.id)
+    ).all()
+
+
+def session_audit(course_session: CourseSession) -> Sequence[AuditEvent]:
+    """The session's audit trail, newest first."""
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.session_id == course_session.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    ).all()
+
+
+def move_targets(booking: Booking, now: datetime) -> Sequence[CourseSession]:
+    """The other upcoming, scheduled sessions of the booking's course, soonest first."""
+    return db.session.scalars(
+        select(CourseSession).where(CourseSession.course_id == booking.session.course_id,
+                                    CourseSession.id != booking.session_id,
+                                    CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now)
+        .order_by(CourseSession.starts_at)
+    ).all()

@@ -4,12 +4,18 @@
 - /bench/noop/<id>: the request, session cookie, CSRF check and redirect;
 - /bench/signed-in-noop/<id>: the same, plus loading the signed-in user (Flask-Login).
 
-Used by the benchmark only; never imported by the application.
+Used by the benchmark only; never imported by the application. `python bench/floor_app.py --help`
+prints this text.
 """
-from flask import redirect
-from flask_login import login_required
+import sys
+from pathlib import Path
 
-from wsgi import app
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import redirect  # noqa: E402
+from flask_login import login_required  # noqa: E402
+
+from wsgi import app  # noqa: E402
 
 
 @app.post("/bench/noop/<int:session_id>")
@@ -21,3 +27,7 @@ def noop(session_id):
 @login_required
 def signed_in_noop(session_id):
     return redirect(f"/sessions/{session_id}")
+
+
+if __name__ == "__main__":
+    print(__doc__)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden
 
 from training_app import permissions as policy
 from training_app.evaluations.scope import Scope
-from training_app.models import Course, Role
+from training_app.models import Course, Role, User
 from training_app.models.evaluations import EvaluationResponse
 from training_app.reports.scope import ReportFilters, ReportForbidden
 
@@ -169,3 +169,16 @@ def test_respondent_names_and_trainer_filter(people):
     assert policy.may_filter_by_trainer(people["system_admin"])
     assert not policy.may_filter_by_trainer(people["trainer"])
     assert not policy.may_filter_by_trainer(people["practitioner"])
+
+
+def test_partnership_admin_without_partnership_is_refused_not_shown_everything(db, courses):
+    """The database refuses such a user, but a user object can carry None (unsaved, or a role changed in
+    memory); narrowing to None would mean "every partnership", so each rule refuses instead."""
+    orphan = User(name="No partnership", email="orphan@example.org", role=Role.PARTNERSHIP_ADMIN)
+    with pytest.raises(ReportForbidden):
+        policy.report_scope(orphan, ReportFilters(date(2026, 4, 1), date(2027, 3, 31)))
+    with pytest.raises(Forbidden):
+        policy.evaluation_scope_for(orphan, Scope())
+    with pytest.raises(Forbidden):
+        policy.own_partnership(orphan)
+    assert db.session.scalars(select(Course.title).where(policy.summary_courses(orphan))).all() == []

@@ -534,6 +534,9 @@ JUNK = [
     "level=7", "course=abc", "course=999999", "partnership=XXX", "partnership=%00",
     "date_from=2026-06-01&date_to=2026-05-01",
     "level=1&level=2&level=", "page=-3", "page=zz", "course=" + "9" * 400, "date_from=" + "2" * 5000,
+    # Ids a course can never have (parse_id's territory) and dates WTForms cannot read.
+    "course=99999999999999999999999", "course=0", "course=-1", "course=%EF%BC%91", "course=1e3",
+    "date_from=2026-02-30", "date_to=2026-04-01T00:00", "partnership=hscp",
 ]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
 from .models import Course, CourseSession, Role
@@ -87,6 +87,18 @@ def partnership_scope(user: User) -> int | None:
     return None if sees_all_partnerships(user) else user.partnership_id
 
 
+def own_partnership(user: User) -> int:
+    """The partnership a partnership admin is limited to, or 403.
+
+    The database refuses a partnership admin without a partnership, but a user object can still carry
+    None (unsaved, or a role changed in memory): narrowing a scope to None would mean "every
+    partnership", so the rules refuse instead of failing open.
+    """
+    if user.partnership_id is None:
+        abort(403)
+    return user.partnership_id
+
+
 # --- the catalogue and the schedule ---------------------------------------------------------------
 
 def can_manage_course(user: Any, course: Course) -> bool:
@@ -148,8 +160,11 @@ def report_scope(actor: Any, filters: ReportFilters) -> ReportFilters:
 
     if not may_see_reports(actor):
         raise ReportForbidden()
-    limited_to = partnership_scope(actor)
-    return filters if limited_to is None else replace(filters, partnership_id=limited_to)
+    if sees_all_partnerships(actor):
+        return filters
+    if actor.partnership_id is None:  # see own_partnership: never widen to every partnership
+        raise ReportForbidden()
+    return replace(filters, partnership_id=actor.partnership_id)
 
 
 # --- evaluations ----------------------------------------------------------------------------------
@@ -183,7 +198,8 @@ def summary_courses(user: User) -> ColumnElement[bool]:
                              .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
                              .where(session_trainers.c.user_id == user.id))
     if user.role == Role.PARTNERSHIP_ADMIN:
-        return Course.counts_for(user.partnership_id)
+        # counts_for(None) would still match HIPS courses; a partnership admin without one sees none.
+        return Course.counts_for(user.partnership_id) if user.partnership_id is not None else false()
     return true()
 
 
@@ -217,11 +233,12 @@ def evaluation_scope_for(user: User, scope: Scope, course: Course | None = None,
             require(_course_visible(user, course.id))
         return replace(scope, trainer_id=user.id)
     if user.role == Role.PARTNERSHIP_ADMIN:
-        require(scope.partnership_id in (None, user.partnership_id))
+        partnership_id = own_partnership(user)
+        require(scope.partnership_id in (None, partnership_id))
         for checked in (course, course_session.course if course_session else None):
             if checked is not None:
                 require(_course_visible(user, checked.id))
-        return replace(scope, partnership_id=user.partnership_id)
+        return replace(scope, partnership_id=partnership_id)
     require(user.role == Role.SYSTEM_ADMIN)
     return scope
 

@@ -1,7 +1,11 @@
 """The annual report pack: delivery, reach, e-learning and the evaluations' distance travelled."""
-from dataclasses import dataclass
+from __future__ import annotations
 
-from sqlalchemy import and_, distinct, func, or_, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 
 from .. import clock
 from ..constants import ANNUAL_IMPACT_COMMENTS
@@ -14,6 +18,10 @@ from ..permissions import report_scope
 from .reach import attended_breakdowns, elearning_figures
 from .scope import ReportFilters, session_conditions, without_jit
 
+if TYPE_CHECKING:
+    from ..models import User
+    from .reach import ReachRow
+
 
 EVALUATIONS_PENDING = "Evaluation figures appear here once evaluations are collected"
 
@@ -25,7 +33,7 @@ class CourseDelivery:
     sessions: int
     delegates: int
     practitioners: int
-    distance: object = None  # the evaluations area's summary for the course, when there is one
+    distance: PairStat | None = None  # the evaluations area's summary for the course, when there is one
 
 
 @dataclass
@@ -35,21 +43,22 @@ class AnnualReport:
     sessions_delivered: int
     delegates: int
     practitioners: int
-    by_agency: list
-    by_sector: list
-    courses: list
+    by_agency: list[ReachRow]
+    by_sector: list[ReachRow]
+    courses: list[CourseDelivery]
     elearning_completions: int
     elearning_practitioners: int
-    impact_comments: list
+    impact_comments: list[ImpactComment]
 
 
-def delivered_condition(now):
+def delivered_condition(now: datetime) -> ColumnElement[bool]:
     """A session was delivered when it is completed, or scheduled and already over."""
     return or_(CourseSession.status == SessionStatus.COMPLETED,
                and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now))
 
 
-def evaluation_summaries(filters, comment_count=ANNUAL_IMPACT_COMMENTS):
+def evaluation_summaries(filters: ReportFilters, comment_count: int = ANNUAL_IMPACT_COMMENTS
+                         ) -> tuple[dict[int, PairStat], list[ImpactComment]]:
     """Per-course distance travelled and a selection of impact comments, from the evaluations area.
 
     Uses the evaluations area's own summary functions (training_app.evaluations.figures:
@@ -61,10 +70,10 @@ def evaluation_summaries(filters, comment_count=ANNUAL_IMPACT_COMMENTS):
     start, end = filters.utc_bounds
     scope = Scope(partnership_id=filters.partnership_id, course_id=filters.course_id, level=filters.level,
                   date_from=start, date_to=end)
-    per_course = {}
+    per_course: dict[int, PairStat] = {}
     for stat in paired_outcomes(scope):
         per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
-    selected = []
+    selected: list[ImpactComment] = []
     for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:
         text = (comment.get("practice_text") or comment.get("changed_text") or "").strip()
         if text and len(selected) < comment_count:
@@ -78,7 +87,7 @@ class ImpactComment:
     course_title: str
 
 
-def annual_report(actor, filters, now=None):
+def annual_report(actor: User, filters: ReportFilters, now: datetime | None = None) -> AnnualReport:
     """The annual report pack: courses and sessions delivered, delegates trained and unique
     practitioners in the period, by agency and sector and per course, with e-learning completions
     and (when evaluations exist) distance travelled and impact comments.
@@ -98,7 +107,7 @@ def annual_report(actor, filters, now=None):
         select(CourseSession.course_id, func.count(CourseSession.id))
         .join(Course, Course.id == CourseSession.course_id)
         .where(delivered, *session_conditions(filters)).group_by(CourseSession.course_id)).all())
-    attended_per_course = breakdowns["by_course"]
+    attended_per_course = breakdowns.by_course or {}
     titles = dict(db.session.execute(select(Course.id, Course.title).where(
         Course.id.in_(set(sessions_per_course) | set(attended_per_course)))).all()) if (
         sessions_per_course or attended_per_course) else {}
@@ -117,8 +126,8 @@ def annual_report(actor, filters, now=None):
     completions, people, _ = elearning_figures(filters)
     return AnnualReport(
         filters=filters, courses_delivered=courses_delivered, sessions_delivered=sessions_delivered,
-        delegates=breakdowns["delegates"], practitioners=breakdowns["practitioners"],
-        by_agency=breakdowns["by_agency"], by_sector=breakdowns["by_sector"], courses=courses,
+        delegates=breakdowns.delegates, practitioners=breakdowns.practitioners,
+        by_agency=breakdowns.by_agency, by_sector=breakdowns.by_sector, courses=courses,
         elearning_completions=completions, elearning_practitioners=people,
         impact_comments=impact_comments,
     )

@@ -2,10 +2,14 @@
 
 Definitions are in training_app.reports.scope's docstring.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Label, and_, case, func, select
 
 from .. import clock
 from ..constants import REPORTS_UNDERFILLED_DAYS, REPORTS_UNDERFILLED_THRESHOLD
@@ -15,6 +19,12 @@ from ..permissions import report_scope
 from .scope import (ReportFilters, course_conditions, financial_year_label,
                     level_label, session_conditions, without_jit)
 from .queries import partnership_choices
+
+if TYPE_CHECKING:
+    from ..models import User
+
+# A roll-up's key for one session and its label, e.g. ((2026, 4), "April 2026").
+KeyAndLabel = tuple[Hashable, str]
 
 
 @dataclass
@@ -30,10 +40,10 @@ class Figures:
     cancellations: int = 0
     late_cancellations: int = 0
 
-    COUNTS = ("sessions", "capacity", "confirmed", "waitlisted", "attended", "no_shows", "cancellations",
+    COUNTS: ClassVar[tuple[str, ...]] = ("sessions", "capacity", "confirmed", "waitlisted", "attended", "no_shows", "cancellations",
               "late_cancellations")
 
-    def add(self, other):
+    def add(self, other: Figures) -> Figures:
         # Spelled out: this runs once per session per roll-up, tens of thousands of times a page.
         self.sessions += other.sessions
         self.capacity += other.capacity
@@ -46,18 +56,18 @@ class Figures:
         return self
 
     @property
-    def fill_rate(self):
+    def fill_rate(self) -> float | None:
         """Places taken ÷ capacity (None when there is no capacity)."""
         return self.confirmed / self.capacity if self.capacity else None
 
     @property
-    def no_show_rate(self):
+    def no_show_rate(self) -> float | None:
         """No-shows ÷ (attended + no-shows) (None until a register is taken)."""
         marked = self.attended + self.no_shows
         return self.no_shows / marked if marked else None
 
     @property
-    def unmet_demand(self):
+    def unmet_demand(self) -> bool:
         return self.waitlisted > 0
 
 
@@ -66,22 +76,22 @@ class SessionFigures:
     id: int
     course_id: int
     course_title: str
-    level: int
-    level_kind: str
+    level: int | None
+    level_kind: str | None
     starts_at: datetime
     status: str
-    partnership_ids: tuple
+    partnership_ids: tuple[int, ...]
     figures: Figures
     underfilled: bool = False
 
     @property
-    def level_label(self):
+    def level_label(self) -> str:
         return level_label(self.level, self.level_kind)
 
 
 @dataclass
 class Group:
-    key: object
+    key: Hashable
     label: str
     figures: Figures = field(default_factory=Figures)
 
@@ -89,22 +99,22 @@ class Group:
 @dataclass
 class CapacityReport:
     filters: ReportFilters
-    sessions: list
+    sessions: list[SessionFigures]
     totals: Figures
-    by_course: list
-    by_level: list
-    by_partnership: list
-    by_month: list
-    by_financial_year: list
-    underfilled: list
-    unmet_demand: list
+    by_course: list[Group]
+    by_level: list[Group]
+    by_partnership: list[Group]
+    by_month: list[Group]
+    by_financial_year: list[Group]
+    underfilled: list[SessionFigures]
+    unmet_demand: list[Group]
     underfilled_days: int
     underfilled_threshold: float
 
 
-def booking_counts():
+def booking_counts() -> list[Label[Any]]:
     """Labelled SQL sums over Booking rows (use with GROUP BY)."""
-    def count_where(condition):
+    def count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
     return [
         count_where(Booking.status.in_(BookingStatus.HOLDS_PLACE)).label("confirmed"),
@@ -117,7 +127,8 @@ def booking_counts():
     ]
 
 
-def session_figures(conditions, partnership_ids_by_course=None):
+def session_figures(conditions: Iterable[ColumnElement[bool]],
+                    partnership_ids_by_course: dict[int, tuple[int, ...]] | None = None) -> list[SessionFigures]:
     """Per-session figures for sessions run matching `conditions`, counted by one GROUP BY query.
 
     Only scheduled and completed sessions are included. Returns SessionFigures in start order.
@@ -150,9 +161,10 @@ def session_figures(conditions, partnership_ids_by_course=None):
         for row in rows
     ]
 
-def course_partnership_ids(course_ids):
+
+def course_partnership_ids(course_ids: Collection[int]) -> dict[int, tuple[int, ...]]:
     """{course_id: tuple of partnership ids the course counts for} (Course.counts_for; one query)."""
-    result = {}
+    result: dict[int, tuple[int, ...]] = {}
     if not course_ids:
         return result
     for course_id, partnership_id in db.session.execute(
@@ -162,9 +174,10 @@ def course_partnership_ids(course_ids):
     return result
 
 
-def roll_up(rows, key_and_label):
+def roll_up(rows: Iterable[SessionFigures],
+            key_and_label: Callable[[SessionFigures], Sequence[KeyAndLabel]]) -> list[Group]:
     """Sum SessionFigures into Groups; `key_and_label(row)` returns one or more (key, label) pairs."""
-    groups = {}
+    groups: dict[Hashable, Group] = {}
     for row in rows:
         pairs = key_and_label(row)
         for key, label in pairs:
@@ -175,13 +188,14 @@ def roll_up(rows, key_and_label):
     return [groups[key] for key in sorted(groups, key=_sort_key)]
 
 
-def _sort_key(key):
+def _sort_key(key: Hashable) -> tuple[bool, Any]:
     # None (no level) sorts last; mixed keys compare as strings.
     return (key is None, str(key) if not isinstance(key, (int, tuple)) else key)
 
 
-def capacity_report(actor, filters, now=None, underfilled_days=REPORTS_UNDERFILLED_DAYS,
-                    underfilled_threshold=REPORTS_UNDERFILLED_THRESHOLD):
+def capacity_report(actor: User, filters: ReportFilters, now: datetime | None = None,
+                    underfilled_days: int = REPORTS_UNDERFILLED_DAYS,
+                    underfilled_threshold: float = REPORTS_UNDERFILLED_THRESHOLD) -> CapacityReport:
     """Capacity, demand and attendance for the actor's scope and filters.
 
     Per session, and rolled up per course, level, partnership, month and financial year (London
@@ -208,17 +222,17 @@ def capacity_report(actor, filters, now=None, underfilled_days=REPORTS_UNDERFILL
     for row in rows:
         totals.add(row.figures)
 
-    def by_partnership(row):
-        ids = row.partnership_ids
+    def by_partnership(row: SessionFigures) -> list[KeyAndLabel]:
+        ids: Iterable[int] = row.partnership_ids
         if filters.partnership_id is not None:
             ids = [pid for pid in ids if pid == filters.partnership_id]
         return [(partnerships[pid], partnerships[pid]) for pid in ids]
 
-    def by_month(row):
+    def by_month(row: SessionFigures) -> list[KeyAndLabel]:
         local = clock.to_london(row.starts_at)
         return [((local.year, local.month), local.strftime("%B %Y"))]
 
-    def by_year(row):
+    def by_year(row: SessionFigures) -> list[KeyAndLabel]:
         label = financial_year_label(clock.to_london(row.starts_at).date())
         return [(label, label)]
 

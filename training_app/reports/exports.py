@@ -1,4 +1,9 @@
 """Rows for the reports' CSV downloads (training_app.csvutil writes them)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -6,10 +11,19 @@ from ..models import Agency, Booking, Course, CourseSession, User
 from ..permissions import report_scope
 from ..timefmt import london_csv
 from .annual import EVALUATIONS_PENDING
-from .scope import session_conditions, without_jit
+from .scope import ReportFilters, session_conditions, without_jit
+
+if TYPE_CHECKING:
+    from ..models import User
+    from .annual import AnnualReport
+    from .capacity import CapacityReport, Figures
+    from .reach import ReachReport
+
+# A CSV row: the cells csvutil writes (text, numbers, or empty).
+CsvRow = tuple[object, ...]
 
 
-def bookings_rows(actor, filters, batch_size=2000):
+def bookings_rows(actor: User, filters: ReportFilters, batch_size: int = 2000) -> Iterator[CsvRow]:
     """Every booking on sessions in the actor's scope and filters, streamed from the database.
 
     Yields tuples (header first). Rows are fetched `batch_size` at a time through a server-side
@@ -48,7 +62,8 @@ def bookings_rows(actor, filters, batch_size=2000):
     finally:
         result.close()
 
-def rate(value):
+
+def rate(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
@@ -56,13 +71,13 @@ FIGURE_HEADER = ("Sessions run", "Capacity", "Confirmed (places taken)", "Waitli
                  "No-shows", "No-show rate", "Cancellations", "Late cancellations")
 
 
-def figure_cells(figures):
+def figure_cells(figures: Figures) -> CsvRow:
     return (figures.sessions, figures.capacity, figures.confirmed, figures.waitlisted, rate(figures.fill_rate),
             figures.attended, figures.no_shows, rate(figures.no_show_rate), figures.cancellations,
             figures.late_cancellations)
 
 
-def capacity_rows(report):
+def capacity_rows(report: CapacityReport) -> Iterator[CsvRow]:
     """CSV rows of a capacity report: every session, then each roll-up, then the total."""
     yield ("Breakdown", "Session ID", "Course / group", "Level", "Starts (London)", "Under-filled") + FIGURE_HEADER
     for row in report.sessions:
@@ -76,7 +91,7 @@ def capacity_rows(report):
     yield ("Total", "", "All sessions in the report", "", "", "") + figure_cells(report.totals)
 
 
-def reach_rows(report):
+def reach_rows(report: ReachReport) -> Iterator[CsvRow]:
     yield ("Breakdown", "Group", "Detail", "Delegates (attended)", "Unique practitioners")
     yield ("Total", "All", "", report.delegates, report.practitioners)
     for name, rows in (("Agency", report.by_agency), ("Sector", report.by_sector),
@@ -88,7 +103,7 @@ def reach_rows(report):
         yield ("E-learning course", row.label, "", row.delegates, row.practitioners)
 
 
-def annual_rows(report):
+def annual_rows(report: AnnualReport) -> Iterator[CsvRow]:
     f = report.filters
     yield ("Section", "Item", "Detail", "Value", "Second value")
     yield ("Period", "From", "", f.date_from.isoformat(), "")

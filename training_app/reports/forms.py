@@ -1,18 +1,30 @@
 """The reports' filters: a GET form whose invalid values are reported and then ignored."""
-from datetime import date
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from ..ids import parse_id
 from .scope import ReportFilters, current_financial_year, financial_year_start
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Row
+    from werkzeug.datastructures import MultiDict
+
+    from ..models import User
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-def sensible_date(form, field):
+def sensible_date(form: FlaskForm, field: DateField) -> None:
     if field.data and not EARLIEST <= field.data <= LATEST:
         raise ValidationError(f"{field.label.text} must be between 2000 and 2100")
 
@@ -23,16 +35,25 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField("Period from", format="%Y-%m-%d", validators=[Optional(), sensible_date])
-    date_to = DateField("Period to", format="%Y-%m-%d", validators=[Optional(), sensible_date])
-    partnership = SelectField("Partnership", validators=[Optional()])
-    course = SelectField("Course", validators=[Optional()])
-    level = SelectField("Level", validators=[Optional()],
+    # WTForms' own "Not a valid date value" / "Not a valid choice" say nothing about how to fix them.
+    date_from = DateField("Period from", format="%Y-%m-%d", validators=[Optional(), sensible_date],
+                          invalid_value_message="Period from must be a real date, like 2026-04-01")
+    date_to = DateField("Period to", format="%Y-%m-%d", validators=[Optional(), sensible_date],
+                        invalid_value_message="Period to must be a real date, like 2027-03-31")
+    partnership = SelectField("Partnership", validators=[Optional()],
+                              invalid_choice_message="Select a partnership from the list")
+    course = SelectField("Course", validators=[Optional()], invalid_choice_message="Select a course from the list")
+    level = SelectField("Level", validators=[Optional()], invalid_choice_message="Select a level from the list",
                         choices=[SelectChoice("", "Any level")]
                         + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)])
 
+    actor: User
+    partnership_ids: dict[str, int]
+
     @classmethod
-    def for_actor(cls, actor, formdata, partnerships, courses):
+    def for_actor(cls, actor: User, formdata: MultiDict[str, str] | None,
+                  partnerships: Sequence[Row[int, str, str]], courses: Sequence[Row[int, str]]
+                  ) -> ReportFilterForm:
         """A form whose partnership choices are all four for a system admin, none otherwise."""
         form = cls(formdata=formdata)
         form.actor = actor
@@ -46,33 +67,16 @@ class ReportFilterForm(FlaskForm):
             SelectChoice(str(course_id), title) for course_id, title in courses]
         return form
 
-    MESSAGES = {
-        "date_from": "Period from must be a real date, like 2026-04-01",
-        "date_to": "Period to must be a real date, like 2027-03-31",
-        "partnership": "Select a partnership from the list",
-        "course": "Select a course from the list",
-        "level": "Select a level from the list",
-    }
-
-    def validate(self, extra_validators=None):
-        """Validate, then word WTForms' generic messages the GOV.UK way ("Not a valid choice" and
-        "Not a valid date value" say nothing about how to fix them)."""
-        valid = super().validate(extra_validators)
-        for name, message in self.MESSAGES.items():
-            field = getattr(self, name)
-            field.errors = [message if error.startswith("Not a valid") else error for error in field.errors]
-        return valid
-
-    def validate_partnership(self, field):
+    def validate_partnership(self, field: SelectField) -> None:
         if field.data and not self.actor.is_system_admin:
             field.errors[:] = []
             raise ValidationError("You can only see your own partnership's figures")
 
-    def validate_date_to(self, field):
+    def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and not self.date_from.errors and field.data < self.date_from.data:
             raise ValidationError("Period to must be the same as or after period from")
 
-    def filters(self, now=None):
+    def filters(self, now: datetime | None = None) -> ReportFilters:
         """ReportFilters from the valid fields; invalid or missing ones take their defaults
         (the current financial year, every partnership, course and level)."""
         given_from = self.date_from.data if self.date_from.data and not self.date_from.errors else None
@@ -93,6 +97,6 @@ class ReportFilterForm(FlaskForm):
         return ReportFilters(
             date_from=date_from, date_to=date_to,
             partnership_id=self.partnership_ids.get(partnership) if partnership else None,
-            course_id=int(course) if course else None,
+            course_id=parse_id(course) if course else None,
             level=int(level) if level else None,
         )

@@ -1,12 +1,18 @@
 """The reach report: who the programme reached (delegates and unique practitioners) and e-learning."""
+from __future__ import annotations
+
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, distinct, func, literal_column, null, select, union_all
+from sqlalchemy import Label, Row, String, and_, cast, distinct, func, literal_column, null, select, union_all
 
 from ..extensions import db
 from ..models import CourseFormat, BookingStatus, Agency, Booking, Course, CourseSession, ElearningCompletion, Partnership
 from ..permissions import report_scope
+
+if TYPE_CHECKING:
+    from ..models import User
 from .scope import NOT_RECORDED, ReportFilters, course_conditions, partnership_courses, session_conditions, without_jit
 
 
@@ -23,16 +29,29 @@ class ReachReport:
     filters: ReportFilters
     delegates: int
     practitioners: int
-    by_agency: list
-    by_sector: list
-    by_partnership: list
-    by_job_role: list
+    by_agency: list[ReachRow]
+    by_sector: list[ReachRow]
+    by_partnership: list[ReachRow]
+    by_job_role: list[ReachRow]
     elearning_completions: int
     elearning_practitioners: int
-    elearning_by_course: list
+    elearning_by_course: list[ReachRow]
 
 
-def attended_breakdowns(filters, by_course=False):
+@dataclass
+class Breakdowns:
+    """What attended_breakdowns returns; by_course ({course_id: ReachRow}) only when asked."""
+
+    delegates: int
+    practitioners: int
+    by_agency: list[ReachRow]
+    by_sector: list[ReachRow]
+    by_partnership: list[ReachRow]
+    by_job_role: list[ReachRow]
+    by_course: dict[int, ReachRow] | None = None
+
+
+def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Breakdowns:
     """Delegates and unique practitioners: totals, and by agency, sector, partnership and job role
     (and by course when asked).
 
@@ -54,7 +73,7 @@ def attended_breakdowns(filters, by_course=False):
     counts = (func.count().label("delegates"), func.count(distinct(a.user_id)).label("practitioners"))
     no_text = cast(null(), String)
 
-    def dimension(name):
+    def dimension(name: str) -> Label[str]:
         return literal_column(f"'{name}'", String).label("dimension")
 
     pairs = partnership_courses()
@@ -75,30 +94,29 @@ def attended_breakdowns(filters, by_course=False):
     if by_course:
         parts.append(select(dimension("course"), cast(a.course_id, String), no_text, *counts)
                      .select_from(attended).group_by(a.course_id))
-    grouped = defaultdict(list)
+    grouped: defaultdict[str, list[Row[Any]]] = defaultdict(list)
     for row in db.session.execute(union_all(*parts)):
         grouped[row.dimension].append(row)
     total = grouped["total"][0]
 
-    def ordered(name):
+    def ordered(name: str) -> list[ReachRow]:
         items = [ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
                  for row in grouped[name]]
         return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
 
-    result = {
-        "delegates": total.delegates,
-        "practitioners": total.practitioners,
-        "by_agency": ordered("agency"),
-        "by_sector": ordered("sector"),
-        "by_partnership": sorted(ordered("partnership"), key=lambda item: item.label),
-        "by_job_role": ordered("job_role"),
-    }
-    if by_course:
-        result["by_course"] = {int(row.label): row for row in grouped["course"]}
-    return result
+    return Breakdowns(
+        delegates=total.delegates,
+        practitioners=total.practitioners,
+        by_agency=ordered("agency"),
+        by_sector=ordered("sector"),
+        by_partnership=sorted(ordered("partnership"), key=lambda item: item.label),
+        by_job_role=ordered("job_role"),
+        by_course={int(row.label): ReachRow(row.label, row.delegates, row.practitioners)
+                   for row in grouped["course"]} if by_course else None,
+    )
 
 
-def elearning_figures(filters):
+def elearning_figures(filters: ReportFilters) -> tuple[int, int, list[ReachRow]]:
     """E-learning completions in the period: total, distinct people, and per course."""
     start, end = filters.utc_bounds
     conditions = [Course.format == CourseFormat.ELEARNING, ElearningCompletion.completed_at >= start,
@@ -114,7 +132,7 @@ def elearning_figures(filters):
     return total, people, [ReachRow(row.title, row.completions, row.practitioners) for row in per_course]
 
 
-def reach_report(actor, filters):
+def reach_report(actor: User, filters: ReportFilters) -> ReachReport:
     """Who the programme reached in the period: delegates (attended bookings) and unique practitioners
     by agency, sector, partnership (of the course; HIPS counts for all four) and job role, plus
     e-learning completions. Raises ReportForbidden for non-administrators.
@@ -123,5 +141,8 @@ def reach_report(actor, filters):
     without_jit()
     breakdowns = attended_breakdowns(filters)
     completions, people, per_course = elearning_figures(filters)
-    return ReachReport(filters=filters, elearning_completions=completions, elearning_practitioners=people,
-                       elearning_by_course=per_course, **breakdowns)
+    return ReachReport(filters=filters, delegates=breakdowns.delegates, practitioners=breakdowns.practitioners,
+                       by_agency=breakdowns.by_agency, by_sector=breakdowns.by_sector,
+                       by_partnership=breakdowns.by_partnership, by_job_role=breakdowns.by_job_role,
+                       elearning_completions=completions, elearning_practitioners=people,
+                       elearning_by_course=per_course)

@@ -1,5 +1,6 @@
 """Data-protection pages: download your data, close your account; the audit log for system admins."""
 import json
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
@@ -60,7 +61,7 @@ def audit_log():
     action = form.action.data if valid or not form.action.errors else None
     actor = form.actor.data if valid or not form.actor.errors else None
     result = audit_page(page_number(), action=action or None, actor=actor or None)
-    args = {k: v for k, v in request.args.items() if k in ("action", "actor") and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("action", "actor") and v}
 
     def page_url(number):
         return url_for("privacy.audit_log", page=number, **args)

@@ -27,7 +27,6 @@ CANCELLED_KEPT_FOR = timedelta(days=30)
 HISTORY_KEPT_FOR = timedelta(days=365)
 # Part of every ETag: bump when the rendering of events changes, so clients refetch.
 FEED_FORMAT_VERSION = "1"
-FILTERS = ("level", "partnership", "format", "course")
 
 
 class InvalidFeedFilter(DomainError):

@@ -1,4 +1,6 @@
 """Configuration, read from environment variables (see README, "Configuration")."""
+from __future__ import annotations
+
 import os
 from pathlib import Path
 
@@ -7,7 +9,7 @@ from training_app import constants
 BASE_DIR = Path(__file__).resolve().parent
 
 
-def database_url(raw):
+def database_url(raw: str | None) -> str | None:
     """Normalise a DATABASE_URL so that PostgreSQL always goes through psycopg 3."""
     if not raw:
         return raw
@@ -17,7 +19,7 @@ def database_url(raw):
     return raw
 
 
-def env_int(name, default):
+def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
 
@@ -77,7 +79,7 @@ class ProductionConfig(BaseConfig):
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
     @classmethod
-    def check(cls):
+    def check(cls) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(

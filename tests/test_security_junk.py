@@ -204,8 +204,19 @@ def test_system_admin_course_owner_junk(client, db, login, setting, partnerships
     login(make_user("system_admin", email="sys@example.org"))
     valid = course_payload(partnerships)
     junk = {"owner_partnership_id": [MISSING, "", LONG, NUL, "999999"] + NUMBERS,
-            "joint_partnership_ids": [LONG, NUL, "999999", "-1"]}
+            "joint_partnership_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS}
     check_form(client, db, "/admin/courses/new", "/admin/courses/new", valid, junk)
+
+
+def test_session_trainer_ids_junk(client, db, login, setting, make_user):
+    admin, _, course_session, _ = setting
+    trainer = make_user("trainer", email="trainer@example.org")
+    login(admin)
+    page = url = f"/admin/courses/{course_session.course_id}/sessions/new"
+    valid = {"date": ["27", "3", "2027"], "start_time": "09:30", "end_time": "12:30", "venue": "Civic Centre",
+             "capacity": "20", "trainer_ids": str(trainer.id)}
+    junk = {"trainer_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS}
+    check_form(client, db, page, url, valid, junk)
 
 
 def test_capacity_junk(client, db, login, setting):

@@ -1,10 +1,15 @@
 """The audit trail of administrative actions: who did what, when, before and after."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
 from . import clock
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
-def record_audit(actor, action, target, session_id=None, **details):
+def record_audit(actor: User | None, action: str, target: object, session_id: int | None = None,
+                 **details: object) -> AuditEvent:
     """Add an audit event for `target` (a model instance, already flushed so that it has its id) in the
     caller's transaction; it is written at the next flush."""
     event = AuditEvent(actor_id=getattr(actor, "id", None), action=action, target_type=type(target).__name__,
@@ -14,9 +19,9 @@ def record_audit(actor, action, target, session_id=None, **details):
     return event
 
 
-def changes(obj, fields, new_values):
+def changes(obj: object, fields: Iterable[str], new_values: Mapping[str, object]) -> dict[str, dict[str, object]]:
     """{"field": {"before": old, "after": new}} for the fields whose value changes."""
-    diff = {}
+    diff: dict[str, dict[str, object]] = {}
     for field in fields:
         before, after = getattr(obj, field), new_values.get(field)
         if before != after:
@@ -24,7 +29,7 @@ def changes(obj, fields, new_values):
     return diff
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -2,31 +2,33 @@
 
 All datetimes stored in the database are naive UTC; pages show Europe/London.
 """
+from __future__ import annotations
+
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
-_frozen = None
+_frozen: datetime | None = None
 
 
-def now():
+def now() -> datetime:
     """The current time as naive UTC."""
     if _frozen is not None:
         return _frozen
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def freeze(moment):
+def freeze(moment: datetime | None) -> None:
     """Fix the clock (tests only); `None` lets it run again."""
     global _frozen
     _frozen = moment
 
 
-def to_london(utc_naive):
+def to_london(utc_naive: datetime) -> datetime:
     return utc_naive.replace(tzinfo=timezone.utc).astimezone(LONDON)
 
 
-def from_london(local_naive):
+def from_london(local_naive: datetime) -> datetime:
     """A wall-clock time in London to naive UTC (the stored form)."""
     aware = local_naive.replace(tzinfo=LONDON)
     return aware.astimezone(timezone.utc).replace(tzinfo=None)

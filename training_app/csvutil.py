@@ -5,8 +5,11 @@ and Google Sheets as a formula ("formula injection": a delegate could type
 `=HYPERLINK(...)` as their job role). Such text cells are prefixed with an apostrophe, which
 spreadsheets show as text. Numbers are written as numbers.
 """
+from __future__ import annotations
+
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 from flask import Response, stream_with_context
 
@@ -14,7 +17,7 @@ DANGEROUS_FIRST_CHARACTERS = frozenset("=+-@\t\r")
 CHUNK_SIZE = 64 * 1024
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """A cell value spreadsheets will not run as a formula ('' for None)."""
     if value is None:
         return ""
@@ -23,7 +26,7 @@ def neutralise(value):
     return value
 
 
-def csv_chunks(rows):
+def csv_chunks(rows: Iterable[Iterable[object]]) -> Iterator[str]:
     """Encode rows (an iterable of tuples) as CSV text, yielded in chunks of about 64 KB.
 
     Only one chunk is held at a time, so memory does not grow with the number of rows. The first
@@ -45,7 +48,7 @@ def csv_chunks(rows):
         yield buffer.getvalue()
 
 
-def csv_response(rows, filename):
+def csv_response(rows: Iterable[Iterable[object]], filename: str) -> Response:
     """A streamed CSV download; `rows` is consumed lazily while the response is sent."""
     return Response(
         stream_with_context(csv_chunks(rows)),

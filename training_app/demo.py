@@ -82,7 +82,7 @@ def seed_demo(today=None):
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         if user is None:
             user = User(name=name, email=email, role=role, job_role=_demo_job_role(role),
-                        partnership=partnerships.get(partnership_code),
+                        partnership=partnerships.get(partnership_code) if partnership_code else None,
                         agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
                         external_level_completed=2 if role == Role.PRACTITIONER else 3,
                         email_confirmed_at=clock.now())

@@ -4,8 +4,12 @@
 only if the change that justifies it was committed. `deliver_pending` (the `send-mail`
 command) sends what is due over SMTP, with retries and exponential backoff.
 """
+from __future__ import annotations
+
 import smtplib
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -18,7 +22,8 @@ from .extensions import db
 from .models import OutboxMessage
 
 
-def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, **context):
+def queue_email(to_address: str, template: str, subject: str, attachments: Iterable[dict[str, Any]] = (),
+                dedupe_key: str | None = None, **context: object) -> OutboxMessage:
     """Add an email to the outbox, in the caller's transaction (it is written with the rest of the
     change at the next flush; a duplicate `dedupe_key` fails there). The body is rendered now from
     emails/<template>.txt. Returns the message."""
@@ -31,7 +36,7 @@ def queue_email(to_address, template, subject, attachments=(), dedupe_key=None, 
     return message
 
 
-def attachment_content(item):
+def attachment_content(item: Mapping[str, Any]) -> str:
     """The text of an attachment; a session's calendar is made at send time from the session."""
     if "session_ics" in item:
         from .calendar.ics import session_ics
@@ -41,10 +46,10 @@ def attachment_content(item):
         if course_session is not None:
             return session_ics(course_session, include_join_url=spec.get("include_join_url", False))
         return ""
-    return item["content"]
+    return str(item["content"])
 
 
-def build_email(message, sender):
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
@@ -60,7 +65,7 @@ def build_email(message, sender):
     return email
 
 
-def _send(email, config):
+def _send(email: EmailMessage, config: Mapping[str, Any]) -> None:
     backend = config["MAIL_BACKEND"]
     if backend == "console":
         print(email.as_string(), flush=True)
@@ -79,12 +84,12 @@ def _send(email, config):
         smtp.send_message(email)
 
 
-def backoff(attempts):
+def backoff(attempts: int) -> timedelta:
     """Minutes to wait after `attempts` failures: 1, 2, 4 ... capped at 6 hours."""
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def deliver_pending(limit=200):
+def deliver_pending(limit: int = 200) -> tuple[int, int]:
     """Send due messages; returns (sent, failed). Commits after each message.
 
     Each message is claimed with a lock (SKIP LOCKED on PostgreSQL), so two workers never send

@@ -5,6 +5,7 @@ Every field parses its own input and reports a message a person can act on, so o
 POST keys re-render the form with an error summary instead of raising.
 """
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -15,6 +16,7 @@ from wtforms import (BooleanField, Field, RadioField, SelectField, SelectMultipl
 from wtforms.fields.choices import SelectChoice, enum_choices
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
+from ..ids import coerce_id
 from ..forms import no_bidi_controls, no_control_characters, parse_time, strip_filter
 from ..models import CourseFormat, CourseStatus, LevelKind
 
@@ -100,6 +102,7 @@ class DayMonthYearField(Field):
     """
 
     widget = GovDateInput()
+    raw_data: list[str] | None
 
     def _value(self):
         return ""
@@ -152,8 +155,16 @@ class TimeOfDayField(Field):
             raise ValueError(f"{self.label.text} must be a time, like 09:30 or 14:00")
 
 
-class ChoiceMessage:
-    """Select-type fields: say which choice is wrong instead of WTForms' 'Not a valid choice.'."""
+def _choose_listed(field: Field) -> str:
+    return f"Choose one of the listed options for ‘{field.label.text}’"
+
+
+class Select(SelectField):
+    """A select that says which choice is wrong instead of WTForms' 'Not a valid choice.'.
+
+    Radio and Checkboxes share it (RadioField and SelectMultipleField are SelectFields)."""
+
+    data: Any  # what `coerce` made of the chosen value(s)
 
     def pre_validate(self, form):
         if self.data is None and "" in [choice.value for choice in self.choices]:
@@ -163,19 +174,35 @@ class ChoiceMessage:
         except ValidationError:
             if self.data in (None, "", []) and any(isinstance(v, (DataRequired, InputRequired, Required)) for v in self.validators):
                 raise StopValidation(self.validators[0].message) from None
-            raise ValidationError(f"Choose one of the listed options for ‘{self.label.text}’") from None
+            raise ValidationError(_choose_listed(self)) from None
 
 
-class Select(ChoiceMessage, SelectField):
+class Radio(Select, RadioField):
     pass
 
 
-class Radio(ChoiceMessage, RadioField):
-    pass
+class IdSelect(Select):
+    """A select of ids: the data is an int, read by training_app.ids.coerce_id (None for the blank
+    option). Text that is not an id (junk, or too big for the column) is a wrong choice, not a blank."""
+
+    data: int | None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=coerce_id, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is None and any(value.strip() for value in self.raw_data or []):
+            raise ValidationError(_choose_listed(self))
+        super().pre_validate(form)
 
 
-class Checkboxes(ChoiceMessage, SelectMultipleField):
-    pass
+class IdCheckboxes(Select, SelectMultipleField):
+    """Checkboxes of ids (ints, read by training_app.ids.coerce_id); junk matches no choice."""
+
+    data: list[int | None] | None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=coerce_id, **kwargs)
 
 
 class CourseForm(FlaskForm):
@@ -215,12 +242,12 @@ class CourseForm(FlaskForm):
                                   validators=[Length(max=500, message="Pre-course work must be 500 characters "
                                                                       "or fewer"),
                                               no_control_characters, no_bidi_controls])
-    owner_partnership_id = Select("Partnership that runs the course", widget=GovSelect(),
+    owner_partnership_id = IdSelect("Partnership that runs the course", widget=GovSelect(),
                                        validators=[InputRequired("Select the partnership that runs the course")],
                                        validate_choice=True)
     is_hips = BooleanField("This is a HIPS course, run jointly by all four partnerships", widget=GovCheckboxInput(),
                            description="HIPS courses are shown under every partnership in the catalogue")
-    joint_partnership_ids = Checkboxes("Also run with", widget=GovCheckboxesInput(), coerce=str,
+    joint_partnership_ids = IdCheckboxes("Also run with", widget=GovCheckboxesInput(),
                                        validate_choice=True,
                                        description="Other partnerships that run this course jointly")
     elearning_url = StringField("E-learning link", widget=GovTextInput(), filters=[strip_filter],
@@ -272,13 +299,13 @@ class CourseForm(FlaskForm):
             "prerequisite_min_level": number(self.prerequisite_min_level.data),
             "pre_course_work": self.pre_course_work.data or None,
             "is_hips": bool(self.is_hips.data),
-            "joint_partnership_ids": sorted(int(v) for v in self.joint_partnership_ids.data or []),
+            "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
         if "status" in self._fields:
             values["status"] = self.status.data
         if "owner_partnership_id" in self._fields:
-            values["owner_partnership_id"] = int(self.owner_partnership_id.data)
+            values["owner_partnership_id"] = self.owner_partnership_id.data
         return values
 
     def fill_from(self, course):
@@ -296,12 +323,12 @@ class CourseForm(FlaskForm):
         self.prerequisite_min_level.data = str(course.prerequisite_min_level) if course.prerequisite_min_level else ""
         self.pre_course_work.data = course.pre_course_work or ""
         self.is_hips.data = course.is_hips
-        self.joint_partnership_ids.data = [str(p.id) for p in course.joint_partnerships]
+        self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:
             self.status.data = course.status
         if "owner_partnership_id" in self._fields:
-            self.owner_partnership_id.data = str(course.owner_partnership_id)
+            self.owner_partnership_id.data = course.owner_partnership_id
 
 
 class SessionForm(FlaskForm):
@@ -320,7 +347,7 @@ class SessionForm(FlaskForm):
                                        no_control_characters, https_url])
     capacity = WholeNumberField("Capacity", validators=[Required("Enter the number of places")],
                                 minimum=1, maximum=1000, example="20")
-    trainer_ids = Checkboxes("Trainers", widget=GovCheckboxesInput(), coerce=str, validate_choice=True,
+    trainer_ids = IdCheckboxes("Trainers", widget=GovCheckboxesInput(), validate_choice=True,
                              description="Everyone who will deliver this session. They see its register.")
     opens_date = DayMonthYearField("Date booking opens")
     opens_time = TimeOfDayField("Time booking opens")
@@ -365,7 +392,7 @@ class SessionForm(FlaskForm):
         self.online_platform.data = course_session.online_platform or ""
         self.join_url.data = course_session.join_url or ""
         self.capacity.data = course_session.capacity
-        self.trainer_ids.data = [str(t.id) for t in course_session.trainers]
+        self.trainer_ids.data = [t.id for t in course_session.trainers]
         for prefix, moment in (("opens", course_session.booking_opens_at), ("closes", course_session.booking_closes_at)):
             if moment:
                 local = to_london(moment)

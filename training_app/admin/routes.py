@@ -158,7 +158,7 @@ def session_values(form):
         "online_platform": form.online_platform.data or None,
         "join_url": form.join_url.data or None,
         "capacity": form.capacity.data,
-        "trainer_ids": [int(i) for i in form.trainer_ids.data or []],
+        "trainer_ids": [i for i in form.trainer_ids.data or [] if i is not None],
         "booking_opens_at": local_moment(form.opens_date.data, form.opens_time.data),
         "booking_closes_at": local_moment(form.closes_date.data, form.closes_time.data),
     }

@@ -3,7 +3,12 @@
 Every function takes the acting user explicitly, flushes (never commits) and records an audit
 event in the caller's transaction. Permission checks are the views' job (training_app.permissions).
 """
-from sqlalchemy import exists, func, select
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ScalarSelect, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -22,6 +27,8 @@ SESSION_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url"
                   "booking_opens_at", "booking_closes_at")
 # Changes delegates must be told about (and that calendars must pick up).
 NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
+# A form's values() by field name (CourseForm, SessionForm): each field's own type.
+Values = Mapping[str, Any]
 
 
 class AdminError(DomainError):
@@ -43,14 +50,14 @@ class CapacityBelowConfirmed(AdminError):
 # ---------------------------------------------------------------- queries
 
 
-def managed_courses(actor, partnership_id=None, now=None):
+def managed_courses(actor: User, partnership_id: int | None = None) -> list[tuple[Course, int]]:
     """[(course, upcoming_sessions)] for the courses `actor` manages, by title.
 
     Partnership admins see their partnership's courses (archived ones too); system admins see
     all, or one partnership's when `partnership_id` is given. "Upcoming" means scheduled and
     not yet started.
     """
-    now = now or clock.now()
+    now = clock.now()
     upcoming = (
         select(func.count(CourseSession.id))
         .where(CourseSession.course_id == Course.id, CourseSession.status == SessionStatus.SCHEDULED,
@@ -63,9 +70,9 @@ def managed_courses(actor, partnership_id=None, now=None):
     return [(course, count) for course, count in db.session.execute(query).all()]
 
 
-def sessions_with_counts(course):
+def sessions_with_counts(course: Course) -> list[tuple[CourseSession, int, int]]:
     """[(session, confirmed, waitlisted)] for every session of `course`, earliest first."""
-    def count(status):
+    def count(status: BookingStatus) -> ScalarSelect[int]:
         return (select(func.count(Booking.id))
                 .where(Booking.session_id == CourseSession.id, Booking.status == status)
                 .correlate(CourseSession).scalar_subquery())
@@ -75,41 +82,41 @@ def sessions_with_counts(course):
         .where(CourseSession.course_id == course.id)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
-    return [tuple(row) for row in rows]
+    return [(course_session, confirmed, waitlisted) for course_session, confirmed, waitlisted in rows]
 
 
-def trainer_choices(course_session=None):
+def trainer_choices(course_session: CourseSession | None = None) -> list[User]:
     """Active trainers, plus anyone already training this session (so an edit keeps them)."""
     trainers = db.session.scalars(
         select(User).where(User.role == Role.TRAINER, User.closed_at.is_(None)).order_by(User.name, User.id)
     ).all()
     current = list(course_session.trainers) if course_session else []
     extra = [t for t in current if t not in trainers]
-    return sorted(trainers + extra, key=lambda u: (u.name.lower(), u.id))
+    return sorted([*trainers, *extra], key=lambda u: (u.name.lower(), u.id))
 
 
-def partnerships():
+def partnerships() -> Sequence[Partnership]:
     return db.session.scalars(select(Partnership).order_by(Partnership.code)).all()
 
 
-def partnership_by_code(code):
+def partnership_by_code(code: str) -> Partnership | None:
     return db.session.scalars(select(Partnership).where(Partnership.code == code)).first()
 
 
 # ---------------------------------------------------------------- courses
 
 
-def _slug_in_use(slug, course=None):
+def _slug_in_use(slug: str, course: Course | None = None) -> bool:
     query = select(Course.id).where(Course.slug == slug)
     if course is not None and course.id is not None:
         query = query.where(Course.id != course.id)
-    return db.session.scalar(select(exists(query)))
+    return bool(db.session.scalar(select(exists(query))))
 
 
-def _choose_slug(values, course=None):
+def _choose_slug(values: Values, course: Course | None = None) -> str:
     """The given slug (which must be free) or one made from the title (made unique with -2, -3 ...)."""
     if values.get("slug"):
-        slug = values["slug"]
+        slug: str = values["slug"]
         if _slug_in_use(slug, course):
             raise SlugTaken(f"The slug '{slug}' is already used by another course. Choose a different one")
         return slug
@@ -121,21 +128,21 @@ def _choose_slug(values, course=None):
     return slug
 
 
-def _apply_course(course, values, joint):
+def _apply_course(course: Course, values: Values, joint: Iterable[Partnership]) -> None:
     for field in COURSE_FIELDS:
         if field in values:
             setattr(course, field, values[field])
-    course.joint_partnerships = joint
+    course.joint_partnerships = list(joint)
 
 
-def _joint_partnerships(values, owner_id):
+def _joint_partnerships(values: Values, owner_id: int | None) -> Sequence[Partnership]:
     ids = [i for i in values.get("joint_partnership_ids", []) if i != owner_id]
     if not ids:
         return []
     return db.session.scalars(select(Partnership).where(Partnership.id.in_(ids)).order_by(Partnership.id)).all()
 
 
-def _flush_course():
+def _flush_course() -> None:
     """Flush; a slug taken by a concurrent request becomes SlugTaken, not a 500."""
     try:
         with db.session.begin_nested():
@@ -144,7 +151,7 @@ def _flush_course():
         raise SlugTaken("That slug was just used by another course. Choose a different one") from None
 
 
-def create_course(actor, values):
+def create_course(actor: User, values: Values) -> Course:
     """Add a course owned by values['owner_partnership_id'] (a partnership admin's own partnership).
 
     values: the CourseForm's values(). Raises SlugTaken.
@@ -163,7 +170,7 @@ def create_course(actor, values):
     return course
 
 
-def update_course(actor, course, values):
+def update_course(actor: User, course: Course, values: Values) -> dict[str, dict[str, object]]:
     """Change a course's details. An archived course stays archived (restore it to change that).
 
     Only a system admin may move a course to another partnership. Returns the changes recorded
@@ -189,7 +196,7 @@ def update_course(actor, course, values):
     return diff
 
 
-def archive_course(actor, course):
+def archive_course(actor: User, course: Course) -> int:
     """Take a course out of the catalogue; its sessions, bookings and history stay.
 
     Returns the number of upcoming scheduled sessions, which are not cancelled by this.
@@ -204,10 +211,10 @@ def archive_course(actor, course):
         select(func.count(CourseSession.id)).where(CourseSession.course_id == course.id,
                                                    CourseSession.status == SessionStatus.SCHEDULED,
                                                    CourseSession.starts_at > clock.now())
-    )
+    ) or 0
 
 
-def restore_course(actor, course):
+def restore_course(actor: User, course: Course) -> Course:
     """Bring an archived course back as a draft, so it is checked before it is published again."""
     if course.status == CourseStatus.ARCHIVED:
         record_audit(actor, "course.restored", course,
@@ -221,7 +228,7 @@ def restore_course(actor, course):
 # ---------------------------------------------------------------- sessions
 
 
-def _check_session(values, course_session=None):
+def _check_session(values: Values, course_session: CourseSession | None = None) -> None:
     """Rules between fields that the form cannot check alone. Raises InvalidSession."""
     starts, ends = values["starts_at"], values["ends_at"]
     if ends <= starts:
@@ -244,12 +251,12 @@ def _check_session(values, course_session=None):
             )
 
 
-def _trainers(trainer_ids, course_session=None):
+def _trainers(trainer_ids: Iterable[int], course_session: CourseSession | None = None) -> list[User]:
     allowed = {u.id: u for u in trainer_choices(course_session)}
     return [allowed[i] for i in trainer_ids if i in allowed]
 
 
-def schedule_session(actor, course, values):
+def schedule_session(actor: User, course: Course, values: Values) -> CourseSession:
     """Add a session of `course`.
 
     values: starts_at, ends_at (naive UTC), venue, online_platform, join_url, capacity,
@@ -272,7 +279,7 @@ def schedule_session(actor, course, values):
     return course_session
 
 
-def update_session(actor, course_session, values):
+def update_session(actor: User, course_session: CourseSession, values: Values) -> list[str]:
     """Change a session's time, place, capacity, trainers or booking window.
 
     A change to the time or place bumps the iCalendar SEQUENCE. A capacity change goes through
@@ -313,7 +320,7 @@ class RoleError(DomainError):
     field = "role"
 
 
-def set_role(actor, user, role, partnership_id=None):
+def set_role(actor: User, user: User, role: str, partnership_id: int | None = None) -> None:
     """Give `user` a role (and, for partnership admins, their partnership). Raises RoleError."""
     if user.id == actor.id:
         raise RoleError("You cannot change your own role. Ask another administrator.")
@@ -330,7 +337,8 @@ def set_role(actor, user, role, partnership_id=None):
     apply_role(actor, user, role, partnership_id)
 
 
-def apply_role(actor, user, role, partnership_id=None, **audit_details):
+def apply_role(actor: User | None, user: User, role: str, partnership_id: int | None = None,
+               **audit_details: Any) -> None:  # JSON-able details for the audit event
     """Record the new role (no permission check: set_role and the set-role command decide)."""
     before = {"role": user.role, "partnership_id": user.partnership_id}
     user.role, user.partnership_id = role, partnership_id

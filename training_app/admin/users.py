@@ -1,5 +1,6 @@
 """People and their roles: system admins appoint trainers and administrators; partnership admins
 appoint and stand down trainers. Nobody changes their own role."""
+from flask.typing import ResponseReturnValue
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -29,18 +30,18 @@ class RoleForm(FlaskForm):
 
 @bp.route("/users")
 @admin_required
-def users():
+def users() -> str:
     query_text = (request.args.get("q") or "").strip()[:200]
     query = select(User).where(User.closed_at.is_(None))
     if query_text:
         pattern = f"%{escape_like(query_text.lower())}%"
         query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
                                 func.lower(User.email).like(pattern, escape="\\")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = paginate(total, ADMIN_USERS_PAGE_SIZE, requested_page())
     people = db.session.scalars(query.order_by(User.name, User.id).limit(pages.per_page).offset(pages.offset)).all()
 
-    def page_url(number):
+    def page_url(number: int) -> str:
         return url_for("admin.users", q=query_text or None, page=number)
 
     return render_template("admin/users.html", people=people, page=pages.page, pages=pages.pages,
@@ -49,7 +50,7 @@ def users():
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @admin_required
-def user_role(user_id):
+def user_role(user_id: int) -> ResponseReturnValue:
     person = db.get_or_404(User, user_id)
     if person.closed_at is not None:
         abort(404)

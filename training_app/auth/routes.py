@@ -7,7 +7,7 @@ from ..extensions import db
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
-from .services import (agency_choices, authenticate, confirm_email, register_or_notify, request_password_reset,
+from .services import (Registration, agency_choices, authenticate, confirm_email, register_or_notify, request_password_reset,
                        resend_confirmation, reset_password, user_for_reset_token, valid_agency_id)
 
 
@@ -70,7 +70,7 @@ def register():
         if agency_id is None:
             form.agency_id.errors.append("Select your organisation")
         else:
-            details = {"name": form.name.data, "email": form.email.data, "password": form.password.data,
+            details: Registration = {"name": form.name.data, "email": form.email.data, "password": form.password.data,
                        "agency_id": agency_id, "job_role": form.job_role.data,
                        "external_level_completed": _level(form.external_level_completed.data)}
             register_or_notify(

@@ -1,4 +1,9 @@
 """Accounts: registration, sign-in checks and password reset."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypedDict
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -15,37 +20,50 @@ from ..models import Agency, Role, User
 # whether an account exists.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
+TokenUrl = Callable[[str], str]  # a signed token -> the absolute URL of the page that takes it
 
-def find_user_by_email(email):
+
+class Registration(TypedDict):
+    """What the registration form gives register_user."""
+
+    name: str
+    email: str
+    password: str
+    agency_id: int
+    job_role: str | None
+    external_level_completed: int | None
+
+
+def find_user_by_email(email: str | None) -> User | None:
     return db.session.scalars(
         select(User).where(func.lower(User.email) == (email or "").strip().lower())
     ).first()
 
 
-def register_user(name, email, password, agency_id, job_role, external_level_completed=None,
-                  role=Role.PRACTITIONER, partnership_id=None, confirmed=False):
-    """Create an account (unconfirmed unless `confirmed`). Returns the user, or None when the address
+def register_user(name: str, email: str, password: str, agency_id: int, job_role: str | None,
+                  external_level_completed: int | None = None) -> User | None:
+    """Create an unconfirmed practitioner account. Returns the user, or None when the address
     already has an account; the caller must not tell the person which (see `register_or_notify`)."""
     if find_user_by_email(email):
         generate_password_hash(password)  # the same work as a new account, so timing tells nothing
         return None
-    user = User(name=name, email=email.strip(), agency_id=agency_id, job_role=job_role, role=role,
-                partnership_id=partnership_id, external_level_completed=external_level_completed,
-                email_confirmed_at=clock.now() if confirmed else None)
+    user = User(name=name, email=email.strip(), agency_id=agency_id, job_role=job_role, role=Role.PRACTITIONER,
+                external_level_completed=external_level_completed)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def register_or_notify(details, confirm_url_for, sign_in_url, reset_url):
+def register_or_notify(details: Registration, confirm_url_for: TokenUrl, sign_in_url: str,
+                       reset_url: str) -> User | None:
     """Registration that never reveals whether an address is registered: a new address gets an
     account and a confirmation link; a registered one gets an email saying so, with sign-in and
     reset links. Either way the person is told to check their email."""
     user = register_user(**details)
     if user is None:
         owner = find_user_by_email(details["email"])
-        if owner.closed_at is None:
+        if owner is not None and owner.closed_at is None:
             queue_email(owner.email, "account_exists", "You already have an account", user=owner,
                         sign_in_url=sign_in_url, reset_url=reset_url)
         return None
@@ -55,12 +73,12 @@ def register_or_notify(details, confirm_url_for, sign_in_url, reset_url):
     return user
 
 
-def make_confirmation_token(user):
+def make_confirmation_token(user: User) -> str:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").dumps(
         {"id": user.id, "email": user.email.lower()})
 
 
-def confirm_email(token):
+def confirm_email(token: str) -> User | None:
     """Confirm the account a valid, unexpired token is for; returns the user or None."""
     try:
         data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").loads(
@@ -77,13 +95,13 @@ def confirm_email(token):
     return user
 
 
-def resend_confirmation(user, confirm_url_for):
+def resend_confirmation(user: User, confirm_url_for: TokenUrl) -> None:
     queue_email(user.email, "confirm_email", "Confirm your email address", user=user,
                 confirm_url=confirm_url_for(make_confirmation_token(user)),
                 days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400)
 
 
-def authenticate(email, password):
+def authenticate(email: str | None, password: str | None) -> User | None:
     """The active user with this email and password, or None (same work either way)."""
     user = find_user_by_email(email)
     if user is None or user.closed_at is not None:
@@ -95,16 +113,16 @@ def authenticate(email, password):
     return user
 
 
-def _serializer():
+def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def make_reset_token(user):
+def make_reset_token(user: User) -> str:
     # The hash fragment makes a used token worthless once the password changes.
     return _serializer().dumps({"id": user.id, "h": user.password_hash[-12:]})
 
 
-def user_for_reset_token(token):
+def user_for_reset_token(token: str) -> User | None:
     """The user a valid, unexpired, unused token is for, or None."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
@@ -112,13 +130,14 @@ def user_for_reset_token(token):
         return None
     if not isinstance(data, dict):
         return None
-    user = db.session.get(User, data.get("id")) if isinstance(data.get("id"), int) else None
+    user_id = data.get("id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or user.closed_at is not None or user.password_hash[-12:] != data.get("h"):
         return None
     return user
 
 
-def request_password_reset(email, reset_url_for):
+def request_password_reset(email: str | None, reset_url_for: TokenUrl) -> None:
     """Queue a reset email if the account exists; says nothing either way."""
     user = find_user_by_email(email)
     if user is None or user.closed_at is not None:
@@ -128,7 +147,7 @@ def request_password_reset(email, reset_url_for):
                 minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
 
 
-def reset_password(user, new_password):
+def reset_password(user: User, new_password: str) -> None:
     """Set a new password and sign the person out of every other device. Following the emailed
     link also proves the address is theirs."""
     user.set_password(new_password)
@@ -137,12 +156,14 @@ def reset_password(user, new_password):
         user.email_confirmed_at = clock.now()
 
 
-def agency_choices():
+def agency_choices() -> list[SelectChoice]:
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
     return [SelectChoice("", "Select your organisation")] + [SelectChoice(str(a.id), f"{a.name} ({a.sector})")
                                                              for a in agencies]
 
 
-def valid_agency_id(value):
+def valid_agency_id(value: object) -> int | None:
     agency_id = parse_id(value)
-    return agency_id if agency_id is not None and db.session.get(Agency, agency_id) else None
+    if agency_id is None or db.session.get(Agency, agency_id) is None:
+        return None
+    return agency_id

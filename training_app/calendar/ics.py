@@ -4,11 +4,16 @@ One VEVENT per session. The UID is derived from the session id only, so every do
 attachment and feed describes the same event: calendar clients then move the event when SEQUENCE
 grows and remove it when STATUS:CANCELLED arrives.
 """
+from __future__ import annotations
+
 import uuid
-from datetime import timedelta, timezone
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Protocol
 
 from flask import current_app, has_request_context, url_for
 from icalendar import Calendar, Event, Timezone
+from icalendar.enums import STATUS
 
 from ..clock import LONDON
 from ..models import SessionStatus
@@ -17,12 +22,55 @@ PRODID = "-//HIPS safeguarding children partnerships//Training bookings//EN"
 UID_DOMAIN = "hips-training"
 
 
-def session_uid(course_session):
+class _CourseText(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+
+
+class _Trainer(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class EventSession(Protocol):
+    """What an event is made from: a CourseSession, or a calendar.services.FeedSession (no ORM)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def online_platform(self) -> str | None: ...
+    @property
+    def join_url(self) -> str | None: ...
+    @property
+    def location_label(self) -> str: ...
+    @property
+    def course(self) -> _CourseText: ...
+    @property
+    def trainers(self) -> Sequence[_Trainer]: ...
+
+
+StatusFor = Callable[[EventSession], "str | None"]
+UrlForSession = Callable[[int], str]
+
+
+def session_uid(course_session: EventSession) -> str:
     """The stable UID of a session's event (independent of configuration)."""
     return f"session-{course_session.id}@{UID_DOMAIN}"
 
 
-def session_url(session_id):
+def session_url(session_id: int) -> str:
     """Absolute URL of the session page, also outside a request (e.g. the mail worker)."""
     if has_request_context():
         return url_for("catalogue.session_detail", session_id=session_id, _external=True)
@@ -31,15 +79,15 @@ def session_url(session_id):
         return url_for("catalogue.session_detail", session_id=session_id, _external=True)
 
 
-def _utc(naive):
+def _utc(naive: datetime) -> datetime:
     return naive.replace(tzinfo=timezone.utc)
 
 
-def _london(naive_utc):
+def _london(naive_utc: datetime) -> datetime:
     return _utc(naive_utc).astimezone(LONDON)
 
 
-def describe(course_session, include_join_url):
+def describe(course_session: EventSession, include_join_url: bool) -> str:
     """The DESCRIPTION text: course summary, trainers and, in private copies only, the join link."""
     course = course_session.course
     parts = []
@@ -56,7 +104,7 @@ def describe(course_session, include_join_url):
     return "\n\n".join(parts)
 
 
-def event_status(course_session, status=None):
+def event_status(course_session: EventSession, status: str | None = None) -> str:
     """STATUS of a session's event; `status` is what the feed asks for (None means CONFIRMED)."""
     if course_session.status == SessionStatus.CANCELLED:
         return "CANCELLED"
@@ -65,7 +113,8 @@ def event_status(course_session, status=None):
     return status or "CONFIRMED"
 
 
-def session_event(course_session, include_join_url=False, status=None, url=None):
+def session_event(course_session: EventSession, include_join_url: bool = False, status: str | None = None,
+                  url: str | None = None) -> Event:
     """A VEVENT for one session.
 
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
@@ -83,18 +132,21 @@ def session_event(course_session, include_join_url=False, status=None, url=None)
         # Join links go only to people holding a place (not the waiting list) in private copies.
         description=describe(course_session, include_join_url and status == "CONFIRMED") or None,
         url=url or session_url(course_session.id),
-        status=status,
+        status=STATUS(status),
     )
 
 
-def build_calendar(sessions, name, include_join_url, status_for=None, url_for_session=None, uid=None):
+def build_calendar(sessions: Iterable[EventSession], name: str, include_join_url: bool,
+                   status_for: StatusFor | None = None, url_for_session: UrlForSession | None = None,
+                   uid: str | None = None) -> Calendar:
     """A VCALENDAR with one VEVENT per session and the Europe/London VTIMEZONE they need.
 
     `status_for(session)` may return "CONFIRMED", "TENTATIVE" or "CANCELLED" (personal feeds);
     `url_for_session(session_id)` may replace the default absolute URL builder (speed).
     """
     cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
-    first = last = None
+    first: date | None = None
+    last: date | None = None
     make_url = url_for_session or session_url
     for course_session in sessions:
         status = status_for(course_session) if status_for else None
@@ -103,13 +155,13 @@ def build_calendar(sessions, name, include_join_url, status_for=None, url_for_se
         start, end = course_session.starts_at.date(), course_session.ends_at.date()
         first = start if first is None or start < first else first
         last = end if last is None or end > last else last
-    if first is not None:
+    if first is not None and last is not None:
         # Cover every event (a day of margin either side), without decades of transitions.
         cal.add_missing_timezones(first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
     return cal
 
 
-def session_ics(course_session, include_join_url=False, status=None):
+def session_ics(course_session: EventSession, include_join_url: bool = False, status: str | None = None) -> str:
     """One session as a complete iCalendar text (the booking email attachment, the download).
 
     `include_join_url` adds the online joining link (only for someone holding a place);
@@ -121,7 +173,7 @@ def session_ics(course_session, include_join_url=False, status=None):
     return cal.to_ical().decode("utf-8")
 
 
-def calendar_uid(name):
+def calendar_uid(name: str) -> str:
     """A calendar's own UID (RFC 7986), stable so repeated downloads are byte-identical."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{UID_DOMAIN}:{name}"))
 
@@ -133,13 +185,13 @@ def calendar_uid(name):
 # bytes directly (tests compare it with build_calendar(...).to_ical() byte for byte), with
 # icalendar's escaping and folding rules, and icalendar itself for the header and VTIMEZONE.
 
-def _escape(text):
+def _escape(text: str) -> str:
     """RFC 5545 TEXT escaping, the same replacements in the same order as icalendar 7."""
     return (text.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
             .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
 
 
-def _fold(line):
+def _fold(line: str) -> str:
     """Fold at under 75 octets without splitting a UTF-8 character or an escape (as icalendar 7 does)."""
     if line.isascii():
         # One octet per character: cut every 74, carrying an escape's backslash to the next part.
@@ -154,7 +206,8 @@ def _fold(line):
         return "\r\n ".join(parts)
     if len(line.encode("utf-8")) < 75:
         return line
-    parts, current, size = [], [], 0
+    current: list[str] = []
+    parts, size = [], 0
     for char in line:
         width = len(char.encode("utf-8"))
         if current and size + width >= 75:
@@ -171,12 +224,12 @@ def _fold(line):
     return "\r\n ".join(parts)
 
 
-def _text(name, value):
+def _text(name: str, value: str) -> str:
     return _fold(f"{name}:{_escape(value)}")
 
 
-def _event_lines(course_session, include_join_url, status, url):
-    status = event_status(course_session, status)
+def _event_lines(course_session: EventSession, include_join_url: bool, status: str | None, url: str) -> list[str]:
+    event = event_status(course_session, status)
     start = _london(course_session.starts_at)
     end = _london(course_session.ends_at)
     lines = [
@@ -188,28 +241,30 @@ def _event_lines(course_session, include_join_url, status, url):
         _text("UID", session_uid(course_session)),
         f"SEQUENCE:{course_session.sequence or 0}",
     ]
-    description = describe(course_session, include_join_url and status == "CONFIRMED")
+    description = describe(course_session, include_join_url and event == "CONFIRMED")
     if description:
         lines.append(_text("DESCRIPTION", description))
-    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{status}", _fold(f"URL:{url}"),
+    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{event}", _fold(f"URL:{url}"),
               "END:VEVENT"]
     return lines
 
 
-def render_calendar(sessions, name, include_join_url, status_for=None, url_for_session=None, uid=None):
+def render_calendar(sessions: Iterable[EventSession], name: str, include_join_url: bool,
+                    status_for: StatusFor | None = None, url_for_session: UrlForSession | None = None,
+                    uid: str | None = None) -> bytes:
     """The bytes of build_calendar(...).to_ical(), written directly (for feeds of thousands of events)."""
     cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
-    sessions = list(sessions)
-    if sessions:
-        first = min(s.starts_at for s in sessions).date()
-        last = max(s.ends_at for s in sessions).date()
+    listed = list(sessions)
+    if listed:
+        first = min(s.starts_at for s in listed).date()
+        last = max(s.ends_at for s in listed).date()
         cal.add_component(Timezone.from_tzid("Europe/London", first_date=first - timedelta(days=1),
                                              last_date=last + timedelta(days=1)))
     head = cal.to_ical().decode("utf-8")
     assert head.endswith("END:VCALENDAR\r\n")
     make_url = url_for_session or session_url
     lines = [head[: -len("END:VCALENDAR\r\n")].rstrip("\r\n")]
-    for course_session in sessions:
+    for course_session in listed:
         status = status_for(course_session) if status_for else None
         lines += _event_lines(course_session, include_join_url, status, make_url(course_session.id))
     lines.append("END:VCALENDAR\r\n")

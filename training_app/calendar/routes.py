@@ -97,7 +97,7 @@ def public_feed():
     try:
         filters = parse_public_filters(request.args)
     except InvalidFeedFilter as error:
-        return Response(f"{error}\n", status=400, mimetype="text/plain")
+        return Response(f"{error.message}\n", status=400, mimetype="text/plain")
     if filters.get("course") and not course_exists(filters["course"]):
         abort(404)
     now = clock.now()

@@ -5,17 +5,21 @@ Each feed is planned in two steps so a poll by a calendar client stays cheap:
    that version the view answers 304 without loading anything else;
 2. otherwise the sessions are loaded with their course and trainers in a fixed number of queries.
 """
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, case, func, or_, select
 
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, SessionStatus, User
 from ..models.catalogue import session_trainers
 from ..models.users import new_calendar_token
-from ..catalogue.services import course_query
+from ..catalogue.services import CatalogueFilters, course_query
 
 # Cancelled events stay in feeds this long, so clients that poll now and then still remove them.
 CANCELLED_KEPT_FOR = timedelta(days=30)
@@ -23,11 +27,16 @@ CANCELLED_KEPT_FOR = timedelta(days=30)
 HISTORY_KEPT_FOR = timedelta(days=365)
 # Part of every ETag: bump when the rendering of events changes, so clients refetch.
 FEED_FORMAT_VERSION = "1"
-FILTERS = ("level", "partnership", "format", "course")
 
 
-class InvalidFeedFilter(ValueError):
-    """A public feed URL with a filter value the catalogue does not offer."""
+class InvalidFeedFilter(DomainError):
+    """A public feed URL with a filter value the catalogue does not offer (answered with a 400)."""
+
+
+class PublicFeedFilters(CatalogueFilters, total=False):
+    """The catalogue's level, partnership and format filters, plus one course by slug."""
+
+    course: str
 
 
 @dataclass
@@ -36,21 +45,22 @@ class FeedPlan:
 
     etag: str
     last_modified: datetime  # naive UTC
-    session_ids: list = field(default_factory=list)
-    statuses: dict = field(default_factory=dict)  # session id -> CONFIRMED / TENTATIVE / CANCELLED
+    session_ids: list[int] = field(default_factory=list)
+    # session id -> CONFIRMED / TENTATIVE / CANCELLED, or None where the session's own status decides
+    statuses: dict[int, str | None] = field(default_factory=dict)
 
 
-def _digest(*parts):
+def _digest(*parts: object) -> str:
     text = "\x1f".join(str(p) for p in (FEED_FORMAT_VERSION,) + parts)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _latest(*moments):
+def _latest(*moments: datetime | None) -> datetime:
     present = [m for m in moments if m is not None]
     return max(present) if present else datetime(2000, 1, 1)
 
 
-def _as_datetime(value):
+def _as_datetime(value: object) -> datetime | None:
     """SQLite returns aggregates of DateTime columns as strings."""
     if value is None or isinstance(value, datetime):
         return value
@@ -59,7 +69,7 @@ def _as_datetime(value):
 
 # Public feed ---------------------------------------------------------------------------------
 
-def parse_public_filters(args):
+def parse_public_filters(args: Mapping[str, str]) -> PublicFeedFilters:
     """The public feed's filters from query arguments; raises InvalidFeedFilter for bad values.
 
     Same meaning as the catalogue: level, partnership (HIPS courses count for every partnership)
@@ -67,7 +77,7 @@ def parse_public_filters(args):
     """
     from ..catalogue.forms import PARTNERSHIP_FILTERS
     from ..models import CourseFormat
-    filters = {}
+    filters: PublicFeedFilters = {}
     level = (args.get("level") or "").strip()
     if level:
         if not level.isdigit() or not 1 <= int(level) <= 6:
@@ -91,14 +101,14 @@ def parse_public_filters(args):
     return filters
 
 
-def _public_course_ids(filters, now):
-    query = course_query({k: v for k, v in filters.items() if k != "course"}, now)
-    if filters.get("course"):
-        query = query.where(Course.slug == filters["course"])
+def _public_course_ids(filters: PublicFeedFilters, now: datetime) -> ScalarSelect[int]:
+    query = course_query(filters, now)  # which ignores "course"
+    if slug := filters.get("course"):
+        query = query.where(Course.slug == slug)
     return query.with_only_columns(Course.id).scalar_subquery()
 
 
-def _public_window(now):
+def _public_window(now: datetime) -> ColumnElement[bool]:
     """Upcoming (or running) sessions, and cancelled ones for a while after their start."""
     return or_(
         (CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at > now),
@@ -106,7 +116,7 @@ def _public_window(now):
     )
 
 
-def plan_public_feed(filters, now):
+def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
     """The public feed's validator and sessions, from aggregate queries only.
 
     The ETag covers the sessions in the window (count, ids, sequences, last change), the matching
@@ -152,20 +162,20 @@ def plan_public_feed(filters, now):
     return FeedPlan(etag=etag, last_modified=last_modified)
 
 
-def public_feed_sessions(filters, now):
+def public_feed_sessions(filters: PublicFeedFilters, now: datetime) -> list[FeedSession]:
     """The sessions of the public feed (lightweight rows with course and trainers)."""
     return _feed_sessions(
         (CourseSession.course_id.in_(_public_course_ids(filters, now)), _public_window(now))
     )
 
 
-def course_exists(slug):
+def course_exists(slug: str) -> bool:
     return db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None
 
 
 # Personal and teaching feeds -----------------------------------------------------------------
 
-def user_for_calendar_token(token):
+def user_for_calendar_token(token: str) -> User | None:
     """The open account whose calendar feed token this is, or None."""
     if not token or len(token) > 64:
         return None
@@ -174,12 +184,12 @@ def user_for_calendar_token(token):
     ).first()
 
 
-BOOKING_EVENT_STATUS = {BookingStatus.CONFIRMED: "CONFIRMED", BookingStatus.ATTENDED: "CONFIRMED",
+BOOKING_EVENT_STATUS: dict[str, str] = {BookingStatus.CONFIRMED: "CONFIRMED", BookingStatus.ATTENDED: "CONFIRMED",
                         BookingStatus.NO_SHOW: "CONFIRMED", BookingStatus.WAITLISTED: "TENTATIVE",
                         BookingStatus.CANCELLED: "CANCELLED"}
 
 
-def plan_personal_feed(user, now):
+def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
     """The sessions of `user`'s bookings feed with the event status of each.
 
     Confirmed, attended and waiting-list bookings appear (waiting list as TENTATIVE); a cancelled
@@ -195,7 +205,9 @@ def plan_personal_feed(user, now):
         .where(Booking.user_id == user.id)
         .order_by(Booking.id)
     ).all()
-    statuses, signature, moments = {}, [], []
+    statuses: dict[int, str | None] = {}
+    signature: list[tuple[object, ...]] = []
+    moments: list[datetime | None] = []
     cutoff = now - CANCELLED_KEPT_FOR
     for (booking_id, booking_status, requested_at, confirmed_at, cancelled_at, attendance_at,
          session_id, session_status, starts_at, ends_at, updated_at, sequence) in rows:
@@ -222,7 +234,7 @@ def plan_personal_feed(user, now):
     return _plan_from_statuses("bookings", user, statuses, signature, moments)
 
 
-def plan_teaching_feed(user, now):
+def plan_teaching_feed(user: User, now: datetime) -> FeedPlan:
     """The sessions `user` delivers (as a trainer), cancelled ones kept for 30 days after their start."""
     rows = db.session.execute(
         select(CourseSession.id, CourseSession.status, CourseSession.starts_at, CourseSession.ends_at,
@@ -231,7 +243,9 @@ def plan_teaching_feed(user, now):
         .where(session_trainers.c.user_id == user.id)
         .order_by(CourseSession.id)
     ).all()
-    statuses, signature, moments = {}, [], []
+    statuses: dict[int, str | None] = {}
+    signature: list[tuple[object, ...]] = []
+    moments: list[datetime | None] = []
     for session_id, session_status, starts_at, ends_at, updated_at, sequence in rows:
         moments.append(updated_at)
         if session_status == SessionStatus.CANCELLED:
@@ -246,9 +260,11 @@ def plan_teaching_feed(user, now):
     return _plan_from_statuses("teaching", user, statuses, signature, moments)
 
 
-def _plan_from_statuses(kind, user, statuses, signature, moments):
+def _plan_from_statuses(kind: str, user: User, statuses: dict[int, str | None], signature: list[tuple[object, ...]],
+                        moments: list[datetime | None]) -> FeedPlan:
     ids = sorted(statuses)
-    courses, trainers = [], []
+    courses: Sequence[Row[int, str, str, datetime, datetime | None]] = []
+    trainers: Sequence[Row[int, int, str]] = []
     if ids:
         courses = db.session.execute(
             select(Course.id, Course.title, Course.summary, Course.created_at, Course.archived_at)
@@ -266,18 +282,26 @@ def _plan_from_statuses(kind, user, statuses, signature, moments):
     return FeedPlan(etag=etag, last_modified=_latest(*moments), session_ids=ids, statuses=statuses)
 
 
-def load_sessions(session_ids):
+def load_sessions(session_ids: Sequence[int]) -> list[FeedSession]:
     """Sessions by id, in start order (lightweight rows with course and trainers)."""
     if not session_ids:
         return []
     return _feed_sessions((CourseSession.id.in_(session_ids),))
 
 
-class _Named:
-    __slots__ = ("title", "summary", "name")
+@dataclass(slots=True)
+class _FeedCourse:
+    title: str
+    summary: str
 
-    def __init__(self, title=None, summary=None, name=None):
-        self.title, self.summary, self.name = title, summary, name
+
+@dataclass(slots=True)
+class _FeedTrainer:
+    name: str
+
+
+# id, starts_at, ends_at, status, sequence, updated_at, venue, online_platform, join_url, course_id
+_SessionRow = Row[int, datetime, datetime, str, int, datetime, str | None, str | None, str | None, int]
 
 
 class FeedSession:
@@ -287,13 +311,25 @@ class FeedSession:
                  "join_url", "course", "trainers")
     location_label = CourseSession.location_label
 
-    def __init__(self, row, course, trainers):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    sequence: int
+    updated_at: datetime
+    venue: str | None
+    online_platform: str | None
+    join_url: str | None
+    course: _FeedCourse
+    trainers: list[_FeedTrainer]
+
+    def __init__(self, row: _SessionRow, course: _FeedCourse, trainers: list[_FeedTrainer]) -> None:
         (self.id, self.starts_at, self.ends_at, self.status, self.sequence, self.updated_at, self.venue,
          self.online_platform, self.join_url) = row[:9]
         self.course, self.trainers = course, trainers
 
 
-def _feed_sessions(conditions):
+def _feed_sessions(conditions: Iterable[ColumnElement[bool]]) -> list[FeedSession]:
     """Sessions matching `conditions` in start order, in three queries whatever their number."""
     rows = db.session.execute(
         select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.status,
@@ -304,24 +340,24 @@ def _feed_sessions(conditions):
     ).all()
     if not rows:
         return []
-    courses = {course_id: _Named(title=title, summary=summary) for course_id, title, summary in db.session.execute(
+    courses = {course_id: _FeedCourse(title=title, summary=summary) for course_id, title, summary in db.session.execute(
         select(Course.id, Course.title, Course.summary)
         .where(Course.id.in_(select(CourseSession.course_id).where(*conditions)))
     )}
-    trainers = {}
+    trainers: dict[int, list[_FeedTrainer]] = {}
     for session_id, name in db.session.execute(
         select(session_trainers.c.session_id, User.name)
         .join(User, User.id == session_trainers.c.user_id)
         .where(session_trainers.c.session_id.in_(select(CourseSession.id).where(*conditions)))
         .order_by(session_trainers.c.session_id, User.name)
     ):
-        trainers.setdefault(session_id, []).append(_Named(name=name))
+        trainers.setdefault(session_id, []).append(_FeedTrainer(name=name))
     return [FeedSession(row, courses[row[9]], trainers.get(row[0], [])) for row in rows]
 
 
 # One session ---------------------------------------------------------------------------------
 
-def published_session_or_none(session_id):
+def published_session_or_none(session_id: int) -> CourseSession | None:
     """A session whose course is published (the public download), or None."""
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None or course_session.course.status != CourseStatus.PUBLISHED:
@@ -329,7 +365,7 @@ def published_session_or_none(session_id):
     return course_session
 
 
-def plan_session_download(course_session):
+def plan_session_download(course_session: CourseSession) -> FeedPlan:
     trainers = [(t.id, t.name) for t in course_session.trainers]
     course = course_session.course
     etag = _digest("session", course_session.id, course_session.status, course_session.sequence,
@@ -339,7 +375,7 @@ def plan_session_download(course_session):
 
 # Tokens --------------------------------------------------------------------------------------
 
-def regenerate_calendar_token(user):
+def regenerate_calendar_token(user: User) -> str:
     """Give `user` a new calendar feed token; the old feed URLs stop working (404)."""
     user.calendar_token = new_calendar_token()
     db.session.flush()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -23,7 +25,7 @@ def index():
         form.validate()
     filters = form.cleaned()
     result = search_catalogue(filters, page=requested_page(), per_page=current_app.config["CATALOGUE_PAGE_SIZE"])
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
 
     def page_url(number):
         return url_for("catalogue.index", page=number, **args)

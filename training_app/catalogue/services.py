@@ -1,8 +1,12 @@
 """Finding courses and sessions: the public catalogue's queries."""
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TypedDict
+
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, or_, select
 
 from .. import clock
 from ..bookings.services import confirmed_count
@@ -11,8 +15,23 @@ from ..extensions import db
 from ..pagination import paginate
 from ..models import Booking, BookingStatus, Course, CourseFormat, CourseSession, CourseStatus, Partnership, SessionStatus
 
+# Upcoming sessions shown under each course on a catalogue page.
+SESSIONS_SHOWN_PER_COURSE = 3
 
-def confirmed_count_subquery():
+
+class CatalogueFilters(TypedDict, total=False):
+    """The catalogue's filters (CatalogueFilterForm.cleaned()); a missing key does not filter."""
+
+    q: str
+    level: int
+    format: str
+    partnership: str  # a partnership code, or "HIPS"
+    date_from: date
+    date_to: date
+    has_places: bool
+
+
+def confirmed_count_subquery() -> ScalarSelect[int]:
     """Confirmed places per session, correlated to CourseSession."""
     return (
         select(func.count(Booking.id))
@@ -22,27 +41,27 @@ def confirmed_count_subquery():
     )
 
 
-def upcoming_session_conditions(filters, now):
-    conditions = [CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now]
-    if filters.get("date_from"):
-        conditions.append(CourseSession.starts_at >= clock.from_london(datetime.combine(filters["date_from"], time())))
-    if filters.get("date_to"):
-        end = datetime.combine(filters["date_to"] + timedelta(days=1), time())
+def upcoming_session_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now]
+    if date_from := filters.get("date_from"):
+        conditions.append(CourseSession.starts_at >= clock.from_london(datetime.combine(date_from, time())))
+    if date_to := filters.get("date_to"):
+        end = datetime.combine(date_to + timedelta(days=1), time())
         conditions.append(CourseSession.starts_at < clock.from_london(end))
     if filters.get("has_places"):
         conditions.append(CourseSession.capacity > confirmed_count_subquery())
     return conditions
 
 
-def escape_like(text):
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def course_query(filters, now):
+def course_query(filters: CatalogueFilters, now: datetime) -> Select[Course]:
     """Published courses matching the filters (a select, not yet run)."""
     query = select(Course).where(Course.status == CourseStatus.PUBLISHED)
-    if filters.get("q"):
-        pattern = f"%{escape_like(filters['q'].lower())}%"
+    if text := filters.get("q"):
+        pattern = f"%{escape_like(text.lower())}%"
         query = query.where(or_(func.lower(Course.title).like(pattern, escape="\\"),
                                 func.lower(Course.summary).like(pattern, escape="\\")))
     if filters.get("level"):
@@ -68,32 +87,33 @@ def course_query(filters, now):
 
 @dataclass
 class CataloguePage:
-    courses: list
-    sessions_by_course: dict
+    courses: Sequence[Course]
+    sessions_by_course: dict[int, list[tuple[CourseSession, int]]]
     total: int
     page: int
     pages: int
 
 
-def search_catalogue(filters, page=1, per_page=CATALOGUE_PAGE_SIZE, sessions_per_course=3):
+def search_catalogue(filters: CatalogueFilters, page: int = 1, per_page: int = CATALOGUE_PAGE_SIZE) -> CataloguePage:
     """One page of matching courses, each with its next matching sessions and places left."""
     now = clock.now()
     query = course_query(filters, now)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     shown = paginate(total, per_page, page)
     page, pages = shown.page, shown.pages
     courses = db.session.scalars(
         query.order_by(Course.title, Course.id).limit(shown.per_page).offset(shown.offset)
     ).all()
     sessions_by_course = upcoming_sessions_for(
-        [c.id for c in courses], filters, now, limit_per_course=sessions_per_course
+        [c.id for c in courses], filters, now, limit_per_course=SESSIONS_SHOWN_PER_COURSE
     )
     return CataloguePage(courses, sessions_by_course, total, page, pages)
 
 
-def upcoming_sessions_for(course_ids, filters, now, limit_per_course=None):
+def upcoming_sessions_for(course_ids: Sequence[int], filters: CatalogueFilters, now: datetime,
+                          limit_per_course: int | None = None) -> dict[int, list[tuple[CourseSession, int]]]:
     """{course_id: [(session, places_left), ...]} for upcoming scheduled sessions."""
-    result = {course_id: [] for course_id in course_ids}
+    result: dict[int, list[tuple[CourseSession, int]]] = {course_id: [] for course_id in course_ids}
     if not course_ids:
         return result
     confirmed = confirmed_count_subquery().label("confirmed")
@@ -110,9 +130,9 @@ def upcoming_sessions_for(course_ids, filters, now, limit_per_course=None):
     return result
 
 
-def places_left(course_session):
+def places_left(course_session: CourseSession) -> int:
     return max(0, course_session.capacity - confirmed_count(course_session.id))
 
 
-def published_course_or_none(slug):
+def published_course_or_none(slug: str) -> Course | None:
     return db.session.scalars(select(Course).where(Course.slug == slug)).first()

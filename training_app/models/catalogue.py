@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, exists, or_
+from sqlalchemy import (JSON, CheckConstraint, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text,
+                        exists, or_)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
@@ -10,8 +11,6 @@ from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, en
 
 if TYPE_CHECKING:
     from .users import Partnership, User
-
-# Value -> label, for reports/services.py until it uses LevelKind directly.
 
 course_partnerships = db.Table(
     "course_partnerships",
@@ -90,7 +89,7 @@ class Course(Model):
 
     # --- issue 11: "does this course count for this partnership", the one definition ---
     @classmethod
-    def counts_for(cls, partnership_id):
+    def counts_for(cls, partnership_id: int | SQLColumnExpression[int]) -> ColumnElement[bool]:
         """SQL: the course counts for the partnership: it owns the course, runs it jointly
         (course_partnerships), or the course is a HIPS course (which counts for all four).
 

@@ -22,8 +22,9 @@ class OutboxMessage(Model):
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
-    # [{"filename": ..., "content_type": ..., "content": text}]
-    attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # [{"filename": ..., "content_type": ..., "content": text}]; "session_ics": {...} instead of
+    # "content" for a calendar made at send time (see mail.attachment_content): JSON, so values vary.
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=now)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=now)

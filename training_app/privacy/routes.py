@@ -1,5 +1,6 @@
 """Data-protection pages: download your data, close your account; the audit log for system admins."""
 import json
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
@@ -8,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from ..errors import show_error
 from ..extensions import db
 from ..models import Role
+from ..pagination import requested_page
 from ..permissions import roles_required
 from . import bp
 from .forms import AuditFilterForm, CloseAccountForm
@@ -44,13 +46,6 @@ def close_account_view():
 
 
 
-def page_number():
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100000))
-    except ValueError:
-        return 1
-
-
 @bp.route("/admin/audit", endpoint="audit_log")
 @roles_required(Role.SYSTEM_ADMIN)
 def audit_log():
@@ -59,8 +54,8 @@ def audit_log():
     valid = form.validate() if request.args else True
     action = form.action.data if valid or not form.action.errors else None
     actor = form.actor.data if valid or not form.actor.errors else None
-    result = audit_page(page_number(), action=action or None, actor=actor or None)
-    args = {k: v for k, v in request.args.items() if k in ("action", "actor") and v}
+    result = audit_page(requested_page(), action=action or None, actor=actor or None)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("action", "actor") and v}
 
     def page_url(number):
         return url_for("privacy.audit_log", page=number, **args)

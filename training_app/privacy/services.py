@@ -4,7 +4,14 @@ Closing an account anonymises the person but keeps their past bookings and evalu
 to the anonymised account, so that the figures already reported to boards (confirmed, attended,
 distance travelled) do not change. Future places are cancelled so the waiting list moves up.
 """
+from __future__ import annotations
+
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
 
 from sqlalchemy import func, or_, select
 from werkzeug.security import generate_password_hash
@@ -13,7 +20,8 @@ from .. import clock
 from ..audit import record_audit
 from ..errors import DomainError
 from ..extensions import db
-from ..models import AuditEvent, Booking, BookingStatus, CourseSession, ElearningCompletion, User
+from ..models import (AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion,
+                      EvaluationResponse, User)
 from ..models.users import new_calendar_token
 
 CLOSED_NAME = "Closed account"
@@ -24,16 +32,16 @@ class AccountAlreadyClosed(DomainError):
     message = "This account is already closed."
 
 
-def _when(value):
+def _when(value: datetime | None) -> str | None:
     """Naive UTC from the database as ISO 8601 with a Z, so nobody reads it as London time."""
     return value.isoformat() + "Z" if value is not None else None
 
 
-def _course(course):
+def _course(course: Course) -> dict[str, Any]:
     return {"id": course.id, "slug": course.slug, "title": course.title}
 
 
-def export_data(user):
+def export_data(user: User) -> dict[str, Any]:
     """Everything the service holds about `user`, as a JSON-ready dict (the right of access)."""
     bookings = db.session.scalars(
         select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
@@ -93,11 +101,7 @@ def export_data(user):
     }
 
 
-def _evaluation_responses(user):
-    try:
-        from ..models.evaluations import EvaluationResponse
-    except ImportError:  # evaluations are optional in older checkouts
-        return []
+def _evaluation_responses(user: User) -> list[dict[str, Any]]:
     responses = db.session.scalars(
         select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)
         .order_by(EvaluationResponse.submitted_at, EvaluationResponse.id)
@@ -116,7 +120,7 @@ def _evaluation_responses(user):
     } for r in responses]
 
 
-def close_account(actor, user, reason="closed by the account holder"):
+def close_account(actor: User, user: User, reason: str = "closed by the account holder") -> User:
     """Anonymise `user` and cancel their future places (which promotes the waiting lists).
 
     Past bookings and evaluation answers stay, linked to the anonymised account, so that confirmed,
@@ -151,7 +155,7 @@ def close_account(actor, user, reason="closed by the account holder"):
     return user
 
 
-def retention_cutoff(now, years):
+def retention_cutoff(now: datetime, years: int) -> datetime:
     """The moment `years` before `now` (29 February falls back to 28 February)."""
     try:
         return now.replace(year=now.year - years)
@@ -159,7 +163,7 @@ def retention_cutoff(now, years):
         return now.replace(year=now.year - years, day=28)
 
 
-def apply_retention(years=3):
+def apply_retention(years: int = 3) -> Sequence[User]:
     """Close every open account not seen (or, never seen, created) for `years` years; returns them."""
     if years < 1:
         raise ValueError("The retention period must be at least one year.")
@@ -174,11 +178,11 @@ def apply_retention(years=3):
     return stale
 
 
-def audit_actions():
+def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def audit_page(page, action=None, actor=None):
+def audit_page(page: int, action: str | None = None, actor: str | None = None) -> Pagination:
     """One page of audit events, newest first, optionally one action and/or one actor (email or name)."""
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if action:

@@ -15,7 +15,7 @@ def test_staff_pages_have_no_accessibility_violations(page, db, make_user, make_
     past = make_session(course=course, trainers=[trainer], capacity=2)
     upcoming = make_session(course=course, trainers=[trainer], starts_in=timedelta(days=30), capacity=1)
     people = [make_user(name=f"Delegate {n}") for n in range(3)]
-    bookings = [book_place(person, past.id, "Step-free access") for person in people[:2]]
+    bookings = [book_place(person, past.id, "Step-free access").booking for person in people[:2]]
     book_place(people[0], upcoming.id)
     book_place(people[1], upcoming.id)  # waitlisted
     past.starts_at = clock.now() - timedelta(hours=3)

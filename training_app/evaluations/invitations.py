@@ -53,14 +53,15 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
         delegate = _delegate_of(opening)
         if delegate is None or delegate.closed_at is not None:
             continue
-        context = dict(delegate=delegate, opening=opening, url=link(opening))
+        url = link(opening)
         if invite_key not in sent:
             queue_email(delegate.email, "evaluation_invitation",
-                        f"{opening.stage_label}: {opening.course.title}", dedupe_key=invite_key, **context)
+                        f"{opening.stage_label}: {opening.course.title}", dedupe_key=invite_key,
+                        delegate=delegate, opening=opening, url=url)
             invitations += 1
         elif reminder_key not in sent and sent[invite_key] <= at - REMINDER_AFTER:
             queue_email(delegate.email, "evaluation_reminder",
                         f"Reminder: {opening.stage_label.lower()} for {opening.course.title}",
-                        dedupe_key=reminder_key, **context)
+                        dedupe_key=reminder_key, delegate=delegate, opening=opening, url=url)
             reminders += 1
     return invitations, reminders

@@ -72,6 +72,8 @@ def evaluation_summaries(filters: ReportFilters, comment_count: int = ANNUAL_IMP
                   date_from=start, date_to=end)
     per_course: dict[int, PairStat] = {}
     for stat in paired_outcomes(scope):
+        if stat.course_id is None:  # paired_outcomes groups by course, so every row names one
+            continue
         per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
     selected: list[ImpactComment] = []
     for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:

@@ -119,7 +119,7 @@ def annual_rows(report: AnnualReport) -> Iterator[CsvRow]:
         yield ("Sector (delegates, unique practitioners)", row.label, "", row.delegates, row.practitioners)
     for course in report.courses:
         yield ("Course (sessions delivered, delegates)", course.title, "", course.sessions, course.delegates)
-        if course.distance is not None:
+        if course.distance is not None and course.distance.mean_change is not None:
             yield ("Course distance travelled (mean change, pairs)", course.title, "",
                    round(course.distance.mean_change, 2), course.distance.n)
     if not any(course.distance is not None for course in report.courses):

@@ -1,4 +1,5 @@
 """Configuration, read from environment variables (see README, "Configuration")."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ def database_url(raw: str | None) -> str | None:
         return raw
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 
@@ -54,7 +55,9 @@ class BaseConfig:
     CATALOGUE_PAGE_SIZE = constants.CATALOGUE_PAGE_SIZE
     # Reports flag upcoming sessions within this many days that are less than this share full.
     REPORTS_UNDERFILLED_DAYS = env_int("REPORTS_UNDERFILLED_DAYS", constants.REPORTS_UNDERFILLED_DAYS)
-    REPORTS_UNDERFILLED_THRESHOLD = float(os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", constants.REPORTS_UNDERFILLED_THRESHOLD))
+    REPORTS_UNDERFILLED_THRESHOLD = float(
+        os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", constants.REPORTS_UNDERFILLED_THRESHOLD)
+    )
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -82,9 +85,7 @@ class ProductionConfig(BaseConfig):
     def check(cls) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
-            raise RuntimeError(
-                "Production configuration needs these environment variables: " + ", ".join(missing)
-            )
+            raise RuntimeError("Production configuration needs these environment variables: " + ", ".join(missing))
 
 
 CONFIGS = {

@@ -13,6 +13,7 @@ CPU is printed, since it shares the machine's cores with the server). Prints boo
 p50/p99 latency, the CPU each part used, and checks exactly `capacity` confirmed, the rest waitlisted
 and one email queued per booking.
 """
+
 import argparse
 import asyncio
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,6 +42,7 @@ def free_port():
 def create_database(server_url):
     import psycopg
     from sqlalchemy.engine import make_url
+
     base = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
     name = f"bench_booking_{uuid.uuid4().hex[:8]}"
     admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -50,30 +53,56 @@ def create_database(server_url):
 
 def prepare(url, users, capacity):
     from datetime import timedelta
+
     from flask_migrate import upgrade
     from sqlalchemy import insert, select
     from werkzeug.security import generate_password_hash
+
     from training_app import clock, create_app
     from training_app.extensions import db
     from training_app.models import Agency, Course, CourseSession, Partnership, User
+
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         hscp = Partnership(code="HSCP", name="Hampshire Safeguarding Children Partnership")
         agency = Agency(name="Hampshire Constabulary", sector="Police", partnership=hscp)
-        course = Course(slug="every-sleep-counts", title="Every Sleep Counts launch", summary="Launch event",
-                        format="face_to_face", owner_partnership=hscp, learning_outcomes=["Safe sleep"])
+        course = Course(
+            slug="every-sleep-counts",
+            title="Every Sleep Counts launch",
+            summary="Launch event",
+            format="face_to_face",
+            owner_partnership=hscp,
+            learning_outcomes=["Safe sleep"],
+        )
         start = clock.now() + timedelta(days=30)
-        session = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=3),
-                                capacity=capacity, venue="Winchester Guildhall")
+        session = CourseSession(
+            course=course,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=capacity,
+            venue="Winchester Guildhall",
+        )
         db.session.add_all([hscp, agency, course, session])
         db.session.flush()
         password_hash = generate_password_hash("bench-password-1")
-        db.session.execute(insert(User), [
-            {"name": f"Delegate {n}", "email": f"delegate{n}@bench.test", "password_hash": password_hash,
-             "agency_id": agency.id, "job_role": "Police constable", "role": "practitioner",
-             "calendar_token": uuid.uuid4().hex, "session_version": 1, "created_at": clock.now()}
-            for n in range(users)])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "name": f"Delegate {n}",
+                    "email": f"delegate{n}@bench.test",
+                    "password_hash": password_hash,
+                    "agency_id": agency.id,
+                    "job_role": "Police constable",
+                    "role": "practitioner",
+                    "calendar_token": uuid.uuid4().hex,
+                    "session_version": 1,
+                    "created_at": clock.now(),
+                }
+                for n in range(users)
+            ],
+        )
         db.session.commit()
         return session.id, db.session.scalars(select(User.id).order_by(User.id)).all()
 
@@ -86,9 +115,12 @@ def signed_in_clients(url, user_ids):
     session identifier for this client (a real sign-in per user would measure password hashing and
     the sign-in rate limit rather than booking)."""
     import hashlib
+
     from flask_login.utils import _create_identifier
     from itsdangerous import URLSafeTimedSerializer
+
     from training_app import create_app
+
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret"})
     cookies = app.session_interface.get_signing_serializer(app)
     tokens = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
@@ -105,11 +137,14 @@ def signed_in_clients(url, user_ids):
 def add_session(url, like_session_id, capacity):
     """Another session of the same course (the warm-up books onto it, not onto the measured one)."""
     import psycopg
+
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         return conn.execute(
             "INSERT INTO course_sessions (course_id, starts_at, ends_at, venue, capacity, status, sequence, "
             "created_at, updated_at) SELECT course_id, starts_at, ends_at, venue, %s, status, 0, created_at, "
-            "updated_at FROM course_sessions WHERE id = %s RETURNING id", (capacity, like_session_id)).fetchone()[0]
+            "updated_at FROM course_sessions WHERE id = %s RETURNING id",
+            (capacity, like_session_id),
+        ).fetchone()[0]
 
 
 ENDPOINTS = {"book": "/sessions/{}/book", "signed-in-noop": "/bench/signed-in-noop/{}", "noop": "/bench/noop/{}"}
@@ -119,9 +154,11 @@ async def post_booking(port, path, client, start):
     """One user's booking: a new connection, one POST, the whole response. Returns (status, seconds)."""
     cookie, token = client
     body = urllib.parse.urlencode({"csrf_token": token, "access_needs": ""}).encode()
-    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {USER_AGENT}\r\n"
-               f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {USER_AGENT}\r\n"
+        f"Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
     await start.wait()
     started = time.perf_counter()
     try:
@@ -131,7 +168,7 @@ async def post_booking(port, path, client, start):
         await reader.read()
         writer.close()
         status = int(status_line.split()[1])
-    except (OSError, asyncio.TimeoutError, IndexError, ValueError) as error:
+    except (TimeoutError, OSError, IndexError, ValueError) as error:
         status = repr(error)
     return status, time.perf_counter() - started
 
@@ -159,8 +196,8 @@ def cpu_by_process():
             raw = stat.read_text()
         except OSError:
             continue
-        name = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
         totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / ticks
     return totals
 
@@ -171,11 +208,19 @@ def main():
     parser.add_argument("--capacity", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--warm-up", type=int, default=40,
-                        help="bookings onto another session first, so the workers are warm as in service")
-    parser.add_argument("--endpoint", choices=sorted(ENDPOINTS), default="book",
-                        help="book (the real thing), or a route that does no booking work (bench/floor_app.py), "
-                             "to show what the rest of a request costs")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=40,
+        help="bookings onto another session first, so the workers are warm as in service",
+    )
+    parser.add_argument(
+        "--endpoint",
+        choices=sorted(ENDPOINTS),
+        default="book",
+        help="book (the real thing), or a route that does no booking work (bench/floor_app.py), "
+        "to show what the rest of a request costs",
+    )
     args = parser.parse_args()
     server = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     admin, name, url = create_database(server)
@@ -184,13 +229,36 @@ def main():
     try:
         session_id, user_ids = prepare(url, args.users + args.warm_up, args.capacity)
         warm_session_id = add_session(url, session_id, args.warm_up)
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "APP_ENV": "development",
-               "MAIL_BACKEND": "console"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-secret",
+            "APP_ENV": "development",
+            "MAIL_BACKEND": "console",
+        }
         gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
-             "--backlog", "2048", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--pythonpath", "bench",
-             "wsgi:app" if args.endpoint == "book" else "floor_app:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--backlog",
+                "2048",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "--pythonpath",
+                "bench",
+                "wsgi:app" if args.endpoint == "book" else "floor_app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -199,7 +267,7 @@ def main():
             except OSError:
                 time.sleep(0.2)
         clients = signed_in_clients(url, user_ids)
-        warm_clients, clients = clients[:args.warm_up], clients[args.warm_up:]
+        warm_clients, clients = clients[: args.warm_up], clients[args.warm_up :]
         if warm_clients:
             asyncio.run(rush(port, ENDPOINTS[args.endpoint].format(warm_session_id), warm_clients))
 
@@ -210,39 +278,66 @@ def main():
         server_cpu = {k: v for k, v in used.items() if k in ("python", "python3", "gunicorn", "postgres")}
 
         import psycopg
+
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-            counts = dict(conn.execute(
-                "SELECT status, count(*) FROM bookings WHERE session_id = %s GROUP BY status", (session_id,)).fetchall())
-            waiting = [row[0] for row in conn.execute(
-                "SELECT u.email FROM bookings b JOIN users u ON u.id = b.user_id WHERE b.session_id = %s "
-                "AND b.status = 'waitlisted' ORDER BY b.requested_at, b.id", (session_id,)).fetchall()]
+            counts = dict(
+                conn.execute(
+                    "SELECT status, count(*) FROM bookings WHERE session_id = %s GROUP BY status", (session_id,)
+                ).fetchall()
+            )
+            waiting = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT u.email FROM bookings b JOIN users u ON u.id = b.user_id WHERE b.session_id = %s "
+                    "AND b.status = 'waitlisted' ORDER BY b.requested_at, b.id",
+                    (session_id,),
+                ).fetchall()
+            ]
             # The position each person was told by email ("You are number N").
-            told = {to: int(re.search(r"You are number (\d+)", body).group(1)) for to, body in conn.execute(
-                "SELECT to_address, body_text FROM outbox_messages WHERE subject LIKE 'You are on the waiting list%'")}
+            told = {
+                to: int(re.search(r"You are number (\d+)", body).group(1))
+                for to, body in conn.execute(
+                    "SELECT to_address, body_text FROM outbox_messages "
+                    "WHERE subject LIKE 'You are on the waiting list%'"
+                )
+            }
             # Every warm-up booking was confirmed (that session has a place each) and queued one email.
             emails = conn.execute("SELECT count(*) FROM outbox_messages").fetchone()[0] - len(warm_clients)
         statuses = [status for status, _ in results]
         latencies = sorted(seconds for _, seconds in results)
         errors = [s for s in statuses if s != 302]
         p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.users} users, capacity "
-              f"{args.capacity}; {len(warm_clients)} warm-up bookings on another session first")
+        print(
+            f"gunicorn: {args.workers} workers x {args.threads} threads; {args.users} users, capacity "
+            f"{args.capacity}; {len(warm_clients)} warm-up bookings on another session first"
+        )
         print(f"wall time {wall:.2f} s; {args.users / wall:.0f} bookings/s")
-        print(f"latency p50 {p(0.50) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, "
-              f"mean {statistics.mean(latencies) * 1000:.0f} ms")
-        print(f"CPU during the rush: load generator {client_cpu:.2f} s; app workers "
-              f"{server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu:.2f} s "
-              f"({(server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu) / args.users * 1000:.1f} ms "
-              f"a booking); PostgreSQL {server_cpu.get('postgres', 0):.2f} s; 2 cores x wall = {2 * wall:.2f} s")
+        print(
+            f"latency p50 {p(0.50) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, "
+            f"mean {statistics.mean(latencies) * 1000:.0f} ms"
+        )
+        print(
+            f"CPU during the rush: load generator {client_cpu:.2f} s; app workers "
+            f"{server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu:.2f} s "
+            f"({(server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu) / args.users * 1000:.1f} ms "
+            f"a booking); PostgreSQL {server_cpu.get('postgres', 0):.2f} s; 2 cores x wall = {2 * wall:.2f} s"
+        )
         print(f"errors (non-302 responses): {len(errors)} {sorted(set(map(str, errors)))[:5]}")
         if args.endpoint != "book":
             print("RESULT:", "OK (a route that books nothing)" if not errors else "FAILED")
             return 1 if errors else 0
         told_right = [told.get(email) for email in waiting] == list(range(1, len(waiting) + 1))
-        print(f"bookings: {counts}; emails queued: {emails}; waiting list of {len(waiting)}, each told their "
-              f"true position: {told_right}")
-        ok = (not errors and counts.get("confirmed") == args.capacity
-              and counts.get("waitlisted") == args.users - args.capacity and emails == args.users and told_right)
+        print(
+            f"bookings: {counts}; emails queued: {emails}; waiting list of {len(waiting)}, each told their "
+            f"true position: {told_right}"
+        )
+        ok = (
+            not errors
+            and counts.get("confirmed") == args.capacity
+            and counts.get("waitlisted") == args.users - args.capacity
+            and emails == args.users
+            and told_right
+        )
         print("RESULT:", "OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:
@@ -250,6 +345,7 @@ def main():
             gunicorn.terminate()
             gunicorn.wait(10)
         import psycopg
+
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

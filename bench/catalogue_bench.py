@@ -7,6 +7,7 @@
 Seeds 500 courses, 10,000 upcoming sessions and 100,000 bookings through the migrations' schema,
 then prints the median time of each catalogue page (test client, no network).
 """
+
 import os
 import statistics
 import sys
@@ -26,45 +27,102 @@ from config import database_url  # noqa: E402
 COURSES, SESSIONS, BOOKINGS, USERS = 500, 10_000, 100_000, 5_000
 RUNS = 7
 PAGES = [
-    "/", "/?page=10", "/?q=neglect", "/?level=3&format=live_online", "/?partnership=IOWSCP",
-    "/?has_places=y", "/?date_from=2027-01-01&date_to=2027-01-31", "/courses/course-7",
+    "/",
+    "/?page=10",
+    "/?q=neglect",
+    "/?level=3&format=live_online",
+    "/?partnership=IOWSCP",
+    "/?has_places=y",
+    "/?date_from=2027-01-01&date_to=2027-01-31",
+    "/courses/course-7",
 ]
 
 
 def seed(db):
     from training_app import clock
     from training_app.models import Booking, Course, CourseSession, Partnership, User
+
     now = clock.now().replace(second=0, microsecond=0)
     codes = ["HSCP", "IOWSCP", "PSCP", "SSCP"]
     db.session.execute(insert(Partnership), [{"id": i + 1, "code": c, "name": c} for i, c in enumerate(codes)])
     topics = ["neglect", "exploitation", "domestic abuse", "online safety", "disguised compliance"]
-    db.session.execute(insert(Course), [{
-        "id": i + 1, "slug": f"course-{i + 1}", "title": f"Safeguarding and {topics[i % 5]} {i + 1}",
-        "summary": f"Recognising and responding to {topics[i % 5]}.", "learning_outcomes": ["Recognise"],
-        "level": i % 3 + 1, "level_kind": "core", "format": ["face_to_face", "live_online", "blended"][i % 3],
-        "owner_partnership_id": i % 4 + 1, "is_hips": i % 7 == 0, "status": "published", "created_at": now,
-    } for i in range(COURSES)])
-    db.session.execute(insert(CourseSession), [{
-        "id": i + 1, "course_id": i % COURSES + 1, "starts_at": now + timedelta(days=1 + i % 400, hours=i % 8),
-        "ends_at": now + timedelta(days=1 + i % 400, hours=i % 8 + 3), "venue": "Civic Centre",
-        "capacity": 20, "status": "scheduled", "sequence": 0, "created_at": now, "updated_at": now,
-    } for i in range(SESSIONS)])
-    db.session.execute(insert(User), [{
-        "id": i + 1, "name": f"Delegate {i}", "email": f"d{i}@example.org", "password_hash": "x",
-        "role": "practitioner", "calendar_token": uuid.uuid4().hex, "session_version": 1, "created_at": now,
-    } for i in range(USERS)])
+    db.session.execute(
+        insert(Course),
+        [
+            {
+                "id": i + 1,
+                "slug": f"course-{i + 1}",
+                "title": f"Safeguarding and {topics[i % 5]} {i + 1}",
+                "summary": f"Recognising and responding to {topics[i % 5]}.",
+                "learning_outcomes": ["Recognise"],
+                "level": i % 3 + 1,
+                "level_kind": "core",
+                "format": ["face_to_face", "live_online", "blended"][i % 3],
+                "owner_partnership_id": i % 4 + 1,
+                "is_hips": i % 7 == 0,
+                "status": "published",
+                "created_at": now,
+            }
+            for i in range(COURSES)
+        ],
+    )
+    db.session.execute(
+        insert(CourseSession),
+        [
+            {
+                "id": i + 1,
+                "course_id": i % COURSES + 1,
+                "starts_at": now + timedelta(days=1 + i % 400, hours=i % 8),
+                "ends_at": now + timedelta(days=1 + i % 400, hours=i % 8 + 3),
+                "venue": "Civic Centre",
+                "capacity": 20,
+                "status": "scheduled",
+                "sequence": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(SESSIONS)
+        ],
+    )
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "id": i + 1,
+                "name": f"Delegate {i}",
+                "email": f"d{i}@example.org",
+                "password_hash": "x",
+                "role": "practitioner",
+                "calendar_token": uuid.uuid4().hex,
+                "session_version": 1,
+                "created_at": now,
+            }
+            for i in range(USERS)
+        ],
+    )
     for start in range(0, BOOKINGS, 20_000):
-        db.session.execute(insert(Booking), [{
-            "session_id": i % SESSIONS + 1, "user_id": i // SESSIONS + 1, "status": "confirmed",
-            "requested_at": now, "late_cancellation": False,
-        } for i in range(start, start + 20_000)])
+        db.session.execute(
+            insert(Booking),
+            [
+                {
+                    "session_id": i % SESSIONS + 1,
+                    "user_id": i // SESSIONS + 1,
+                    "status": "confirmed",
+                    "requested_at": now,
+                    "late_cancellation": False,
+                }
+                for i in range(start, start + 20_000)
+            ],
+        )
     db.session.commit()
 
 
 def run(url):
     from flask_migrate import upgrade
+
     from training_app import create_app
     from training_app.extensions import db
+
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
@@ -91,6 +149,7 @@ def main():
     if not server:
         return
     import psycopg
+
     base = make_url(database_url(server))
     name = f"bench_catalogue_{uuid.uuid4().hex[:8]}"
     admin = base.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -7,6 +7,7 @@
 Used by the benchmark only; never imported by the application. `python bench/floor_app.py --help`
 prints this text.
 """
+
 import sys
 from pathlib import Path
 

@@ -14,6 +14,7 @@ partnership-filtered course list with:
 
 Prints the median wall time of --runs runs (after one warm-up) of each.
 """
+
 import argparse
 import statistics
 import sys
@@ -23,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select, text, true, union  # noqa: E402
-
 from reports_bench import scratch_database, seed  # noqa: E402
+from sqlalchemy import select, text, true, union  # noqa: E402
 
 
 def union_pairs():
     """The reports' old (course_id, partnership_id) pairs: a UNION of owned, joint and HIPS."""
     from training_app.models import Course, Partnership
     from training_app.models.catalogue import course_partnerships
+
     owned = select(Course.id.label("course_id"), Course.owner_partnership_id.label("partnership_id"))
     joint = select(course_partnerships.c.course_id, course_partnerships.c.partnership_id)
     hips = select(Course.id, Partnership.id).join(Partnership, true()).where(Course.is_hips.is_(True))
@@ -59,21 +60,27 @@ def run(uri, scale, runs):
         counts_for_pairs, counts_for_conditions = scope.partnership_courses, scope.course_conditions
 
         def union_conditions(filters):
-            conditions = [condition for condition in counts_for_conditions(
-                ReportFilters(filters.date_from, filters.date_to, None, filters.course_id, filters.level))]
+            conditions = [
+                condition
+                for condition in counts_for_conditions(
+                    ReportFilters(filters.date_from, filters.date_to, None, filters.course_id, filters.level)
+                )
+            ]
             if filters.partnership_id is not None:
                 pairs = union_pairs()
-                conditions.append(Course.id.in_(select(pairs.c.course_id)
-                                                .where(pairs.c.partnership_id == filters.partnership_id)))
+                conditions.append(
+                    Course.id.in_(select(pairs.c.course_id).where(pairs.c.partnership_id == filters.partnership_id))
+                )
             return conditions
 
-        variants = {"counts_for": (counts_for_pairs, counts_for_conditions),
-                    "union": (union_pairs, union_conditions)}
+        variants = {"counts_for": (counts_for_pairs, counts_for_conditions), "union": (union_pairs, union_conditions)}
         this_year = current_financial_year()
-        cases = [("system admin, every year", ReportFilters(date(2000, 1, 1), date(2100, 12, 31))),
-                 ("system admin, this year", ReportFilters(*this_year)),
-                 ("IOWSCP admin, every year", ReportFilters(date(2000, 1, 1), date(2100, 12, 31), 2)),
-                 ("IOWSCP admin, this year", ReportFilters(*this_year, 2))]
+        cases = [
+            ("system admin, every year", ReportFilters(date(2000, 1, 1), date(2100, 12, 31))),
+            ("system admin, this year", ReportFilters(*this_year)),
+            ("IOWSCP admin, every year", ReportFilters(date(2000, 1, 1), date(2100, 12, 31), 2)),
+            ("IOWSCP admin, this year", ReportFilters(*this_year, 2)),
+        ]
         print(f"\nreach attended_breakdowns, median of {runs} runs (ms):")
         results = {}
         for label, filters in cases:
@@ -100,8 +107,9 @@ def run(uri, scale, runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="dataset size as in reports_bench (1: a million "
-                                                                 "bookings)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="dataset size as in reports_bench (1: a million bookings)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="timed runs per case (after one warm-up)")
     args = parser.parse_args()
     scratch_database(run, args.scale, args.runs)

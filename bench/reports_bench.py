@@ -15,6 +15,7 @@ Dataset: sessions spread over four years (three past, one to come) on 270 face-t
 to 49, so past sessions have attended / no-show / cancelled bookings and future ones confirmed /
 waitlisted / cancelled.
 """
+
 import argparse
 import os
 import resource
@@ -42,55 +43,101 @@ COMPLETIONS = 50_000
 RUNS = 5
 PAGE_TARGET = 1.0
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-SECTORS = ["Children's social care", "Police", "Health", "Education", "Early years", "Local authority",
-           "Probation and youth justice", "Fire and rescue", "Housing", "Voluntary and community",
-           "Faith groups", "Other"]
-JOB_ROLES = ["Social worker", "Police officer", "GP", "Midwife", "Health visitor", "Teacher",
-             "Designated safeguarding lead", "Early years practitioner", "Housing officer", "Probation officer",
-             "Firefighter", "Volunteer"]
+SECTORS = [
+    "Children's social care",
+    "Police",
+    "Health",
+    "Education",
+    "Early years",
+    "Local authority",
+    "Probation and youth justice",
+    "Fire and rescue",
+    "Housing",
+    "Voluntary and community",
+    "Faith groups",
+    "Other",
+]
+JOB_ROLES = [
+    "Social worker",
+    "Police officer",
+    "GP",
+    "Midwife",
+    "Health visitor",
+    "Teacher",
+    "Designated safeguarding lead",
+    "Early years practitioner",
+    "Housing officer",
+    "Probation officer",
+    "Firefighter",
+    "Volunteer",
+]
 
 
 def sizes(scale=1.0):
     """Row counts for the dataset: the module's full sizes times `scale` (courses and agencies stay)."""
-    return {"sessions": max(1, int(SESSIONS * scale)), "people": max(1, int(PRACTITIONERS * scale)),
-            "bookings": max(1, int(BOOKINGS * scale)), "completions": max(1, int(COMPLETIONS * scale))}
+    return {
+        "sessions": max(1, int(SESSIONS * scale)),
+        "people": max(1, int(PRACTITIONERS * scale)),
+        "bookings": max(1, int(BOOKINGS * scale)),
+        "completions": max(1, int(COMPLETIONS * scale)),
+    }
 
 
 def seed(db, now, scale=1.0):
     """Fill the database with set-based SQL (seconds, not minutes)."""
     start = (now - timedelta(days=3 * 365)).replace(hour=9, minute=30, second=0, microsecond=0)
     steps = [
-        ("partnerships", """
+        (
+            "partnerships",
+            """
             INSERT INTO partnerships (id, code, name) VALUES
             (1, 'HSCP', 'Hampshire'), (2, 'IOWSCP', 'Isle of Wight'), (3, 'PSCP', 'Portsmouth'),
-            (4, 'SSCP', 'Southampton')"""),
-        ("agencies", """
+            (4, 'SSCP', 'Southampton')""",
+        ),
+        (
+            "agencies",
+            """
             INSERT INTO agencies (id, name, sector, partnership_id)
             SELECT g, 'Agency ' || g, (CAST(:sectors AS text[]))[1 + g % 12], 1 + g % 4
-            FROM generate_series(1, :agencies) g"""),
-        ("users", """
+            FROM generate_series(1, :agencies) g""",
+        ),
+        (
+            "users",
+            """
             INSERT INTO users (id, name, email, password_hash, agency_id, job_role, role, calendar_token,
                                session_version, created_at)
             SELECT g, 'Practitioner ' || g, 'p' || g || '@example.org', 'x', 1 + g % :agencies,
                    (CAST(:roles AS text[]))[1 + g % 12], 'practitioner', md5(g::text), 1, :now
-            FROM generate_series(1, :people) g"""),
-        ("admins", """
+            FROM generate_series(1, :people) g""",
+        ),
+        (
+            "admins",
+            """
             INSERT INTO users (id, name, email, password_hash, role, partnership_id, calendar_token,
                                session_version, created_at) VALUES
             (:people + 1, 'System admin', 'admin@example.org', 'x', 'system_admin', NULL, 'admin-token', 1, :now),
-            (:people + 2, 'IOW admin', 'iow@example.org', 'x', 'partnership_admin', 2, 'iow-token', 1, :now)"""),
-        ("courses", """
+            (:people + 2, 'IOW admin', 'iow@example.org', 'x', 'partnership_admin', 2, 'iow-token', 1, :now)""",
+        ),
+        (
+            "courses",
+            """
             INSERT INTO courses (id, slug, title, summary, learning_outcomes, level, level_kind, format,
                                  owner_partnership_id, is_hips, status, created_at)
             SELECT g, 'course-' || g, 'Safeguarding course ' || g, 'Summary', '["Recognise", "Respond"]',
                    1 + g % 3, CASE WHEN g % 4 = 0 THEN 'subject_specific' ELSE 'core' END,
                    CASE WHEN g % 10 = 0 THEN 'elearning' ELSE 'face_to_face' END,
                    1 + g % 4, g % 7 = 0, 'published', :now
-            FROM generate_series(1, :courses) g"""),
-        ("joint courses", """
+            FROM generate_series(1, :courses) g""",
+        ),
+        (
+            "joint courses",
+            """
             INSERT INTO course_partnerships (course_id, partnership_id)
-            SELECT g, 1 + (g + 1) % 4 FROM generate_series(1, :courses) g WHERE g % 11 = 0"""),
-        ("sessions", """
+            SELECT g, 1 + (g + 1) % 4 FROM generate_series(1, :courses) g WHERE g % 11 = 0""",
+        ),
+        (
+            "sessions",
+            """
             INSERT INTO course_sessions (id, course_id, starts_at, ends_at, venue, capacity, status, sequence,
                                          created_at, updated_at)
             SELECT g, c + c / 9 + 1, t, t + interval '3 hours', 'Civic Centre', 20 + g % 30,
@@ -98,8 +145,11 @@ def seed(db, now, scale=1.0):
                         WHEN t < :now THEN 'completed' ELSE 'scheduled' END, 0, :now, :now
             FROM (SELECT g, (g * 7) % 270 AS c,
                          CAST(:start AS timestamp) + make_interval(days => (g * 37) % 1461) AS t
-                  FROM generate_series(1, :sessions) g) s"""),
-        ("bookings", """
+                  FROM generate_series(1, :sessions) g) s""",
+        ),
+        (
+            "bookings",
+            """
             INSERT INTO bookings (id, session_id, user_id, status, requested_at, confirmed_at, cancelled_at,
                                   late_cancellation, agency_id, job_role)
             SELECT b.g + 1, s.id, b.u, st.status, s.starts_at - interval '30 days',
@@ -117,24 +167,37 @@ def seed(db, now, scale=1.0):
                      CASE WHEN b.k % 7 = 3 THEN 'no_show' ELSE 'attended' END
                 WHEN s.starts_at < :now THEN 'cancelled'
                 WHEN b.k < s.capacity THEN 'confirmed'
-                ELSE 'waitlisted' END AS status) st"""),
-        ("e-learning completions", """
+                ELSE 'waitlisted' END AS status) st""",
+        ),
+        (
+            "e-learning completions",
+            """
             INSERT INTO elearning_completions (id, user_id, course_id, completed_at)
             SELECT g, g, 10 * (1 + g % 30), CAST(:start AS timestamp) + make_interval(days => g % 1461)
-            FROM generate_series(1, :completions) g"""),
+            FROM generate_series(1, :completions) g""",
+        ),
     ]
-    params = {"sectors": SECTORS, "roles": JOB_ROLES, "agencies": AGENCIES, "courses": COURSES,
-              **sizes(scale), "now": now, "start": start}
+    params = {
+        "sectors": SECTORS,
+        "roles": JOB_ROLES,
+        "agencies": AGENCIES,
+        "courses": COURSES,
+        **sizes(scale),
+        "now": now,
+        "start": start,
+    }
     for label, sql in steps:
         started = time.perf_counter()
         db.session.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql})
         db.session.commit()
         print(f"  seeded {label} in {time.perf_counter() - started:.1f} s")
-    counts = db.session.execute(text(
-        "SELECT (SELECT count(*) FROM course_sessions), (SELECT count(*) FROM users WHERE role = 'practitioner'),"
-        " (SELECT count(*) FROM bookings), (SELECT count(*) FROM bookings WHERE status = 'attended')")).one()
-    print(f"  rows: {counts[0]} sessions, {counts[1]} practitioners, {counts[2]} bookings "
-          f"({counts[3]} attended)")
+    counts = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM course_sessions), (SELECT count(*) FROM users WHERE role = 'practitioner'),"
+            " (SELECT count(*) FROM bookings), (SELECT count(*) FROM bookings WHERE status = 'attended')"
+        )
+    ).one()
+    print(f"  rows: {counts[0]} sessions, {counts[1]} practitioners, {counts[2]} bookings ({counts[3]} attended)")
 
 
 def rss_mb():
@@ -189,12 +252,19 @@ def stream_csv(client, url, label, trace=False):
     tracemalloc.stop()
     response.close()
     elapsed = time.perf_counter() - started
-    print(f"  {label}: {rows - 1:,} rows, {total / 1e6:.0f} MB in {elapsed:.1f} s "
-          f"({(rows - 1) / elapsed:,.0f} rows/s{', slowed by tracemalloc' if trace else ''})"
-          + (f"; Python heap peak while streaming {traced_peak / 1e6:.1f} MB" if trace else ""))
+    print(
+        f"  {label}: {rows - 1:,} rows, {total / 1e6:.0f} MB in {elapsed:.1f} s "
+        f"({(rows - 1) / elapsed:,.0f} rows/s{', slowed by tracemalloc' if trace else ''})"
+        + (f"; Python heap peak while streaming {traced_peak / 1e6:.1f} MB" if trace else "")
+    )
     if samples:
-        picks = [samples[0], samples[len(samples) // 4], samples[len(samples) // 2], samples[3 * len(samples) // 4],
-                 samples[-1]]
+        picks = [
+            samples[0],
+            samples[len(samples) // 4],
+            samples[len(samples) // 2],
+            samples[3 * len(samples) // 4],
+            samples[-1],
+        ]
         print("    RSS as rows go by: " + ", ".join(f"{r:,} rows {m:.0f} MB" for r, m, _ in picks))
         if trace:
             print("    traced Python heap: " + ", ".join(f"{r:,} rows {h:.1f} MB" for r, _, h in picks))
@@ -206,6 +276,7 @@ def stream_csv(client, url, label, trace=False):
 
 def run(uri, scale=1.0):
     from flask_migrate import upgrade
+
     from training_app import clock, create_app
     from training_app.extensions import db
 
@@ -244,8 +315,10 @@ def run(uri, scale=1.0):
         sign_in(client, user_id)
         median, worst, size = time_page(client, url)
         ok &= median < PAGE_TARGET
-        print(f"  {who:13} GET {url:58} {median * 1000:6.0f} ms (max {worst * 1000:5.0f}) "
-              f"{size / 1000:6.0f} kB {'OK' if median < PAGE_TARGET else 'MISSED'}")
+        print(
+            f"  {who:13} GET {url:58} {median * 1000:6.0f} ms (max {worst * 1000:5.0f}) "
+            f"{size / 1000:6.0f} kB {'OK' if median < PAGE_TARGET else 'MISSED'}"
+        )
 
     print("\nCSV downloads (streamed):")
     sign_in(client, system_admin)
@@ -263,6 +336,7 @@ def scratch_database(run_in, *args):
     """Create a database of our own next to BENCH_DATABASE_URL, call run_in(its url, *args), drop it."""
     server = database_url(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
     import psycopg
+
     base = make_url(server)
     name = f"reports_bench_{uuid.uuid4().hex[:8]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -279,9 +353,13 @@ def scratch_database(run_in, *args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply the sessions, practitioners, bookings and completions (default 1: "
-                             "a million bookings; 0.1 is a quick run)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the sessions, practitioners, bookings and completions (default 1: "
+        "a million bookings; 0.1 is a quick run)",
+    )
     args = parser.parse_args()
     ok = scratch_database(run, args.scale)
     print("All targets met" if ok else "Some targets MISSED")

@@ -4,6 +4,7 @@ The schema is built by running the Alembic migrations (never create_all), once p
 SQLite by default or on PostgreSQL when TEST_DATABASE_URL is set; a PostgreSQL run gets a
 database of its own, dropped at the end. Tables are emptied after each test.
 """
+
 import os
 import socket
 import uuid
@@ -14,12 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from config import database_url
+from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
 from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
-
-from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
-
 
 
 def free_port():
@@ -35,6 +34,7 @@ def database_uri(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
         return
     import psycopg
+
     base = make_url(server_url)
     name = f"training_test_{uuid.uuid4().hex[:10]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -53,12 +53,16 @@ def smtp_port():
 @pytest.fixture(scope="session")
 def app(database_uri, smtp_port, tmp_path_factory):
     from flask_migrate import upgrade
-    application = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp_port,
-        "SERVER_NAME": "localhost",
-    })
+
+    application = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp_port,
+            "SERVER_NAME": "localhost",
+        },
+    )
     with application.app_context():
         upgrade()
     yield application
@@ -93,9 +97,11 @@ def client(app, db):
 @pytest.fixture
 def frozen_clock():
     """Freeze the clock at a known moment; returns a setter."""
+
     def set_time(moment):
         clock.freeze(moment)
         return moment
+
     yield set_time
     clock.freeze(None)
 
@@ -103,10 +109,12 @@ def frozen_clock():
 @pytest.fixture
 def partnerships(db):
     rows = {}
-    for code, name in [("HSCP", "Hampshire Safeguarding Children Partnership"),
-                       ("IOWSCP", "Isle of Wight Safeguarding Children Partnership"),
-                       ("PSCP", "Portsmouth Safeguarding Children Partnership"),
-                       ("SSCP", "Southampton Safeguarding Children Partnership")]:
+    for code, name in [
+        ("HSCP", "Hampshire Safeguarding Children Partnership"),
+        ("IOWSCP", "Isle of Wight Safeguarding Children Partnership"),
+        ("PSCP", "Portsmouth Safeguarding Children Partnership"),
+        ("SSCP", "Southampton Safeguarding Children Partnership"),
+    ]:
         rows[code] = Partnership(code=code, name=name)
         db.session.add(rows[code])
     db.session.flush()
@@ -122,6 +130,7 @@ def make_agency(db):
         db.session.add(agency)
         db.session.flush()
         return agency
+
     return make
 
 
@@ -136,14 +145,22 @@ def make_user(db, partnerships, make_agency):
             if not default_agency:
                 default_agency.append(make_agency("Solent NHS Trust", "Health", partnerships["SSCP"]))
             agency = default_agency[0]
-        user = User(name=name or f"Person {n}", email=email or f"person{n}@example.org", role=role,
-                    partnership=partnerships[partnership] if partnership else None, agency=agency,
-                    job_role="Health visitor", external_level_completed=level,
-                    email_confirmed_at=extra.pop("email_confirmed_at", clock.now()), **extra)
+        user = User(
+            name=name or f"Person {n}",
+            email=email or f"person{n}@example.org",
+            role=role,
+            partnership=partnerships[partnership] if partnership else None,
+            agency=agency,
+            job_role="Health visitor",
+            external_level_completed=level,
+            email_confirmed_at=extra.pop("email_confirmed_at", clock.now()),
+            **extra,
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
         return user
+
     return make
 
 
@@ -151,19 +168,35 @@ def make_user(db, partnerships, make_agency):
 def make_course(db, partnerships):
     counter = iter(range(1, 10**6))
 
-    def make(title=None, owner="HSCP", format="face_to_face", level=3, level_kind="core", status="published",
-             commit=True, **extra):
+    def make(
+        title=None,
+        owner="HSCP",
+        format="face_to_face",
+        level=3,
+        level_kind="core",
+        status="published",
+        commit=True,
+        **extra,
+    ):
         n = next(counter)
         title = title or f"Safeguarding course {n}"
-        course = Course(slug=extra.pop("slug", None) or f"course-{n}", title=title,
-                        summary=extra.pop("summary", f"A course about {title.lower()}."),
-                        learning_outcomes=extra.pop("learning_outcomes", ["Recognise abuse", "Respond well"]),
-                        level=level if level_kind else None, level_kind=level_kind, format=format,
-                        owner_partnership=partnerships[owner], status=status, **extra)
+        course = Course(
+            slug=extra.pop("slug", None) or f"course-{n}",
+            title=title,
+            summary=extra.pop("summary", f"A course about {title.lower()}."),
+            learning_outcomes=extra.pop("learning_outcomes", ["Recognise abuse", "Respond well"]),
+            level=level if level_kind else None,
+            level_kind=level_kind,
+            format=format,
+            owner_partnership=partnerships[owner],
+            status=status,
+            **extra,
+        )
         _db.session.add(course)
         if commit:
             _db.session.commit()
         return course
+
     return make
 
 
@@ -172,13 +205,19 @@ def make_session(db, make_course):
     def make(course=None, starts_in=timedelta(days=14), hours=2, capacity=20, trainers=(), **extra):
         course = course or make_course()
         start = clock.now().replace(second=0, microsecond=0) + starts_in
-        course_session = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=hours),
-                                       capacity=capacity, venue=extra.pop("venue", "Civic Centre, Southampton"),
-                                       **extra)
+        course_session = CourseSession(
+            course=course,
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            capacity=capacity,
+            venue=extra.pop("venue", "Civic Centre, Southampton"),
+            **extra,
+        )
         course_session.trainers.extend(trainers)
         _db.session.add(course_session)
         _db.session.commit()
         return course_session
+
     return make
 
 
@@ -194,10 +233,12 @@ def login(client):
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return user
+
     return sign_in
 
 
 # --- one user per role, for tests that need "an admin of HSCP" and so on -------------------------
+
 
 @pytest.fixture
 def practitioner(make_user):
@@ -228,10 +269,12 @@ def system_admin(make_user):
 def post_form(client):
     """GET `page` for its CSRF token (as a browser would), then POST `data` to `url` (default: the same page).
     Pages that no longer show a form (e.g. after booking) fall back to the session's token."""
+
     def post(page, data, url=None, follow_redirects=False):
         html = client.get(page).get_data(as_text=True)
         token = csrf_from(html) if CSRF_RE.search(html) else session_csrf_token(client)
         return client.post(url or page, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+
     return post
 
 

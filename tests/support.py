@@ -1,4 +1,5 @@
 """Helpers shared by the tests (imported as `support`; `conftest` is ambiguous with tests/browser/)."""
+
 import os
 import re
 
@@ -18,7 +19,9 @@ def csrf_from(html):
 def session_csrf_token(client):
     """A valid CSRF token for the client's session, made as Flask-WTF makes it (for pages without a form)."""
     import hashlib
+
     from itsdangerous import URLSafeTimedSerializer
+
     with client.session_transaction() as session:
         if "csrf_token" not in session:
             session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
@@ -43,5 +46,6 @@ class FreshUserClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         from flask import g
+
         g.pop("_login_user", None)
         return super().open(*args, **kwargs)

@@ -1,7 +1,7 @@
 """The partnership team's course pages: list, add, edit, archive, restore, and who may use them."""
-from datetime import datetime, timedelta
 
 import re
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -16,7 +16,9 @@ def course_data(**overrides):
         "title": "Neglect: recognising and responding",
         "slug": "",
         "summary": "How to spot neglect early and what to do.",
-        "learning_outcomes": "Recognise the signs of neglect\r\n\r\n  Use the graded care profile  \r\nKnow when to refer",
+        "learning_outcomes": (
+            "Recognise the signs of neglect\r\n\r\n  Use the graded care profile  \r\nKnow when to refer"
+        ),
         "level": "3",
         "level_kind": "subject_specific",
         "format": "face_to_face",
@@ -82,7 +84,7 @@ def error_summary(html):
     if "govuk-error-summary__list" not in html:
         return []
     start = html.index("govuk-error-summary__list")
-    return [m.strip() for m in re.findall(r'<a href="#[^"]*">([^<]*)</a>', html[start:html.index("</ul>", start)])]
+    return [m.strip() for m in re.findall(r'<a href="#[^"]*">([^<]*)</a>', html[start : html.index("</ul>", start)])]
 
 
 def form_values(html):
@@ -96,9 +98,14 @@ def course_count(db):
 
 
 def audit_actions(db, course):
-    return [e.action for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.target_type == "Course", AuditEvent.target_id == course.id)
-        .order_by(AuditEvent.id))]
+    return [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "Course", AuditEvent.target_id == course.id)
+            .order_by(AuditEvent.id)
+        )
+    ]
 
 
 def page(client, url):
@@ -110,18 +117,19 @@ def page(client, url):
 def row_of(html, text):
     """The table row that contains `text`."""
     at = html.index(text)
-    return html[html.rindex("<tr", 0, at):html.index("</tr>", at)]
+    return html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
 
 
 # ---------------------------------------------------------------- the list
 
 
-def test_partnership_admin_lists_own_courses_with_upcoming_count(client, db, login, hscp_admin, make_course,
-                                                                 make_session):
+def test_partnership_admin_lists_own_courses_with_upcoming_count(
+    client, db, login, hscp_admin, make_course, make_session
+):
     mine = make_course("Working Together Level 3", owner="HSCP")
     make_session(mine, starts_in=timedelta(days=3))
     make_session(mine, starts_in=timedelta(days=30))
-    make_session(mine, starts_in=timedelta(days=-3))                     # past: not upcoming
+    make_session(mine, starts_in=timedelta(days=-3))  # past: not upcoming
     make_session(mine, starts_in=timedelta(days=5), status="cancelled")  # cancelled: not upcoming
     make_course("Draft course HSCP", owner="HSCP", status="draft")
     make_course("Old course HSCP", owner="HSCP", status="archived")
@@ -153,17 +161,27 @@ def test_system_admin_sees_all_and_filters_by_partnership(client, login, system_
 
 
 @pytest.mark.parametrize("role", ["practitioner", "trainer"])
-def test_practitioners_and_trainers_get_403_on_every_admin_page(client, db, login, make_user, make_course,
-                                                                make_session, role):
+def test_practitioners_and_trainers_get_403_on_every_admin_page(
+    client, db, login, make_user, make_course, make_session, role
+):
     course = make_course()
     s = make_session(course)
     login(make_user(role))
-    for url in ["/admin/", "/admin/courses/new", f"/admin/courses/{course.id}/edit",
-                f"/admin/courses/{course.id}/sessions", f"/admin/courses/{course.id}/sessions/new",
-                f"/admin/sessions/{s.id}/edit"]:
+    for url in [
+        "/admin/",
+        "/admin/courses/new",
+        f"/admin/courses/{course.id}/edit",
+        f"/admin/courses/{course.id}/sessions",
+        f"/admin/courses/{course.id}/sessions/new",
+        f"/admin/sessions/{s.id}/edit",
+    ]:
         assert client.get(url).status_code == 403, url
-    for url in [f"/admin/courses/{course.id}/archive", f"/admin/courses/{course.id}/restore",
-                "/admin/courses/new", f"/admin/courses/{course.id}/edit"]:
+    for url in [
+        f"/admin/courses/{course.id}/archive",
+        f"/admin/courses/{course.id}/restore",
+        "/admin/courses/new",
+        f"/admin/courses/{course.id}/edit",
+    ]:
         # Refused before the CSRF check matters: no token at all is sent here, and nothing changes.
         assert client.post(url, data={}).status_code in (400, 403), url
     db.session.expire_all()
@@ -187,16 +205,24 @@ def test_unknown_course_is_404(client, login, system_admin):
 
 def test_partnership_admin_adds_a_course(client, db, login, post_form, hscp_admin, partnerships):
     login(hscp_admin)
-    response = post_form("/admin/courses/new", {
-        **course_data(), "joint_partnership_ids": [str(partnerships["PSCP"].id), str(partnerships["HSCP"].id)],
-        # A partnership admin cannot choose the owner: this is ignored.
-        "owner_partnership_id": str(partnerships["IOWSCP"].id)})
+    response = post_form(
+        "/admin/courses/new",
+        {
+            **course_data(),
+            "joint_partnership_ids": [str(partnerships["PSCP"].id), str(partnerships["HSCP"].id)],
+            # A partnership admin cannot choose the owner: this is ignored.
+            "owner_partnership_id": str(partnerships["IOWSCP"].id),
+        },
+    )
     assert response.status_code == 302
     course = db.session.scalars(select(Course)).one()
     assert course.slug == "neglect-recognising-and-responding"
     assert course.owner_partnership.code == "HSCP"
-    assert course.learning_outcomes == ["Recognise the signs of neglect", "Use the graded care profile",
-                                        "Know when to refer"]
+    assert course.learning_outcomes == [
+        "Recognise the signs of neglect",
+        "Use the graded care profile",
+        "Know when to refer",
+    ]
     assert (course.level, course.level_kind) == (3, "subject_specific")
     assert course.level_label == "Level 3 subject specific"
     assert course.duration_minutes == 180 and course.prerequisite_min_level == 2
@@ -221,8 +247,9 @@ def test_add_course_form_renders_for_both_admin_kinds(client, login, hscp_admin,
 
 def test_system_admin_chooses_the_owner(client, db, login, post_form, system_admin, partnerships):
     login(system_admin)
-    response = post_form("/admin/courses/new", {**course_data(status="draft"),
-                                                "owner_partnership_id": str(partnerships["SSCP"].id)})
+    response = post_form(
+        "/admin/courses/new", {**course_data(status="draft"), "owner_partnership_id": str(partnerships["SSCP"].id)}
+    )
     assert response.status_code == 302
     course = db.session.scalars(select(Course)).one()
     assert course.owner_partnership.code == "SSCP" and course.status == "draft"
@@ -252,35 +279,41 @@ def test_elearning_course_needs_an_https_link(client, db, login, post_form, hscp
     login(hscp_admin)
     html = post_form("/admin/courses/new", course_data(format="elearning")).get_data(as_text=True)
     assert "Enter the e-learning link" in html and course_count(db) == 0
-    html = post_form("/admin/courses/new", course_data(format="elearning",
-                                                       elearning_url="javascript:alert(1)")).get_data(as_text=True)
+    html = post_form(
+        "/admin/courses/new", course_data(format="elearning", elearning_url="javascript:alert(1)")
+    ).get_data(as_text=True)
     assert "must be a full web address starting with https://" in html and course_count(db) == 0
-    response = post_form("/admin/courses/new", course_data(format="elearning",
-                                                           elearning_url="https://learning.example.org/m1"))
+    response = post_form(
+        "/admin/courses/new", course_data(format="elearning", elearning_url="https://learning.example.org/m1")
+    )
     assert response.status_code == 302
     assert db.session.scalars(select(Course)).one().elearning_url == "https://learning.example.org/m1"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"title": ""}, "Enter a title"),
-    ({"title": "   "}, "Enter a title"),
-    ({"title": "x" * 10000}, "Title must be 200 characters or fewer"),
-    ({"title": "Bad\x00title"}, "Title must not contain control characters"),
-    ({"title": "Evil \u202egnp.exe"}, "Title must not contain text direction control characters"),
-    ({"summary": "nul \x00 byte"}, "Summary must not contain control characters"),
-    ({"slug": "Not A Slug!"}, "Slug must only include lower case letters"),
-    ({"level": "3", "level_kind": ""}, "Select the kind of level"),
-    ({"level": "", "level_kind": "core"}, "Select a level for this kind of level"),
-    ({"level": "9"}, "Choose one of the listed options for ‘Level’"),
-    ({"format": ""}, "Select a format"),
-    ({"format": "carrier_pigeon"}, "Choose one of the listed options for ‘Format’"),
-    ({"duration_minutes": "three hours"}, "Duration in minutes must be a whole number"),
-    ({"duration_minutes": "0"}, "Duration in minutes must be 1 or more"),
-    ({"learning_outcomes": "\n".join(f"Outcome {i}" for i in range(31))}, "30 learning outcomes or fewer"),
-    ({"status": "archived"}, "Choose one of the listed options for ‘Status’"),
-])
-def test_invalid_course_input_rerenders_with_error_summary(client, db, login, post_form, hscp_admin, overrides,
-                                                           message):
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"title": ""}, "Enter a title"),
+        ({"title": "   "}, "Enter a title"),
+        ({"title": "x" * 10000}, "Title must be 200 characters or fewer"),
+        ({"title": "Bad\x00title"}, "Title must not contain control characters"),
+        ({"title": "Evil \u202egnp.exe"}, "Title must not contain text direction control characters"),
+        ({"summary": "nul \x00 byte"}, "Summary must not contain control characters"),
+        ({"slug": "Not A Slug!"}, "Slug must only include lower case letters"),
+        ({"level": "3", "level_kind": ""}, "Select the kind of level"),
+        ({"level": "", "level_kind": "core"}, "Select a level for this kind of level"),
+        ({"level": "9"}, "Choose one of the listed options for ‘Level’"),
+        ({"format": ""}, "Select a format"),
+        ({"format": "carrier_pigeon"}, "Choose one of the listed options for ‘Format’"),
+        ({"duration_minutes": "three hours"}, "Duration in minutes must be a whole number"),
+        ({"duration_minutes": "0"}, "Duration in minutes must be 1 or more"),
+        ({"learning_outcomes": "\n".join(f"Outcome {i}" for i in range(31))}, "30 learning outcomes or fewer"),
+        ({"status": "archived"}, "Choose one of the listed options for ‘Status’"),
+    ],
+)
+def test_invalid_course_input_rerenders_with_error_summary(
+    client, db, login, post_form, hscp_admin, overrides, message
+):
     login(hscp_admin)
     response = post_form("/admin/courses/new", course_data(**overrides))
     assert response.status_code == 200
@@ -314,15 +347,17 @@ def test_duplicate_slug_is_a_clear_error(client, db, login, post_form, hscp_admi
 # ---------------------------------------------------------------- edit
 
 
-def test_edit_course_changes_fields_and_records_before_and_after(client, db, login, post_form, hscp_admin,
-                                                                 make_course):
+def test_edit_course_changes_fields_and_records_before_and_after(client, db, login, post_form, hscp_admin, make_course):
     course = make_course("Old title", slug="old-title", level=2, level_kind="core")
     login(hscp_admin)
     html = page(client, f"/admin/courses/{course.id}/edit")
     assert 'value="Old title"' in html and "Recognise abuse\nRespond well" in html
-    response = post_form(f"/admin/courses/{course.id}/edit",
-                         course_data(title="New title", slug="old-title", level="", level_kind="",
-                                     learning_outcomes="Third\nFirst\nSecond"))
+    response = post_form(
+        f"/admin/courses/{course.id}/edit",
+        course_data(
+            title="New title", slug="old-title", level="", level_kind="", learning_outcomes="Third\nFirst\nSecond"
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     course = db.session.get(Course, course.id)
@@ -346,8 +381,9 @@ def test_edit_to_another_courses_slug_is_refused(client, db, login, post_form, h
     assert audit_actions(db, course) == []
 
 
-def test_iowscp_admin_cannot_edit_or_archive_hscp_course(client, db, login, post_form, iow_admin, hscp_admin,
-                                                         make_course):
+def test_iowscp_admin_cannot_edit_or_archive_hscp_course(
+    client, db, login, post_form, iow_admin, hscp_admin, make_course
+):
     course = make_course("Hampshire only", owner="HSCP")
     login(iow_admin)
     assert client.get(f"/admin/courses/{course.id}/edit").status_code == 403
@@ -364,8 +400,9 @@ def test_iowscp_admin_cannot_edit_or_archive_hscp_course(client, db, login, post
 # ---------------------------------------------------------------- archive and restore
 
 
-def test_archive_hides_from_catalogue_keeps_sessions_and_bookings(client, db, login, post_form, hscp_admin,
-                                                                  make_course, make_session, make_user):
+def test_archive_hides_from_catalogue_keeps_sessions_and_bookings(
+    client, db, login, post_form, hscp_admin, make_course, make_session, make_user
+):
     course = make_course("Going away", owner="HSCP")
     s = make_session(course)
     delegate = make_user()
@@ -374,8 +411,9 @@ def test_archive_hides_from_catalogue_keeps_sessions_and_bookings(client, db, lo
     assert "Going away" in client.get("/").get_data(as_text=True)
 
     login(hscp_admin)
-    response = post_form(f"/admin/courses/{course.id}/edit", {}, url=f"/admin/courses/{course.id}/archive",
-                         follow_redirects=True)
+    response = post_form(
+        f"/admin/courses/{course.id}/edit", {}, url=f"/admin/courses/{course.id}/archive", follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "has been archived" in html and "1 upcoming scheduled session" in html
@@ -412,8 +450,10 @@ def test_restore_brings_course_back_as_draft(client, db, login, post_form, hscp_
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "course.restored")).one()
     assert event.details["changes"] == {"status": {"before": "archived", "after": "draft"}}
     # Published again through the edit form, it is back in the catalogue.
-    assert post_form(f"/admin/courses/{course.id}/edit",
-                     course_data(title="Coming back", status="published")).status_code == 302
+    assert (
+        post_form(f"/admin/courses/{course.id}/edit", course_data(title="Coming back", status="published")).status_code
+        == 302
+    )
     client.get("/sign-out")
     assert "Coming back" in client.get("/").get_data(as_text=True)
 
@@ -421,8 +461,12 @@ def test_restore_brings_course_back_as_draft(client, db, login, post_form, hscp_
 def test_editing_an_archived_course_keeps_it_archived(client, db, login, post_form, hscp_admin, make_course):
     course = make_course("Archived one", status="archived")
     login(hscp_admin)
-    assert post_form(f"/admin/courses/{course.id}/edit",
-                     course_data(title="Archived one, renamed", status="published")).status_code == 302
+    assert (
+        post_form(
+            f"/admin/courses/{course.id}/edit", course_data(title="Archived one, renamed", status="published")
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     course = db.session.get(Course, course.id)
     assert course.title == "Archived one, renamed" and course.status == "archived"

@@ -1,4 +1,5 @@
 """Scheduling and editing sessions of a course (the partnership team's pages)."""
+
 from datetime import datetime
 
 import pytest
@@ -29,16 +30,29 @@ def course(make_course):
 def notified(monkeypatch):
     """Record calls to the bookings area's notify_session_changed instead of emailing."""
     calls = []
-    monkeypatch.setattr(booking_sessions, "notify_session_changed",
-                        lambda actor, course_session, fields: calls.append((actor.id, course_session.id, fields)),
-                        raising=False)
+    monkeypatch.setattr(
+        booking_sessions,
+        "notify_session_changed",
+        lambda actor, course_session, fields: calls.append((actor.id, course_session.id, fields)),
+        raising=False,
+    )
     return calls
 
 
 def session_data(**overrides):
-    data = {"date": ["15", "6", "2027"], "start_time": "09:30", "end_time": "12:30",
-            "venue": "Civic Centre, Southampton", "online_platform": "", "join_url": "", "capacity": "24",
-            "opens_date": ["", "", ""], "opens_time": "", "closes_date": ["", "", ""], "closes_time": ""}
+    data = {
+        "date": ["15", "6", "2027"],
+        "start_time": "09:30",
+        "end_time": "12:30",
+        "venue": "Civic Centre, Southampton",
+        "online_platform": "",
+        "join_url": "",
+        "capacity": "24",
+        "opens_date": ["", "", ""],
+        "opens_time": "",
+        "closes_date": ["", "", ""],
+        "closes_time": "",
+    }
     data.update(overrides)
     return data
 
@@ -77,10 +91,21 @@ def test_schedule_session_in_summer_time(client, db, login, post_form, hscp_admi
 
 def test_schedule_online_session_in_winter_with_booking_window(client, db, login, post_form, hscp_admin, course):
     login(hscp_admin)
-    response = post_form(new_url(course), session_data(
-        date=["2", "3", "2027"], start_time="2pm", end_time="16.00", venue="", online_platform="Microsoft Teams",
-        join_url="https://teams.example.org/meet/1", opens_date=["1", "2", "2027"], opens_time="9:00",
-        closes_date=["1", "3", "2027"], closes_time="17:00"))
+    response = post_form(
+        new_url(course),
+        session_data(
+            date=["2", "3", "2027"],
+            start_time="2pm",
+            end_time="16.00",
+            venue="",
+            online_platform="Microsoft Teams",
+            join_url="https://teams.example.org/meet/1",
+            opens_date=["1", "2", "2027"],
+            opens_time="9:00",
+            closes_date=["1", "3", "2027"],
+            closes_time="17:00",
+        ),
+    )
     assert response.status_code == 302
     s = db.session.scalars(select(CourseSession)).one()
     # March 2 is GMT: London time is UTC.
@@ -90,40 +115,53 @@ def test_schedule_online_session_in_winter_with_booking_window(client, db, login
     assert s.location_label == "Online (Microsoft Teams)"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"end_time": "09:00"}, "End time must be after the start time"),
-    ({"end_time": "09:30"}, "End time must be after the start time"),
-    ({"capacity": "0"}, "Capacity must be 1 or more"),
-    ({"capacity": "1001"}, "Capacity must be 1000 or fewer"),
-    ({"capacity": "twenty"}, "Capacity must be a whole number, like 20"),
-    ({"capacity": "-5"}, "Capacity must be a whole number, like 20"),
-    ({"capacity": "2.5"}, "Capacity must be a whole number, like 20"),
-    ({"capacity": "２０"}, "Capacity must be a whole number, like 20"),  # full-width digits
-    ({"capacity": ""}, "Enter the number of places"),
-    ({"date": ["", "", ""]}, "Enter the date of the session"),
-    ({"date": ["", "6", "2027"]}, "Date must include a day"),
-    ({"date": ["15", "", ""]}, "Date must include a month and a year"),
-    ({"date": ["31", "2", "2027"]}, "Date must be a real date"),
-    ({"date": ["15", "6", "27"]}, "Date must have a 4-digit year"),
-    ({"date": ["x", "y", "z"]}, "Date must be a real date"),
-    ({"date": ["9", "1", "2027"]}, "The session must start in the future"),
-    ({"start_time": "25:00"}, "Start time must be a time, like 09:30"),
-    ({"start_time": "9"}, "Start time must be a time, like 09:30"),
-    ({"start_time": ""}, "Enter the start time"),
-    ({"venue": ""}, "Enter a venue, or an online platform"),
-    ({"venue": "Hall\x00"}, "Venue must not contain control characters"),
-    ({"venue": "", "online_platform": "Zoom", "join_url": "http://zoom.example.org/j/1"},
-     "Joining link must be a full web address starting with https://"),
-    ({"join_url": "https://zoom.example.org/j/1"}, "Enter the online platform for this joining link"),
-    ({"opens_date": ["1", "3", "2027"], "opens_time": "09:00", "closes_date": ["1", "2", "2027"],
-      "closes_time": "09:00"}, "Booking must close after it opens"),
-    ({"closes_date": ["16", "6", "2027"], "closes_time": "09:00"}, "Booking must close before the session starts"),
-    ({"opens_date": ["1", "3", "2027"]}, "Enter the time booking opens"),
-    ({"closes_time": "17:00"}, "Enter the date booking closes"),
-    ({"trainer_ids": ["999999"]}, "Choose one of the listed options for ‘Trainers’"),
-])
-def test_invalid_session_input_rerenders_and_saves_nothing(client, db, login, post_form, hscp_admin, course,
-                                                           overrides, message):
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"end_time": "09:00"}, "End time must be after the start time"),
+        ({"end_time": "09:30"}, "End time must be after the start time"),
+        ({"capacity": "0"}, "Capacity must be 1 or more"),
+        ({"capacity": "1001"}, "Capacity must be 1000 or fewer"),
+        ({"capacity": "twenty"}, "Capacity must be a whole number, like 20"),
+        ({"capacity": "-5"}, "Capacity must be a whole number, like 20"),
+        ({"capacity": "2.5"}, "Capacity must be a whole number, like 20"),
+        ({"capacity": "２０"}, "Capacity must be a whole number, like 20"),  # full-width digits
+        ({"capacity": ""}, "Enter the number of places"),
+        ({"date": ["", "", ""]}, "Enter the date of the session"),
+        ({"date": ["", "6", "2027"]}, "Date must include a day"),
+        ({"date": ["15", "", ""]}, "Date must include a month and a year"),
+        ({"date": ["31", "2", "2027"]}, "Date must be a real date"),
+        ({"date": ["15", "6", "27"]}, "Date must have a 4-digit year"),
+        ({"date": ["x", "y", "z"]}, "Date must be a real date"),
+        ({"date": ["9", "1", "2027"]}, "The session must start in the future"),
+        ({"start_time": "25:00"}, "Start time must be a time, like 09:30"),
+        ({"start_time": "9"}, "Start time must be a time, like 09:30"),
+        ({"start_time": ""}, "Enter the start time"),
+        ({"venue": ""}, "Enter a venue, or an online platform"),
+        ({"venue": "Hall\x00"}, "Venue must not contain control characters"),
+        (
+            {"venue": "", "online_platform": "Zoom", "join_url": "http://zoom.example.org/j/1"},
+            "Joining link must be a full web address starting with https://",
+        ),
+        ({"join_url": "https://zoom.example.org/j/1"}, "Enter the online platform for this joining link"),
+        (
+            {
+                "opens_date": ["1", "3", "2027"],
+                "opens_time": "09:00",
+                "closes_date": ["1", "2", "2027"],
+                "closes_time": "09:00",
+            },
+            "Booking must close after it opens",
+        ),
+        ({"closes_date": ["16", "6", "2027"], "closes_time": "09:00"}, "Booking must close before the session starts"),
+        ({"opens_date": ["1", "3", "2027"]}, "Enter the time booking opens"),
+        ({"closes_time": "17:00"}, "Enter the date booking closes"),
+        ({"trainer_ids": ["999999"]}, "Choose one of the listed options for ‘Trainers’"),
+    ],
+)
+def test_invalid_session_input_rerenders_and_saves_nothing(
+    client, db, login, post_form, hscp_admin, course, overrides, message
+):
     login(hscp_admin)
     response = post_form(new_url(course), session_data(**overrides))
     assert response.status_code == 200
@@ -139,8 +177,13 @@ def test_missing_form_keys_rerender_not_500(client, db, login, post_form, hscp_a
     response = post_form(new_url(course), {})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for message in ("Enter the date of the session", "Enter the start time", "Enter the end time",
-                    "Enter the number of places", "Enter a venue"):
+    for message in (
+        "Enter the date of the session",
+        "Enter the start time",
+        "Enter the end time",
+        "Enter the number of places",
+        "Enter a venue",
+    ):
         assert message in html
     # Too many date parts: still a clean error, and the three boxes re-render.
     response = post_form(new_url(course), session_data(date=["15", "6", "2027", "1", "2"]))
@@ -165,9 +208,11 @@ def test_no_sessions_for_elearning_or_archived_courses(client, db, login, post_f
 # ---------------------------------------------------------------- list
 
 
-def test_sessions_page_shows_past_and_upcoming_with_counts(client, db, login, hscp_admin, course, make_session,
-                                                           make_user, trainers):
+def test_sessions_page_shows_past_and_upcoming_with_counts(
+    client, db, login, hscp_admin, course, make_session, make_user, trainers
+):
     from datetime import timedelta
+
     upcoming = make_session(course, starts_in=timedelta(days=10), capacity=10, trainers=[trainers[0]])
     past = make_session(course, starts_in=timedelta(days=-10), capacity=12, status="completed")
     for status in ("confirmed", "confirmed", "confirmed", "waitlisted", "cancelled"):
@@ -175,8 +220,8 @@ def test_sessions_page_shows_past_and_upcoming_with_counts(client, db, login, hs
     book(db, past, make_user(), "attended")
     login(hscp_admin)
     html = client.get(f"/admin/courses/{course.id}/sessions").get_data(as_text=True)
-    upcoming_table = html[html.index("Upcoming sessions"):html.index("Past sessions")]
-    past_table = html[html.index("Past sessions"):]
+    upcoming_table = html[html.index("Upcoming sessions") : html.index("Past sessions")]
+    past_table = html[html.index("Past sessions") :]
     numeric = '<td class="govuk-table__cell govuk-table__cell--numeric">'
     assert f"{numeric}10</td>" in upcoming_table and f"{numeric}3</td>" in upcoming_table
     assert f"{numeric}1</td>" in upcoming_table and "Tariq Trainer" in upcoming_table
@@ -194,8 +239,14 @@ def edit_url(s):
 
 @pytest.fixture
 def summer_session(db, course, trainers):
-    s = CourseSession(course=course, starts_at=datetime(2027, 6, 15, 8, 30), ends_at=datetime(2027, 6, 15, 11, 30),
-                      capacity=20, venue="Civic Centre, Southampton", booking_closes_at=datetime(2027, 6, 14, 16, 0))
+    s = CourseSession(
+        course=course,
+        starts_at=datetime(2027, 6, 15, 8, 30),
+        ends_at=datetime(2027, 6, 15, 11, 30),
+        capacity=20,
+        venue="Civic Centre, Southampton",
+        booking_closes_at=datetime(2027, 6, 14, 16, 0),
+    )
     s.trainers.append(trainers[0])
     db.session.add(s)
     db.session.commit()
@@ -208,16 +259,24 @@ def test_edit_form_shows_london_times(client, login, hscp_admin, summer_session,
     assert 'value="09:30"' in html and 'value="12:30"' in html and 'value="17:00"' in html
     assert 'value="15"' in html and 'value="06"' in html and 'value="2027"' in html
     assert 'value="Civic Centre, Southampton"' in html and 'value="20"' in html
-    tariq = html[html.index(f'value="{trainers[0].id}"') - 200:html.index(f'value="{trainers[0].id}"') + 30]
+    tariq = html[html.index(f'value="{trainers[0].id}"') - 200 : html.index(f'value="{trainers[0].id}"') + 30]
     assert "checked" in tariq
 
 
-def test_changing_time_bumps_sequence_and_notifies(client, db, login, post_form, hscp_admin, summer_session,
-                                                   trainers, notified):
+def test_changing_time_bumps_sequence_and_notifies(
+    client, db, login, post_form, hscp_admin, summer_session, trainers, notified
+):
     login(hscp_admin)
-    response = post_form(edit_url(summer_session), session_data(
-        start_time="10:00", end_time="13:00", trainer_ids=[str(trainers[0].id)],
-        closes_date=["14", "6", "2027"], closes_time="17:00"))
+    response = post_form(
+        edit_url(summer_session),
+        session_data(
+            start_time="10:00",
+            end_time="13:00",
+            trainer_ids=[str(trainers[0].id)],
+            closes_date=["14", "6", "2027"],
+            closes_time="17:00",
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     s = db.session.get(CourseSession, summer_session.id)
@@ -231,12 +290,18 @@ def test_changing_time_bumps_sequence_and_notifies(client, db, login, post_form,
     }
 
 
-def test_changing_place_notifies_with_those_fields(client, db, login, post_form, hscp_admin, summer_session,
-                                                   notified):
+def test_changing_place_notifies_with_those_fields(client, db, login, post_form, hscp_admin, summer_session, notified):
     login(hscp_admin)
-    response = post_form(edit_url(summer_session), session_data(
-        venue="", online_platform="Zoom", join_url="https://zoom.example.org/j/2",
-        closes_date=["14", "6", "2027"], closes_time="17:00"))
+    response = post_form(
+        edit_url(summer_session),
+        session_data(
+            venue="",
+            online_platform="Zoom",
+            join_url="https://zoom.example.org/j/2",
+            closes_date=["14", "6", "2027"],
+            closes_time="17:00",
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     s = db.session.get(CourseSession, summer_session.id)
@@ -244,8 +309,9 @@ def test_changing_place_notifies_with_those_fields(client, db, login, post_form,
     assert notified == [(hscp_admin.id, s.id, ["venue", "online_platform", "join_url"])]
 
 
-def test_changing_trainers_or_window_does_not_notify(client, db, login, post_form, hscp_admin, summer_session,
-                                                     trainers, notified):
+def test_changing_trainers_or_window_does_not_notify(
+    client, db, login, post_form, hscp_admin, summer_session, trainers, notified
+):
     login(hscp_admin)
     response = post_form(edit_url(summer_session), session_data(trainer_ids=[str(trainers[1].id)]))
     assert response.status_code == 302
@@ -255,19 +321,27 @@ def test_changing_trainers_or_window_does_not_notify(client, db, login, post_for
     assert [t.name for t in s.trainers] == ["Anna Trainer"] and s.booking_closes_at is None
 
 
-def test_editing_a_past_session_is_allowed(client, db, login, post_form, hscp_admin, summer_session, frozen_clock,
-                                           trainers, notified):
+def test_editing_a_past_session_is_allowed(
+    client, db, login, post_form, hscp_admin, summer_session, frozen_clock, trainers, notified
+):
     frozen_clock(datetime(2027, 7, 1))
     login(hscp_admin)
-    response = post_form(edit_url(summer_session), session_data(
-        venue="Guildhall, Portsmouth", trainer_ids=[str(trainers[0].id)],
-        closes_date=["14", "6", "2027"], closes_time="17:00"))
+    response = post_form(
+        edit_url(summer_session),
+        session_data(
+            venue="Guildhall, Portsmouth",
+            trainer_ids=[str(trainers[0].id)],
+            closes_date=["14", "6", "2027"],
+            closes_time="17:00",
+        ),
+    )
     assert response.status_code == 302
     assert notified == [(hscp_admin.id, summer_session.id, ["venue"])]
 
 
-def test_capacity_cannot_go_below_confirmed(client, db, login, post_form, hscp_admin, summer_session, make_user,
-                                            notified):
+def test_capacity_cannot_go_below_confirmed(
+    client, db, login, post_form, hscp_admin, summer_session, make_user, notified
+):
     for _ in range(3):
         book(db, summer_session, make_user(), "confirmed")
     login(hscp_admin)
@@ -281,26 +355,42 @@ def test_capacity_cannot_go_below_confirmed(client, db, login, post_form, hscp_a
     assert s.capacity == 20 and s.venue == "Civic Centre, Southampton" and s.sequence == 0
     assert notified == []
     # Exactly the confirmed number is fine.
-    assert post_form(edit_url(summer_session), session_data(
-        capacity="3", trainer_ids=[str(t.id) for t in s.trainers],
-        closes_date=["14", "6", "2027"], closes_time="17:00")).status_code == 302
+    assert (
+        post_form(
+            edit_url(summer_session),
+            session_data(
+                capacity="3",
+                trainer_ids=[str(t.id) for t in s.trainers],
+                closes_date=["14", "6", "2027"],
+                closes_time="17:00",
+            ),
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(CourseSession, summer_session.id).capacity == 3
 
 
-def test_raising_capacity_promotes_from_waiting_list(client, db, login, post_form, hscp_admin, make_session,
-                                                     course, make_user):
+def test_raising_capacity_promotes_from_waiting_list(
+    client, db, login, post_form, hscp_admin, make_session, course, make_user
+):
     from datetime import timedelta
+
     s = make_session(course, starts_in=timedelta(days=20), capacity=1)
     book(db, s, make_user(), "confirmed")
     book(db, s, make_user(), "waitlisted")
     book(db, s, make_user(), "waitlisted")
     login(hscp_admin)
     html = client.get(edit_url(s)).get_data(as_text=True)
-    data = {"date": [v for v in (s.starts_local.strftime("%d"), s.starts_local.strftime("%m"),
-                                 s.starts_local.strftime("%Y"))],
-            "start_time": s.starts_local.strftime("%H:%M"), "end_time": s.ends_local.strftime("%H:%M"),
-            "venue": s.venue, "capacity": "2"}
+    data = {
+        "date": [
+            v for v in (s.starts_local.strftime("%d"), s.starts_local.strftime("%m"), s.starts_local.strftime("%Y"))
+        ],
+        "start_time": s.starts_local.strftime("%H:%M"),
+        "end_time": s.ends_local.strftime("%H:%M"),
+        "venue": s.venue,
+        "capacity": "2",
+    }
     assert 'value="1"' in html
     assert post_form(edit_url(s), data).status_code == 302
     statuses = sorted(db.session.scalars(select(Booking.status).where(Booking.session_id == s.id)))
@@ -309,16 +399,24 @@ def test_raising_capacity_promotes_from_waiting_list(client, db, login, post_for
     assert db.session.get(CourseSession, s.id).sequence == 0
 
 
-def test_changing_venue_emails_booked_delegates(client, db, login, post_form, hscp_admin, summer_session,
-                                                make_user, trainers):
+def test_changing_venue_emails_booked_delegates(
+    client, db, login, post_form, hscp_admin, summer_session, make_user, trainers
+):
     """Without the stand-in: the bookings area's notify_session_changed writes to the outbox."""
     from training_app.models import OutboxMessage
+
     delegate = make_user(email="delegate@example.org")
     book(db, summer_session, delegate, "confirmed")
     login(hscp_admin)
-    response = post_form(edit_url(summer_session), session_data(
-        venue="Guildhall, Portsmouth", trainer_ids=[str(trainers[0].id)],
-        closes_date=["14", "6", "2027"], closes_time="17:00"))
+    response = post_form(
+        edit_url(summer_session),
+        session_data(
+            venue="Guildhall, Portsmouth",
+            trainer_ids=[str(trainers[0].id)],
+            closes_date=["14", "6", "2027"],
+            closes_time="17:00",
+        ),
+    )
     assert response.status_code == 302
     messages = db.session.scalars(select(OutboxMessage)).all()
     assert [m.to_address for m in messages] == ["delegate@example.org"]
@@ -328,8 +426,9 @@ def test_changing_venue_emails_booked_delegates(client, db, login, post_form, hs
 # ---------------------------------------------------------------- permissions and CSRF
 
 
-def test_iowscp_admin_cannot_touch_hscp_sessions(client, db, login, post_form, make_user, make_course,
-                                                 summer_session, course, notified):
+def test_iowscp_admin_cannot_touch_hscp_sessions(
+    client, db, login, post_form, make_user, make_course, summer_session, course, notified
+):
     iow = make_user("partnership_admin", partnership="IOWSCP")
     own = make_course(owner="IOWSCP")
     login(iow)
@@ -355,8 +454,7 @@ def test_unknown_ids_are_404(client, login, hscp_admin):
     assert client.get("/admin/sessions/424242/edit").status_code == 404
 
 
-def test_session_post_without_csrf_token_is_refused(client, db, login, hscp_admin, summer_session, course,
-                                                    notified):
+def test_session_post_without_csrf_token_is_refused(client, db, login, hscp_admin, summer_session, course, notified):
     login(hscp_admin)
     assert client.post(edit_url(summer_session), data=session_data(venue="Changed")).status_code == 400
     assert client.post(new_url(course), data=session_data()).status_code == 400
@@ -369,8 +467,10 @@ def test_every_demo_session_saves_unchanged_from_its_edit_form(client, db, login
     """Each real session's edit page, submitted as is, changes nothing: London times (summer and
     winter), booking windows, trainers and places all read back exactly as shown."""
     from test_admin import error_summary, form_values
+
     from training_app.demo import seed_demo
     from training_app.models import User
+
     seed_demo()
     db.session.commit()
     admin = db.session.scalars(select(User).where(User.role == "system_admin")).first()

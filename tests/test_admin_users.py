@@ -1,4 +1,5 @@
 """Appointing trainers and administrators."""
+
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -12,12 +13,16 @@ def test_system_admin_appoints_a_partnership_admin(client, db, login, make_user,
     page = f"/admin/users/{person.id}/role"
     missing = post_form(page, {"role": "partnership_admin", "partnership_id": ""})
     assert "Choose the partnership they will run" in missing.get_data(as_text=True)
-    done = post_form(page, {"role": "partnership_admin", "partnership_id": str(partnerships["PSCP"].id)},
-                     follow_redirects=True)
+    done = post_form(
+        page, {"role": "partnership_admin", "partnership_id": str(partnerships["PSCP"].id)}, follow_redirects=True
+    )
     assert "Pat Lead is now: Partnership administrator (PSCP)." in done.get_data(as_text=True)
     db.session.refresh(person)
-    assert (person.role, person.partnership_id, person.session_version) == ("partnership_admin",
-                                                                           partnerships["PSCP"].id, 2)
+    assert (person.role, person.partnership_id, person.session_version) == (
+        "partnership_admin",
+        partnerships["PSCP"].id,
+        2,
+    )
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.role_changed")).one()
     assert event.details["before"]["role"] == "practitioner" and event.details["after"]["role"] == "partnership_admin"
 

@@ -1,5 +1,7 @@
 """Accounts: registration, sign-in, sign-out, password reset by an expiring emailed link, profile."""
+
 import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,15 +15,22 @@ def agency(make_agency):
 
 
 def register(post_form, agency, **overrides):
-    data = {"name": "Rowan Officer", "agency_id": str(agency.id), "job_role": "Police constable",
-            "external_level_completed": "", "email": "Rowan.Officer@Example.org",
-            "password": "harbour-violet-kettle", **overrides}
+    data = {
+        "name": "Rowan Officer",
+        "agency_id": str(agency.id),
+        "job_role": "Police constable",
+        "external_level_completed": "",
+        "email": "Rowan.Officer@Example.org",
+        "password": "harbour-violet-kettle",
+        **overrides,
+    }
     return post_form("/register", data)
 
 
 def confirmation_link(db, to):
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == to)
-                                 .order_by(OutboxMessage.id.desc())).first()
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
+    ).first()
     return message, re.search(r"https?://\S+", message.body_text).group(0).split("localhost", 1)[1]
 
 
@@ -49,23 +58,32 @@ def test_registering_a_taken_address_reveals_nothing_and_tells_the_owner(client,
     owner = make_user(email="rowan.officer@example.org")
     new = register(post_form, agency, email="someone.new@example.org").get_data(as_text=True)
     taken = register(post_form, agency, email="ROWAN.OFFICER@example.org").get_data(as_text=True)
-    strip = lambda page: re.sub(r"someone\.new@example\.org|ROWAN\.OFFICER@example\.org", "EMAIL",  # noqa: E731
-                                re.sub(r'(value|nonce)="[^"]+"', "", page))
+
+    def strip(page):
+        return re.sub(
+            r"someone\.new@example\.org|ROWAN\.OFFICER@example\.org",
+            "EMAIL",
+            re.sub(r'(value|nonce)="[^"]+"', "", page),
+        )
+
     assert strip(new) == strip(taken)
     assert db.session.scalar(select(func.count(User.id))) == 2
     message, _ = confirmation_link(db, owner.email)
     assert message.subject == "You already have an account"
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("name", "", "Enter your full name"),
-    ("name", "x" * 10000, "Full name must be 200 characters or fewer"),
-    ("email", "not-an-email", "Enter an email address in the correct format"),
-    ("password", "short", "Password must be 10 characters or more"),
-    ("password", "password123", "Password is too easy to guess"),
-    ("agency_id", "99999", "Not a valid choice"),
-    ("job_role", "", "Enter your job role"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("name", "", "Enter your full name"),
+        ("name", "x" * 10000, "Full name must be 200 characters or fewer"),
+        ("email", "not-an-email", "Enter an email address in the correct format"),
+        ("password", "short", "Password must be 10 characters or more"),
+        ("password", "password123", "Password is too easy to guess"),
+        ("agency_id", "99999", "Not a valid choice"),
+        ("job_role", "", "Enter your job role"),
+    ],
+)
 def test_registration_errors_rerender_with_an_error_summary(client, db, agency, post_form, field, value, message):
     response = register(post_form, agency, **{field: value})
     page = response.get_data(as_text=True)
@@ -113,6 +131,7 @@ def test_password_reset_link_works_once_and_expires(app, client, db, make_user, 
 
 def test_database_refuses_the_same_email_in_another_case(db, make_user):
     from sqlalchemy.exc import IntegrityError
+
     make_user(email="case@example.org")
     with pytest.raises(IntegrityError):
         make_user(email="CASE@example.org")
@@ -121,15 +140,18 @@ def test_database_refuses_the_same_email_in_another_case(db, make_user):
 
 def test_password_reset_link_expires(app, client, db, make_user):
     from itsdangerous import URLSafeTimedSerializer
+
     from training_app.auth.services import make_reset_token, user_for_reset_token
+
     user = make_user()
     with app.test_request_context():
         token = make_reset_token(user)
         assert user_for_reset_token(token) == user
         old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="password-reset")
         # Signed an hour and a second ago: too old.
-        from unittest import mock
         import time
+        from unittest import mock
+
         with mock.patch("time.time", return_value=time.time() - 3601):
             stale = old.dumps({"id": user.id, "h": user.password_hash[-12:]})
         assert user_for_reset_token(stale) is None
@@ -141,8 +163,11 @@ def test_profile_update_and_errors(client, db, login, make_user, make_agency, po
     police = make_agency("Hampshire Constabulary", "Police")
     bad = post_form("/account", {"name": "", "agency_id": str(police.id), "job_role": "PC"})
     assert "Enter your full name" in bad.get_data(as_text=True)
-    ok = post_form("/account", {"name": "New Name", "agency_id": str(police.id), "job_role": "PC",
-                                "external_level_completed": "2"}, follow_redirects=True)
+    ok = post_form(
+        "/account",
+        {"name": "New Name", "agency_id": str(police.id), "job_role": "PC", "external_level_completed": "2"},
+        follow_redirects=True,
+    )
     assert "Your details have been saved" in ok.get_data(as_text=True)
     db.session.refresh(user)
     assert (user.name, user.agency_id, user.external_level_completed) == ("New Name", police.id, 2)
@@ -155,12 +180,14 @@ def test_sign_out_everywhere_invalidates_other_sessions(app, client, db, login, 
         session["_user_id"] = user.get_id()
     post_form("/account", {}, url="/account/sign-out-everywhere")
     from flask import g
+
     g.pop("_login_user", None)
     assert other.get("/my-training").status_code == 302
 
 
 def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
     from training_app import create_app
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
@@ -169,6 +196,7 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
 
 def test_database_url_selects_psycopg():
     from config import database_url
+
     assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"

@@ -1,4 +1,5 @@
 """Bookings through the web pages: delegates, trainers and the partnership team."""
+
 import re
 from datetime import timedelta
 
@@ -16,8 +17,9 @@ def count_bookings(db):
 def test_practitioner_books_from_the_session_page(client, db, login, make_user, make_session, post_form):
     s = make_session(capacity=1)
     user = login(make_user())
-    response = post_form(f"/sessions/{s.id}", {"access_needs": "Hearing loop"}, url=f"/sessions/{s.id}/book",
-                         follow_redirects=True)
+    response = post_form(
+        f"/sessions/{s.id}", {"access_needs": "Hearing loop"}, url=f"/sessions/{s.id}/book", follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     assert "Your place is booked" in page and "You have a place on this session" in page
     booking = db.session.scalars(select(Booking)).one()
@@ -31,7 +33,9 @@ def test_full_session_tells_the_waiting_list_position(client, db, login, make_us
     book_place(make_user(), s.id)
     db.session.commit()
     login(make_user())
-    page = post_form(f"/sessions/{s.id}", {}, url=f"/sessions/{s.id}/book", follow_redirects=True).get_data(as_text=True)
+    page = post_form(f"/sessions/{s.id}", {}, url=f"/sessions/{s.id}/book", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "you are on the waiting list: number 1" in page
     assert "Number 1 on the waiting list" in client.get("/my-training").get_data(as_text=True)
 
@@ -72,8 +76,9 @@ def test_booking_cancelled_session_shows_reason(client, db, login, make_user, ma
 def test_overlong_access_needs_is_refused_without_saving(client, db, login, make_user, make_session, post_form):
     s = make_session()
     login(make_user())
-    page = post_form(f"/sessions/{s.id}", {"access_needs": "x" * 10000}, url=f"/sessions/{s.id}/book",
-                     follow_redirects=True)
+    page = post_form(
+        f"/sessions/{s.id}", {"access_needs": "x" * 10000}, url=f"/sessions/{s.id}/book", follow_redirects=True
+    )
     assert page.status_code == 200 and "1,000 characters or fewer" in page.get_data(as_text=True)
     assert count_bookings(db) == 0
 
@@ -130,8 +135,11 @@ def test_trainer_takes_the_register_and_downloads_it(client, db, login, make_use
     assert s.course.title in client.get("/trainer/sessions").get_data(as_text=True)
     page = client.get(f"/trainer/sessions/{s.id}/register").get_data(as_text=True)
     assert "Ada Delegate" in page and "Needs a hearing loop" in page and "Solent NHS Trust" in page
-    response = post_form(f"/trainer/sessions/{s.id}/register",
-                         {f"attendance-{ba.id}": "attended", f"attendance-{bb.id}": "no_show"}, follow_redirects=True)
+    response = post_form(
+        f"/trainer/sessions/{s.id}/register",
+        {f"attendance-{ba.id}": "attended", f"attendance-{bb.id}": "no_show"},
+        follow_redirects=True,
+    )
     assert "Register saved: 1 attended, 1 did not attend" in response.get_data(as_text=True)
     db.session.refresh(ba)
     db.session.refresh(bb)
@@ -158,12 +166,19 @@ def test_register_rejects_junk_values(client, db, login, make_user, make_session
 def test_register_is_private_to_the_sessions_trainers_and_owning_admins(client, db, login, make_user, make_session):
     trainer, other_trainer = make_user(role="trainer"), make_user(role="trainer")
     s = make_session(trainers=[trainer])  # an HSCP course
-    urls = [f"/trainer/sessions/{s.id}/register", f"/trainer/sessions/{s.id}/register.csv",
-            f"/trainer/sessions/{s.id}/sign-in-sheet"]
-    for person, expected in [(make_user(), 403), (other_trainer, 403),
-                             (make_user(role="partnership_admin", partnership="IOWSCP"), 403),
-                             (make_user(role="partnership_admin", partnership="HSCP"), 200),
-                             (make_user(role="system_admin"), 200), (trainer, 200)]:
+    urls = [
+        f"/trainer/sessions/{s.id}/register",
+        f"/trainer/sessions/{s.id}/register.csv",
+        f"/trainer/sessions/{s.id}/sign-in-sheet",
+    ]
+    for person, expected in [
+        (make_user(), 403),
+        (other_trainer, 403),
+        (make_user(role="partnership_admin", partnership="IOWSCP"), 403),
+        (make_user(role="partnership_admin", partnership="HSCP"), 200),
+        (make_user(role="system_admin"), 200),
+        (trainer, 200),
+    ]:
         login(person)
         assert [client.get(url).status_code for url in urls] == [expected] * 3, person.role
 
@@ -177,8 +192,12 @@ def test_admin_session_page_shows_lists_and_audit(client, db, login, make_user, 
     login(make_user(role="partnership_admin", partnership="HSCP", name="Hannah Admin"))
     page = client.get(f"/admin/sessions/{s.id}/bookings").get_data(as_text=True)
     assert "Confirmed (1)" in page and "Waiting list, in order (1)" in page and "booking.created" in page
-    response = post_form(f"/admin/sessions/{s.id}/bookings", {"capacity": "2"},
-                         url=f"/admin/sessions/{s.id}/capacity", follow_redirects=True)
+    response = post_form(
+        f"/admin/sessions/{s.id}/bookings",
+        {"capacity": "2"},
+        url=f"/admin/sessions/{s.id}/capacity",
+        follow_redirects=True,
+    )
     text = response.get_data(as_text=True)
     assert "Capacity is now 2. 1 promoted from the waiting list." in text
     assert "session.capacity_changed" in text and "Hannah Admin" in text
@@ -188,8 +207,12 @@ def test_admin_capacity_junk_is_refused(client, db, login, make_user, make_sessi
     s = make_session(capacity=5)
     login(make_user(role="system_admin"))
     for junk in ["", "abc", "-3", "0", "99999999999999999999", "10.5", "1e3"]:
-        response = post_form(f"/admin/sessions/{s.id}/bookings", {"capacity": junk},
-                             url=f"/admin/sessions/{s.id}/capacity", follow_redirects=True)
+        response = post_form(
+            f"/admin/sessions/{s.id}/bookings",
+            {"capacity": junk},
+            url=f"/admin/sessions/{s.id}/capacity",
+            follow_redirects=True,
+        )
         assert response.status_code == 200 and "There is a problem" in response.get_data(as_text=True), junk
     db.session.refresh(s)
     assert s.capacity == 5
@@ -212,14 +235,18 @@ def test_admin_cancels_a_session(client, db, login, make_user, make_session, pos
 def test_admin_postpones_with_a_new_date(client, db, login, make_user, make_session, post_form):
     s = make_session()
     login(make_user(role="system_admin"))
-    bad = post_form(f"/admin/sessions/{s.id}/postpone", {"reason": "Venue", "new_date": "31/2/2027",
-                                                          "new_start": "25:00", "new_end": "x"})
+    bad = post_form(
+        f"/admin/sessions/{s.id}/postpone",
+        {"reason": "Venue", "new_date": "31/2/2027", "new_start": "25:00", "new_end": "x"},
+    )
     text = bad.get_data(as_text=True)
     assert "Enter the new date like 27/3/2027" in text and "Enter the new start time" in text
     day = (clock.to_london(clock.now()) + timedelta(days=60)).date()
-    good = post_form(f"/admin/sessions/{s.id}/postpone", {"reason": "Venue", "new_date": day.strftime("%d/%m/%Y"),
-                                                           "new_start": "09:30", "new_end": "12:00"},
-                     follow_redirects=True)
+    good = post_form(
+        f"/admin/sessions/{s.id}/postpone",
+        {"reason": "Venue", "new_date": day.strftime("%d/%m/%Y"), "new_start": "09:30", "new_end": "12:00"},
+        follow_redirects=True,
+    )
     assert "postponed and every delegate has been told" in good.get_data(as_text=True)
     db.session.refresh(s)
     assert clock.to_london(s.starts_at).strftime("%Y-%m-%d %H:%M") == f"{day:%Y-%m-%d} 09:30"
@@ -229,8 +256,12 @@ def test_admin_pages_are_forbidden_to_others(client, db, login, make_user, make_
     s = make_session()  # HSCP
     booking = book_place(make_user(), s.id).booking
     db.session.commit()
-    urls = [f"/admin/sessions/{s.id}/bookings", f"/admin/sessions/{s.id}/cancel", f"/admin/sessions/{s.id}/postpone",
-            f"/admin/bookings/{booking.id}/move"]
+    urls = [
+        f"/admin/sessions/{s.id}/bookings",
+        f"/admin/sessions/{s.id}/cancel",
+        f"/admin/sessions/{s.id}/postpone",
+        f"/admin/bookings/{booking.id}/move",
+    ]
     for person in [make_user(), make_user(role="trainer"), make_user(role="partnership_admin", partnership="IOWSCP")]:
         login(person)
         assert [client.get(u).status_code for u in urls] == [403] * 4
@@ -243,6 +274,7 @@ def test_navigation_shows_each_role_its_areas(client, db, login, make_user):
         if user:
             login(user)
         return re.sub(r"\s+", "", client.get("/").get_data(as_text=True))
+
     anonymous = nav_for(None)
     assert ">Signin<" in anonymous and ">Mytraining<" not in anonymous
     practitioner = nav_for(make_user())

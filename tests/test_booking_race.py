@@ -1,4 +1,5 @@
 """Capacity under a booking rush: many bookers on separate connections at once."""
+
 import threading
 
 from sqlalchemy import select
@@ -18,11 +19,14 @@ def test_fifty_concurrent_bookers_for_ten_places(app, db, make_user, make_sessio
     session_id = course_session.id
     db.session.rollback()  # end the test's own transaction (on SQLite it holds the write lock)
     # A separate app (own engine) with a pool big enough for every booker to hold a connection.
-    racing_app = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": BOOKERS + 5, "max_overflow": 0},
-        "SERVER_NAME": "localhost",
-    })
+    racing_app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": BOOKERS + 5, "max_overflow": 0},
+            "SERVER_NAME": "localhost",
+        },
+    )
     start = threading.Barrier(BOOKERS)
     errors, results = [], {}
 
@@ -51,8 +55,9 @@ def test_fifty_concurrent_bookers_for_ten_places(app, db, make_user, make_sessio
     assert errors == []
     assert sorted(results.values()).count("confirmed") == CAPACITY
     db.session.expire_all()
-    rows = db.session.scalars(select(Booking).where(Booking.session_id == session_id)
-                              .order_by(Booking.requested_at, Booking.id)).all()
+    rows = db.session.scalars(
+        select(Booking).where(Booking.session_id == session_id).order_by(Booking.requested_at, Booking.id)
+    ).all()
     assert len(rows) == BOOKERS
     assert [b.status for b in rows] == ["confirmed"] * CAPACITY + ["waitlisted"] * (BOOKERS - CAPACITY)
     waiting = rows[CAPACITY:]

@@ -1,5 +1,6 @@
 """Calendar feeds and downloads: RFC 5545 checked with two parsers, privacy, tokens, caching."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -10,7 +11,7 @@ from training_app import clock
 from training_app.models import Booking, CourseSession, User
 
 NOW = datetime(2027, 1, 10, 12, 0)  # naive UTC, well before the 2027 clock changes
-UTC = timezone.utc
+UTC = UTC
 JOIN = "https://meet.example.org/j/secret-room-123"
 
 
@@ -50,9 +51,14 @@ def vevents_by_uid(vcal):
 def london_session(db, make_course, local_start, hours=2, course=None, **extra):
     course = course or make_course()
     start = clock.from_london(local_start)
-    course_session = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=hours),
-                                   capacity=extra.pop("capacity", 10), venue=extra.pop("venue", "Civic Centre"),
-                                   **extra)
+    course_session = CourseSession(
+        course=course,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        capacity=extra.pop("capacity", 10),
+        venue=extra.pop("venue", "Civic Centre"),
+        **extra,
+    )
     db.session.add(course_session)
     db.session.commit()
     return course_session
@@ -71,12 +77,16 @@ def feed_url(user, kind="bookings"):
 
 # Times and time zones ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("local, utc_instant", [
-    (datetime(2027, 3, 27, 9, 30), datetime(2027, 3, 27, 9, 30)),   # GMT, the day before clocks go forward
-    (datetime(2027, 3, 29, 9, 30), datetime(2027, 3, 29, 8, 30)),   # BST
-    (datetime(2027, 10, 30, 9, 30), datetime(2027, 10, 30, 8, 30)),  # BST, the day before clocks go back
-    (datetime(2027, 11, 1, 9, 30), datetime(2027, 11, 1, 9, 30)),   # GMT again
-])
+
+@pytest.mark.parametrize(
+    "local, utc_instant",
+    [
+        (datetime(2027, 3, 27, 9, 30), datetime(2027, 3, 27, 9, 30)),  # GMT, the day before clocks go forward
+        (datetime(2027, 3, 29, 9, 30), datetime(2027, 3, 29, 8, 30)),  # BST
+        (datetime(2027, 10, 30, 9, 30), datetime(2027, 10, 30, 8, 30)),  # BST, the day before clocks go back
+        (datetime(2027, 11, 1, 9, 30), datetime(2027, 11, 1, 9, 30)),  # GMT again
+    ],
+)
 def test_times_are_right_on_both_sides_of_the_clock_changes(client, db, now, make_course, local, utc_instant):
     course_session = london_session(db, make_course, local)
     assert course_session.starts_at == utc_instant
@@ -127,6 +137,7 @@ def test_a_change_of_time_increments_sequence(client, db, now, make_course):
 
 # Cancellation --------------------------------------------------------------------------------
 
+
 def test_cancelled_session_stays_as_cancelled_for_30_days_after_its_start(client, db, now, make_course, make_user):
     delegate = make_user()
     course_session = london_session(db, make_course, datetime(2027, 1, 20, 9, 30))
@@ -174,6 +185,7 @@ def test_postponed_session_is_tentative(client, db, now, make_course):
 
 
 # Personal feeds and tokens -------------------------------------------------------------------
+
 
 def test_personal_feed_shows_own_bookings_with_status(client, db, now, make_course, make_user):
     delegate, other = make_user(), make_user()
@@ -256,8 +268,9 @@ def test_account_page_shows_teaching_feed_to_trainers(client, db, now, make_user
 
 def test_trainer_feed_lists_sessions_they_deliver(client, db, now, make_course, make_user):
     trainer, colleague = make_user(role="trainer", name="Tess Trainer"), make_user(role="trainer")
-    mine = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), online_platform="Teams", venue=None,
-                          join_url=JOIN)
+    mine = london_session(
+        db, make_course, datetime(2027, 2, 1, 9, 30), online_platform="Teams", venue=None, join_url=JOIN
+    )
     theirs = london_session(db, make_course, datetime(2027, 2, 2, 9, 30))
     mine.trainers.append(trainer)
     theirs.trainers.append(colleague)
@@ -271,16 +284,22 @@ def test_trainer_feed_lists_sessions_they_deliver(client, db, now, make_course, 
 
 # Join links ----------------------------------------------------------------------------------
 
+
 def test_join_link_only_in_private_feeds_of_people_with_a_place(client, db, now, make_course, make_user):
     confirmed, waitlisted = make_user(), make_user()
-    online = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), venue=None, online_platform="Zoom",
-                            join_url=JOIN)
+    online = london_session(
+        db, make_course, datetime(2027, 2, 1, 9, 30), venue=None, online_platform="Zoom", join_url=JOIN
+    )
     book(db, online, confirmed)
     book(db, online, waitlisted, status="waitlisted")
     text, cal, _ = parse(client.get(feed_url(confirmed)))
     assert JOIN in str(cal.events[0]["DESCRIPTION"])
-    for url in ("/calendar/public.ics", f"/sessions/{online.id}/calendar.ics", feed_url(waitlisted),
-                f"/calendar/public.ics?course={online.course.slug}"):
+    for url in (
+        "/calendar/public.ics",
+        f"/sessions/{online.id}/calendar.ics",
+        feed_url(waitlisted),
+        f"/calendar/public.ics?course={online.course.slug}",
+    ):
         raw = client.get(url).get_data(as_text=True)
         unfolded = raw.replace("\r\n ", "")
         assert "secret-room" not in unfolded, url
@@ -289,11 +308,13 @@ def test_join_link_only_in_private_feeds_of_people_with_a_place(client, db, now,
 
 # Properties, escaping and folding ------------------------------------------------------------
 
+
 def test_event_properties(client, db, now, make_course, make_user):
     trainer = make_user(role="trainer", name="Dr Ada Lovelace")
     course = make_course(title="Child sexual exploitation", summary="Spotting the signs of exploitation.")
-    course_session = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), course=course,
-                                    venue="Guildhall, Portsmouth")
+    course_session = london_session(
+        db, make_course, datetime(2027, 2, 1, 9, 30), course=course, venue="Guildhall, Portsmouth"
+    )
     course_session.trainers.append(trainer)
     db.session.commit()
     _, cal, vcal = parse(client.get(f"/sessions/{course_session.id}/calendar.ics"))
@@ -308,13 +329,13 @@ def test_event_properties(client, db, now, make_course, make_user):
 
 
 def test_commas_semicolons_and_newlines_round_trip(client, db, now, make_course):
-    title = "Neglect, abuse; and \"harm\" \\ overview"
+    title = 'Neglect, abuse; and "harm" \\ overview'
     venue = "Room 1, Floor 2; Civic Centre\nSouthampton"
     summary = "Line one, with comma;\nline two\n\nParagraph with a backslash \\ too."
     course = make_course(title=title, summary=summary)
     course_session = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), course=course, venue=venue)
     text, cal, vcal = parse(client.get(f"/sessions/{course_session.id}/calendar.ics"))
-    assert "SUMMARY:Neglect\\, abuse\\; and \"harm\" \\\\ overview" in text
+    assert 'SUMMARY:Neglect\\, abuse\\; and "harm" \\\\ overview' in text
     assert "LOCATION:Room 1\\, Floor 2\\; Civic Centre\\nSouthampton" in text
     event_ = cal.events[0]
     assert event_["SUMMARY"] == title
@@ -340,6 +361,7 @@ def test_long_lines_are_folded_at_75_octets(client, db, now, make_course):
 
 # Session download ----------------------------------------------------------------------------
 
+
 def test_session_download_404s(client, db, now, make_course):
     assert client.get("/sessions/999999/calendar.ics").status_code == 404
     draft = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), course=make_course(status="draft"))
@@ -352,10 +374,12 @@ def test_session_download_404s(client, db, now, make_course):
 
 # Public feed filters -------------------------------------------------------------------------
 
+
 def test_public_feed_filters_like_the_catalogue(client, db, now, make_course):
     hips = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), course=make_course(owner="HSCP", is_hips=True))
-    pscp = london_session(db, make_course, datetime(2027, 2, 2, 9, 30),
-                          course=make_course(owner="PSCP", level=2, format="live_online"))
+    pscp = london_session(
+        db, make_course, datetime(2027, 2, 2, 9, 30), course=make_course(owner="PSCP", level=2, format="live_online")
+    )
     hscp = london_session(db, make_course, datetime(2027, 2, 3, 9, 30), course=make_course(owner="HSCP", level=3))
     draft = london_session(db, make_course, datetime(2027, 2, 4, 9, 30), course=make_course(status="draft"))
     past = london_session(db, make_course, datetime(2027, 1, 9, 9, 30))
@@ -380,6 +404,7 @@ def test_public_feed_filters_like_the_catalogue(client, db, now, make_course):
 
 # Caching -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["public", "personal", "teaching", "session"])
 def test_conditional_get_answers_304_until_something_changes(client, db, now, make_course, make_user, kind):
     person = make_user(role="trainer")
@@ -387,8 +412,12 @@ def test_conditional_get_answers_304_until_something_changes(client, db, now, ma
     course_session.trainers.append(person)
     db.session.commit()
     book(db, course_session, person)
-    url = {"public": "/calendar/public.ics", "personal": feed_url(person), "teaching": feed_url(person, "teaching"),
-           "session": f"/sessions/{course_session.id}/calendar.ics"}[kind]
+    url = {
+        "public": "/calendar/public.ics",
+        "personal": feed_url(person),
+        "teaching": feed_url(person, "teaching"),
+        "session": f"/sessions/{course_session.id}/calendar.ics",
+    }[kind]
     first = client.get(url)
     parse(first)
     etag = first.headers["ETag"]
@@ -444,6 +473,7 @@ def test_public_feed_query_count_does_not_grow_with_events(app, client, db, now,
 
         def record(*args):
             statements.append(args[2])
+
         event.listen(db.engine, "before_cursor_execute", record)
         try:
             assert client.get(url).status_code == 200

@@ -1,4 +1,5 @@
 """The demo loader: the real HIPS catalogue, moved into the coming months, idempotent."""
+
 from datetime import date
 
 from sqlalchemy import func, select
@@ -9,8 +10,10 @@ from training_app.models import Agency, Course, CourseSession, Partnership, User
 
 
 def counts(db):
-    return [db.session.scalar(select(func.count()).select_from(model))
-            for model in (Partnership, Agency, Course, CourseSession, User)]
+    return [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Partnership, Agency, Course, CourseSession, User)
+    ]
 
 
 def test_seed_loads_the_real_catalogue_and_running_twice_changes_nothing(db, client):
@@ -39,8 +42,7 @@ def test_published_sessions_keep_weekday_and_london_time_in_the_coming_months(db
     db.session.commit()
     published = {c["title"]: c["sessions"][0] for c in load_catalogue()["courses"] if c.get("sessions")}
     for title, original in published.items():
-        course_session = db.session.scalars(
-            select(CourseSession).join(Course).where(Course.title == title)).one()
+        course_session = db.session.scalars(select(CourseSession).join(Course).where(Course.title == title)).one()
         local = clock.to_london(course_session.starts_at)
         assert local.date() > today
         assert local.weekday() == date.fromisoformat(original["date"]).weekday()

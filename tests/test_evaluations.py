@@ -1,4 +1,5 @@
 """Evaluations: stages and rules, known-answer summaries, permissions, versioning, invitations, CSV."""
+
 import csv
 import io
 import math
@@ -10,11 +11,11 @@ from sqlalchemy import func, select
 
 from training_app import clock
 from training_app.evaluations.errors import EvaluationNotAvailable
+from training_app.evaluations.figures import build_summary
 from training_app.evaluations.invitations import send_evaluation_invitations
 from training_app.evaluations.questions import questions_for
-from training_app.evaluations.services import booking_opening, submit_evaluation
-from training_app.evaluations.figures import build_summary
 from training_app.evaluations.scope import Scope
+from training_app.evaluations.services import booking_opening, submit_evaluation
 from training_app.evaluations.statistics import t_975
 from training_app.models import Booking, OutboxMessage
 from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
@@ -52,8 +53,11 @@ def scenario(db, frozen_clock, make_user, make_course, make_session, partnership
     frozen_clock(T0 - timedelta(days=14))
     t1 = make_user("trainer", name="Trainer One")
     t2 = make_user("trainer", name="Trainer Two")
-    course1 = make_course(title="Child sexual exploitation", owner="HSCP",
-                          learning_outcomes=["Recognise signs of exploitation", "Know how to refer"])
+    course1 = make_course(
+        title="Child sexual exploitation",
+        owner="HSCP",
+        learning_outcomes=["Recognise signs of exploitation", "Know how to refer"],
+    )
     course2 = make_course(title="Neglect", owner="PSCP", learning_outcomes=["Spot neglect"])
     s1 = make_session(course=course1, starts_in=timedelta(days=14), trainers=[t1])
     s2 = make_session(course=course2, starts_in=timedelta(days=14), trainers=[t2])
@@ -73,11 +77,23 @@ def scenario(db, frozen_clock, make_user, make_course, make_session, partnership
     bookings["Z"].status = "attended"
     db.session.commit()
     frozen_clock(T0 + timedelta(days=1))
-    post = {"A": ((7, 9), 5, "=HYPERLINK(\"http://evil\")"), "B": ((6, 8), 4, "Share with my team"),
-            "C": ((6, 5), 4, None), "D": ((7, 9), 3, None), "F": ((10, 10), 5, None)}
+    post = {
+        "A": ((7, 9), 5, '=HYPERLINK("http://evil")'),
+        "B": ((6, 8), 4, "Share with my team"),
+        "C": ((6, 5), 4, None),
+        "D": ((7, 9), 3, None),
+        "F": ((10, 10), 5, None),
+    }
     for name, (values, useful, text) in post.items():
-        answer(db, people[name], bookings[name], "post", values, {"useful": useful, "trainer": 4, "format": 4},
-               {"practice_text": text} if text else None)
+        answer(
+            db,
+            people[name],
+            bookings[name],
+            "post",
+            values,
+            {"useful": useful, "trainer": 4, "format": 4},
+            {"practice_text": text} if text else None,
+        )
     answer(db, people["Z"], bookings["Z"], "post", (9,))
     return dict(t1=t1, t2=t2, course1=course1, course2=course2, s1=s1, s2=s2, people=people, bookings=bookings)
 
@@ -140,8 +156,15 @@ def test_follow_up_counts_open_after_configured_days(db, scenario, app, frozen_c
             booking_opening(booking, "follow_up", clock.now())
     finally:
         app.config.pop("EVALUATION_FOLLOW_UP_DAYS")
-    answer(db, scenario["people"]["A"], booking, "follow_up", (), {"impact": 4},
-           {"changed_text": "I now ask about online contacts"})
+    answer(
+        db,
+        scenario["people"]["A"],
+        booking,
+        "follow_up",
+        (),
+        {"impact": 4},
+        {"changed_text": "I now ask about online contacts"},
+    )
     summary = build_summary(Scope(course_id=scenario["course1"].id), clock.now())
     impact = next(s for s in summary.satisfaction if s.key == "impact")
     assert (impact.n, impact.mean) == (1, 4.0)
@@ -221,11 +244,18 @@ def test_submit_through_the_page_then_second_submission_refused(db, client, logi
     user, booking = scenario["people"]["X"], scenario["bookings"]["X"]
     login(user)
     url = f"/evaluations/bookings/{booking.id}/post"
-    data = {"outcome_0": "8", "outcome_1": "9", "useful": "5", "trainer": "5", "format": "4",
-            "practice_text": "Use the referral pathway"}
+    data = {
+        "outcome_0": "8",
+        "outcome_1": "9",
+        "useful": "5",
+        "trainer": "5",
+        "format": "4",
+        "practice_text": "Use the referral pathway",
+    }
     page = client.get(url)
     assert 'name="outcome_0"' in page.get_data(as_text=True)
     from tests.conftest import csrf_from
+
     token = csrf_from(page.get_data(as_text=True))
     form_id = db.session.scalar(select(EvaluationForm.id).where(EvaluationForm.stage == "post"))
     first = client.post(url, data={**data, "csrf_token": token, "form_id": str(form_id)})
@@ -237,19 +267,29 @@ def test_submit_through_the_page_then_second_submission_refused(db, client, logi
     assert count(db, EvaluationResponse) == before
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"outcome_1": ""}, "Select a rating from 1 to 10 for outcome 2"),
-    ({"outcome_0": "11"}, "Select a rating from 1 to 10 for outcome 1"),
-    ({"useful": "0"}, "Select an answer for"),
-    ({"other_text": "x" * 5000}, "2,000 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"outcome_1": ""}, "Select a rating from 1 to 10 for outcome 2"),
+        ({"outcome_0": "11"}, "Select a rating from 1 to 10 for outcome 1"),
+        ({"useful": "0"}, "Select an answer for"),
+        ({"other_text": "x" * 5000}, "2,000 characters or fewer"),
+    ],
+)
 def test_bad_answers_rerender_with_errors_and_save_nothing(db, client, login, post_form, scenario, bad, message):
     user, booking = scenario["people"]["X"], scenario["bookings"]["X"]
     login(user)
     url = f"/evaluations/bookings/{booking.id}/post"
     form_id = db.session.scalar(select(EvaluationForm.id).where(EvaluationForm.stage == "post"))
-    data = {"outcome_0": "8", "outcome_1": "9", "useful": "5", "trainer": "5", "format": "4",
-            "form_id": str(form_id), **bad}
+    data = {
+        "outcome_0": "8",
+        "outcome_1": "9",
+        "useful": "5",
+        "trainer": "5",
+        "format": "4",
+        "form_id": str(form_id),
+        **bad,
+    }
     before, ratings = count(db, EvaluationResponse), count(db, EvaluationRating)
     page = post_form(url, data)
     html = page.get_data(as_text=True)
@@ -267,21 +307,34 @@ def test_pre_course_closes_at_start_and_waitlisted_cannot_answer(client, login, 
     assert page.status_code == 403
 
 
-def test_editing_questions_creates_a_version_and_keeps_old_answers(db, client, login, post_form, make_user,
-                                                                    scenario):
+def test_editing_questions_creates_a_version_and_keeps_old_answers(db, client, login, post_form, make_user, scenario):
     course = scenario["course1"]
-    old = db.session.scalars(select(EvaluationResponse).where(
-        EvaluationResponse.booking_id == scenario["bookings"]["A"].id, EvaluationResponse.stage == "post")).one()
+    old = db.session.scalars(
+        select(EvaluationResponse).where(
+            EvaluationResponse.booking_id == scenario["bookings"]["A"].id, EvaluationResponse.stage == "post"
+        )
+    ).one()
     old_form_id = old.form_id
     login(make_user("partnership_admin", partnership="HSCP"))
     url = f"/evaluations/courses/{course.id}/questions"
-    page = post_form(url, {"outcome_0": "Recognise the signs of child exploitation", "outcome_1": "Know how to refer",
-                           "min_label": "None", "max_label": "Expert", "extra_1": "The venue was accessible",
-                           "extra_2": "", "extra_3": ""})
+    page = post_form(
+        url,
+        {
+            "outcome_0": "Recognise the signs of child exploitation",
+            "outcome_1": "Know how to refer",
+            "min_label": "None",
+            "max_label": "Expert",
+            "extra_1": "The venue was accessible",
+            "extra_2": "",
+            "extra_3": "",
+        },
+    )
     assert page.status_code == 302
-    versions = db.session.execute(select(EvaluationForm.stage, EvaluationForm.version)
-                                  .where(EvaluationForm.course_id == course.id)
-                                  .order_by(EvaluationForm.stage, EvaluationForm.version)).all()
+    versions = db.session.execute(
+        select(EvaluationForm.stage, EvaluationForm.version)
+        .where(EvaluationForm.course_id == course.id)
+        .order_by(EvaluationForm.stage, EvaluationForm.version)
+    ).all()
     assert versions == [("post", 1), ("post", 2), ("pre", 1), ("pre", 2)]
     db.session.expire_all()
     old = db.session.get(EvaluationResponse, old.id)
@@ -318,10 +371,12 @@ def test_invitations_and_one_reminder_are_never_duplicated(db, app, scenario, fr
 
 def test_outstanding_evaluations_for_my_training(db, app, scenario):
     from training_app.evaluations.services import outstanding_evaluations
+
     with app.test_request_context():
         items = outstanding_evaluations(scenario["people"]["X"])
     assert [(i.stage, i.stage_label, i.course_title, i.session.id, i.closes_at) for i in items] == [
-        ("post", "Post-course evaluation", "Child sexual exploitation", scenario["s1"].id, None)]
+        ("post", "Post-course evaluation", "Child sexual exploitation", scenario["s1"].id, None)
+    ]
     assert items[0].url.endswith(f"/evaluations/bookings/{scenario['bookings']['X'].id}/post")
 
 
@@ -329,7 +384,7 @@ def test_csv_exports_neutralise_formulas_and_hide_names(client, login, make_user
     login(make_user("partnership_admin", partnership="HSCP"))
     text = client.get(f"/evaluations/summary/comments.csv?course={scenario['course1'].id}").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert any(row[-1] == "'=HYPERLINK(\"http://evil\")" for row in rows)
+    assert any(row[-1] == '\'=HYPERLINK("http://evil")' for row in rows)
     text = client.get(f"/evaluations/summary/outcomes.csv?course={scenario['course1'].id}").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][:5] == ["1. Recognise signs of exploitation", "4", "5.5", "6.5", "1.0"]
@@ -346,7 +401,7 @@ def test_summary_page_has_chart_and_table_without_inline_styles(client, login, m
     login(make_user("system_admin"))
     html = client.get(f"/evaluations/summary?course={scenario['course1'].id}").get_data(as_text=True)
     assert "<svg" in html and 'role="img"' in html and "<table" in html
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     assert "style=" not in main and "<script" not in main
     assert "+1.00" in html and "5.50" in html
     bad = client.get("/evaluations/summary?date_from=31/02/2027")
@@ -356,6 +411,7 @@ def test_summary_page_has_chart_and_table_without_inline_styles(client, login, m
 def test_elearning_pairs_by_person_and_course(db, client, login, make_user, make_course, frozen_clock):
     from training_app.evaluations.services import elearning_opening
     from training_app.models import ElearningCompletion
+
     frozen_clock(T0)
     course = make_course(format="elearning", learning_outcomes=["Know the signs"])
     delegate = make_user()
@@ -369,8 +425,9 @@ def test_elearning_pairs_by_person_and_course(db, client, login, make_user, make
         elearning_opening(delegate, course, "pre", clock.now())
     opening = elearning_opening(delegate, course, "post", clock.now())
     form_id, _ = questions_for(course, "post")
-    submit_evaluation(delegate, opening, form_id, {"outcome_0": 9, "useful": 5, "trainer": 5, "format": 5}, {},
-                      clock.now())
+    submit_evaluation(
+        delegate, opening, form_id, {"outcome_0": 9, "useful": 5, "trainer": 5, "format": 5}, {}, clock.now()
+    )
     db.session.commit()
     summary = build_summary(Scope(course_id=course.id), clock.now())
     assert (summary.outcomes[0].n, summary.outcomes[0].mean_change) == (1, 7)
@@ -380,11 +437,15 @@ def test_elearning_pairs_by_person_and_course(db, client, login, make_user, make
 
 def test_anonymising_keeps_pairs_but_drops_the_person(db, scenario):
     from training_app.evaluations.services import anonymise_evaluation_responses
+
     person = scenario["people"]["A"]
     assert anonymise_evaluation_responses(person) == 2
     db.session.commit()
-    rows = db.session.execute(select(EvaluationResponse.user_id, EvaluationResponse.pair_key).where(
-        EvaluationResponse.booking_id == scenario["bookings"]["A"].id)).all()
+    rows = db.session.execute(
+        select(EvaluationResponse.user_id, EvaluationResponse.pair_key).where(
+            EvaluationResponse.booking_id == scenario["bookings"]["A"].id
+        )
+    ).all()
     assert [r.user_id for r in rows] == [None, None]
     assert len({r.pair_key for r in rows}) == 1 and rows[0].pair_key.startswith("anon:")
     assert build_summary(Scope(course_id=scenario["course1"].id), clock.now()).outcomes[0].n == 4
@@ -392,6 +453,7 @@ def test_anonymising_keeps_pairs_but_drops_the_person(db, scenario):
 
 def test_cli_command_queues_invitations_once(db, app, scenario):
     from training_app.evaluations.cli import register_evaluation_cli
+
     if "send-evaluation-invitations" not in app.cli.commands:
         register_evaluation_cli(app)
     runner = app.test_cli_runner()
@@ -419,6 +481,7 @@ def test_promoted_from_waiting_list_can_answer_pre_course(db, client, login, sce
 def count_statements(db, client, url):
     """(status, number of SQL statements) for one GET."""
     from sqlalchemy import event
+
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -432,8 +495,9 @@ def count_statements(db, client, url):
     return status, len(statements)
 
 
-def test_partnership_admin_summary_does_not_load_courses_one_by_one(db, client, login, make_user, make_course,
-                                                                    partnerships):
+def test_partnership_admin_summary_does_not_load_courses_one_by_one(
+    db, client, login, make_user, make_course, partnerships
+):
     admin = login(make_user("partnership_admin", partnership="IOWSCP"))
 
     def add_joint_courses(n):
@@ -453,8 +517,9 @@ def test_partnership_admin_summary_does_not_load_courses_one_by_one(db, client, 
     assert admin.partnership_id == partnerships["IOWSCP"].id
 
 
-def test_evaluation_and_report_csvs_write_london_time(db, client, login, make_user, make_course, make_session,
-                                                       frozen_clock):
+def test_evaluation_and_report_csvs_write_london_time(
+    db, client, login, make_user, make_course, make_session, frozen_clock
+):
     # 08:30 UTC on 2 June 2027 is 09:30 British Summer Time.
     frozen_clock(datetime(2027, 5, 19, 8, 30))
     course = make_course(title="Summer course", owner="HSCP", learning_outcomes=["Know the signs"])

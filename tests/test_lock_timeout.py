@@ -3,6 +3,7 @@
 PostgreSQL bounds the wait for a session's row lock per transaction (SET LOCAL lock_timeout, from
 LOCK_TIMEOUT_MS); SQLite gives up on its write lock after the connection's busy timeout.
 """
+
 import sqlite3
 
 import pytest
@@ -22,8 +23,11 @@ def on_postgresql(app):
 
 
 def libpq_dsn(app):
-    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql").render_as_string(
-        hide_password=False)
+    return (
+        make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
 
 
 def saved(db):
@@ -31,11 +35,13 @@ def saved(db):
     return (db.session.scalar(select(func.count(Booking.id))), db.session.scalar(select(func.count(OutboxMessage.id))))
 
 
-def test_booking_while_the_session_row_is_locked_elsewhere_is_busy(app, db, make_user, make_session, login, post_form,
-                                                                   monkeypatch):
+def test_booking_while_the_session_row_is_locked_elsewhere_is_busy(
+    app, db, make_user, make_session, login, post_form, monkeypatch
+):
     if not on_postgresql(app):
         pytest.skip("row locks are PostgreSQL's; see the SQLite test below")
     import psycopg
+
     course_session = make_session()
     login(make_user())
     monkeypatch.setitem(app.config, "LOCK_TIMEOUT_MS", 200)
@@ -74,9 +80,15 @@ def test_sqlite_write_lock_held_elsewhere_is_busy(app, db, make_user, make_sessi
     db.session.rollback()  # the test's own transaction would hold the write lock
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     # An app of its own whose connections wait only 0.2 s for SQLite's write lock.
-    impatient = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
-                                       "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 0.2}},
-                                       "SERVER_NAME": "localhost"})
+    impatient = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 0.2}},
+            "SERVER_NAME": "localhost",
+        },
+    )
     client = impatient.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = user_id

@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe, and can be undone."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,21 +19,28 @@ def test_migrated_schema_matches_the_models(app, db):
 
 def email_index_exists():
     with _db.engine.connect() as conn:
-        return conn.exec_driver_sql(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'uq_users_email_lower'"
-        ).scalar() == 1
+        return (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'uq_users_email_lower'"
+            ).scalar()
+            == 1
+        )
 
 
 def test_downgrade_step_by_step_and_back_keeps_the_case_insensitive_email_index(tmp_path):
     from alembic.script import ScriptDirectory
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
+
     from training_app import create_app
+
     scratch = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'scratch.db'}"})
     with scratch.app_context():
         upgrade()
-        revisions = [r.revision for r in ScriptDirectory.from_config(
-            scratch.extensions["migrate"].migrate.get_config()).walk_revisions()]
+        revisions = [
+            r.revision
+            for r in ScriptDirectory.from_config(scratch.extensions["migrate"].migrate.get_config()).walk_revisions()
+        ]
         for _ in revisions[:-1]:
             downgrade(revision="-1")
             assert email_index_exists()

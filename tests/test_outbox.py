@@ -1,4 +1,5 @@
 """The outbox: emails survive a mail server outage and are delivered exactly once."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -19,11 +20,13 @@ def queue_three(db, make_user):
 
 def test_messages_stay_queued_while_smtp_is_down_then_deliver_once(app, db, make_user, smtp_port, frozen_clock):
     from aiosmtpd.controller import Controller
+
     user = queue_three(db, make_user)
     sent, failed = deliver_pending()  # nothing listens on smtp_port yet
     assert (sent, failed) == (0, 1)
-    pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                                 .order_by(OutboxMessage.id)).all()
+    pending = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+    ).all()
     assert len(pending) == 3
     assert pending[0].attempts == 1 and "Error" in pending[0].last_error
 
@@ -46,8 +49,15 @@ def test_messages_stay_queued_while_smtp_is_down_then_deliver_once(app, db, make
 
 def test_attachment_is_delivered(app, db, make_user, smtp_server):
     user = make_user()
-    queue_email(user.email, "password_reset", "With a file", user=user, reset_url="u", minutes=1,
-                attachments=[{"filename": "session.ics", "content_type": "text/calendar", "content": "BEGIN:VCALENDAR"}])
+    queue_email(
+        user.email,
+        "password_reset",
+        "With a file",
+        user=user,
+        reset_url="u",
+        minutes=1,
+        attachments=[{"filename": "session.ics", "content_type": "text/calendar", "content": "BEGIN:VCALENDAR"}],
+    )
     db.session.commit()
     assert deliver_pending() == (1, 0)
     body = smtp_server.messages[0].content.decode()
@@ -56,7 +66,7 @@ def test_attachment_is_delivered(app, db, make_user, smtp_server):
 
 def test_message_gives_up_after_max_attempts(app, db, make_user, frozen_clock):
     queue_three(db, make_user)
-    for attempt in range(app.config["MAIL_MAX_ATTEMPTS"]):
+    for _attempt in range(app.config["MAIL_MAX_ATTEMPTS"]):
         deliver_pending()
         frozen_clock(clock.now() + timedelta(hours=7))
     first = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
@@ -66,6 +76,7 @@ def test_message_gives_up_after_max_attempts(app, db, make_user, frozen_clock):
 def test_dedupe_key_makes_queueing_idempotent(app, db, make_user):
     import pytest
     from sqlalchemy.exc import IntegrityError
+
     user = make_user()
     queue_email(user.email, "password_reset", "Once", dedupe_key="k1", user=user, reset_url="u", minutes=1)
     db.session.commit()

@@ -13,6 +13,7 @@ a Hampshire e-learning course. The people asking are never that delegate or that
 GET routes are fetched; POST-only routes get a valid CSRF token and no other data. A route that is not in
 MATRIX fails test_every_route_has_an_entry, so a new page cannot escape this test.
 """
+
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -49,8 +50,7 @@ MATRIX = {
     "calendar.public_feed": ("GET", lambda w: "/calendar/public.ics", PUBLIC),
     # The secret token is the credential: whoever holds it reads the feed, nobody needs to sign in.
     "calendar.personal_feed": ("GET", lambda w: f"/calendar/{w.delegate.calendar_token}/bookings.ics", PUBLIC),
-    "calendar.trainer_feed": ("GET", lambda w: f"/calendar/{w.session_trainer.calendar_token}/teaching.ics",
-                              PUBLIC),
+    "calendar.trainer_feed": ("GET", lambda w: f"/calendar/{w.session_trainer.calendar_token}/teaching.ics", PUBLIC),
     # Accounts.
     "auth.sign_in": ("GET", lambda w: "/sign-in", (200,) + (REDIRECT,) * 5),
     "auth.register": ("GET", lambda w: "/register", (200,) + (REDIRECT,) * 5),
@@ -68,12 +68,14 @@ MATRIX = {
     # Booking with no data: the booking page's form is posted by people; an empty one is refused or booked.
     "bookings.book": ("POST", lambda w: f"/sessions/{w.session.id}/book", (SIGN_IN,) + (REDIRECT,) * 5),
     "bookings.cancel": ("GET", lambda w: f"/bookings/{w.booking.id}/cancel", NOT_THEIRS),
-    "bookings.complete_elearning": ("POST", lambda w: f"/courses/{w.elearning.slug}/complete",
-                                    (SIGN_IN,) + (REDIRECT,) * 5),
+    "bookings.complete_elearning": (
+        "POST",
+        lambda w: f"/courses/{w.elearning.slug}/complete",
+        (SIGN_IN,) + (REDIRECT,) * 5,
+    ),
     "evaluations.booking_evaluation": ("GET", lambda w: f"/evaluations/bookings/{w.booking.id}/pre", NOT_THEIRS),
     # The pre-course questions come before the e-learning: anyone signed in answers their own.
-    "evaluations.elearning_evaluation": ("GET", lambda w: f"/evaluations/elearning/{w.elearning.id}/pre",
-                                         PRIVATE_OWN),
+    "evaluations.elearning_evaluation": ("GET", lambda w: f"/evaluations/elearning/{w.elearning.id}/pre", PRIVATE_OWN),
     "evaluations.my_evaluations": ("GET", lambda w: "/evaluations/mine", PRIVATE_OWN),
     "evaluations.response_detail": ("GET", lambda w: f"/evaluations/responses/{w.response.id}", HSCP_ADMIN),
     # Trainers: "Sessions I deliver" lists only the sessions the viewer teaches (empty for a practitioner,
@@ -94,18 +96,30 @@ MATRIX = {
     "admin.course_sessions": ("GET", lambda w: f"/admin/courses/{w.course.id}/sessions", HSCP_ADMIN),
     "admin.session_new": ("GET", lambda w: f"/admin/courses/{w.course.id}/sessions/new", HSCP_ADMIN),
     "admin.session_edit": ("GET", lambda w: f"/admin/sessions/{w.session.id}/edit", HSCP_ADMIN),
-    "admin.course_archive": ("POST", lambda w: f"/admin/courses/{w.course.id}/archive",
-                             (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
-    "admin.course_restore": ("POST", lambda w: f"/admin/courses/{w.course.id}/restore",
-                             (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
+    "admin.course_archive": (
+        "POST",
+        lambda w: f"/admin/courses/{w.course.id}/archive",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    "admin.course_restore": (
+        "POST",
+        lambda w: f"/admin/courses/{w.course.id}/restore",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
     "bookings.admin_session_bookings": ("GET", lambda w: f"/admin/sessions/{w.session.id}/bookings", HSCP_ADMIN),
     "bookings.admin_cancel_session": ("GET", lambda w: f"/admin/sessions/{w.session.id}/cancel", HSCP_ADMIN),
     "bookings.admin_postpone_session": ("GET", lambda w: f"/admin/sessions/{w.session.id}/postpone", HSCP_ADMIN),
-    "bookings.admin_capacity": ("POST", lambda w: f"/admin/sessions/{w.session.id}/capacity",
-                                (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
+    "bookings.admin_capacity": (
+        "POST",
+        lambda w: f"/admin/sessions/{w.session.id}/capacity",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
     # The cancel form is only a button: a valid CSRF token is the whole submission.
-    "bookings.admin_cancel_booking": ("POST", lambda w: f"/admin/bookings/{w.booking.id}/cancel",
-                                      (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)),
+    "bookings.admin_cancel_booking": (
+        "POST",
+        lambda w: f"/admin/bookings/{w.booking.id}/cancel",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # Data-protection rights and the audit log.
     # People and roles: any administrator may look; what they may change is checked inside.
@@ -127,8 +141,15 @@ MATRIX = {
 
 
 def person(db, role, partnership=None, agency=None, name=None):
-    user = User(name=name or role, email=f"{name or role}@example.org", role=role, partnership=partnership,
-                agency=agency, job_role="Social worker", password_hash=PASSWORD_HASH)
+    user = User(
+        name=name or role,
+        email=f"{name or role}@example.org",
+        role=role,
+        partnership=partnership,
+        agency=agency,
+        job_role="Social worker",
+        password_hash=PASSWORD_HASH,
+    )
     db.session.add(user)
     return user
 
@@ -136,6 +157,7 @@ def person(db, role, partnership=None, agency=None, name=None):
 @pytest.fixture
 def world(db, partnerships, make_agency, frozen_clock):
     from datetime import datetime
+
     frozen_clock(datetime(2027, 3, 1, 10, 0))
     agency = make_agency("Hampshire County Council", "Children's social care", partnerships["HSCP"])
     hscp = partnerships["HSCP"]
@@ -148,32 +170,72 @@ def world(db, partnerships, make_agency, frozen_clock):
     }
     delegate = person(db, "practitioner", agency=agency, name="delegate")
     session_trainer = person(db, "trainer", agency=agency, name="session-trainer")
-    course = Course(slug="working-together", title="Working Together", summary="Multi-agency working.",
-                    learning_outcomes=["Know the duties", "Share information"], level=3, level_kind="core",
-                    format="face_to_face", owner_partnership=hscp, status="published")
-    elearning = Course(slug="level-1-online", title="Level 1 online", summary="Basics.", learning_outcomes=[],
-                       level=1, level_kind="core", format="elearning", owner_partnership=hscp,
-                       elearning_url="https://learning.example.org/level-1", status="published")
+    course = Course(
+        slug="working-together",
+        title="Working Together",
+        summary="Multi-agency working.",
+        learning_outcomes=["Know the duties", "Share information"],
+        level=3,
+        level_kind="core",
+        format="face_to_face",
+        owner_partnership=hscp,
+        status="published",
+    )
+    elearning = Course(
+        slug="level-1-online",
+        title="Level 1 online",
+        summary="Basics.",
+        learning_outcomes=[],
+        level=1,
+        level_kind="core",
+        format="elearning",
+        owner_partnership=hscp,
+        elearning_url="https://learning.example.org/level-1",
+        status="published",
+    )
     start = datetime(2027, 3, 15, 9, 30)
-    course_session = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=3),
-                                   capacity=20, venue="Castle Hill, Winchester")
+    course_session = CourseSession(
+        course=course, starts_at=start, ends_at=start + timedelta(hours=3), capacity=20, venue="Castle Hill, Winchester"
+    )
     course_session.trainers.append(session_trainer)
     db.session.add_all([course, elearning, course_session])
     db.session.flush()
-    booking = Booking(session=course_session, user=delegate, status="confirmed", agency=agency,
-                      confirmed_at=datetime(2027, 2, 1, 12, 0), requested_at=datetime(2027, 2, 1, 12, 0))
+    booking = Booking(
+        session=course_session,
+        user=delegate,
+        status="confirmed",
+        agency=agency,
+        confirmed_at=datetime(2027, 2, 1, 12, 0),
+        requested_at=datetime(2027, 2, 1, 12, 0),
+    )
     db.session.add(booking)
     db.session.flush()
     form = EvaluationForm(course=course, stage="pre", version=1, questions=default_questions(course, "pre"))
-    response = EvaluationResponse(form=form, course=course, session=course_session, booking=booking, user=delegate,
-                                  pair_key=f"booking:{booking.id}", stage="pre", agency_id=agency.id,
-                                  sector=agency.sector)
+    response = EvaluationResponse(
+        form=form,
+        course=course,
+        session=course_session,
+        booking=booking,
+        user=delegate,
+        pair_key=f"booking:{booking.id}",
+        stage="pre",
+        agency_id=agency.id,
+        sector=agency.sector,
+    )
     db.session.add_all([form, response])
     db.session.commit()
-    return SimpleNamespace(people=people, delegate=delegate, session_trainer=session_trainer, course=course,
-                           elearning=elearning, session=course_session, booking=booking, response=response,
-                           reset_token=make_reset_token(delegate),
-                           confirm_token=make_confirmation_token(delegate))
+    return SimpleNamespace(
+        people=people,
+        delegate=delegate,
+        session_trainer=session_trainer,
+        course=course,
+        elearning=elearning,
+        session=course_session,
+        booking=booking,
+        response=response,
+        reset_token=make_reset_token(delegate),
+        confirm_token=make_confirmation_token(delegate),
+    )
 
 
 def outcome(response):
@@ -192,11 +254,17 @@ def test_every_entry_names_its_route(app):
     adapter = app.url_map.bind("localhost")
     for endpoint, (method, url, expected) in MATRIX.items():
         assert len(expected) == len(ROLES), endpoint
-        world = SimpleNamespace(course=SimpleNamespace(id=1, slug="c"), elearning=SimpleNamespace(id=2, slug="e"),
-                                session=SimpleNamespace(id=3), booking=SimpleNamespace(id=4),
-                                response=SimpleNamespace(id=5), reset_token="t", confirm_token="c",
-                                delegate=SimpleNamespace(calendar_token="d", id=6),
-                                session_trainer=SimpleNamespace(calendar_token="s"))
+        world = SimpleNamespace(
+            course=SimpleNamespace(id=1, slug="c"),
+            elearning=SimpleNamespace(id=2, slug="e"),
+            session=SimpleNamespace(id=3),
+            booking=SimpleNamespace(id=4),
+            response=SimpleNamespace(id=5),
+            reset_token="t",
+            confirm_token="c",
+            delegate=SimpleNamespace(calendar_token="d", id=6),
+            session_trainer=SimpleNamespace(calendar_token="s"),
+        )
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))
 

@@ -3,6 +3,7 @@
 The permission matrix (test_permission_matrix.py) checks every route's answer; these check the
 rules themselves, including what they narrow a request down to.
 """
+
 from datetime import date
 
 import pytest
@@ -21,8 +22,13 @@ ANONYMOUS = AnonymousUserMixin()
 
 @pytest.fixture
 def people(practitioner, trainer, hscp_admin, iow_admin, system_admin):
-    return {"practitioner": practitioner, "trainer": trainer, "hscp_admin": hscp_admin, "iow_admin": iow_admin,
-            "system_admin": system_admin}
+    return {
+        "practitioner": practitioner,
+        "trainer": trainer,
+        "hscp_admin": hscp_admin,
+        "iow_admin": iow_admin,
+        "system_admin": system_admin,
+    }
 
 
 @pytest.fixture
@@ -47,16 +53,47 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
     assert titles_counting_for(db, partnerships["SSCP"]) == {"HIPS"}
 
 
-@pytest.mark.parametrize("role, expected", [
-    (None, ["catalogue.index"]),
-    ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account"]),
-    ("trainer", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions", "evaluations.summary",
-                 "auth.account"]),
-    ("hscp_admin", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions", "evaluations.summary",
-                    "admin.index", "reports.index", "auth.account"]),
-    ("system_admin", ["catalogue.index", "bookings.my_training", "bookings.trainer_sessions",
-                      "evaluations.summary", "admin.index", "reports.index", "auth.account"]),
-])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (None, ["catalogue.index"]),
+        ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account"]),
+        (
+            "trainer",
+            [
+                "catalogue.index",
+                "bookings.my_training",
+                "bookings.trainer_sessions",
+                "evaluations.summary",
+                "auth.account",
+            ],
+        ),
+        (
+            "hscp_admin",
+            [
+                "catalogue.index",
+                "bookings.my_training",
+                "bookings.trainer_sessions",
+                "evaluations.summary",
+                "admin.index",
+                "reports.index",
+                "auth.account",
+            ],
+        ),
+        (
+            "system_admin",
+            [
+                "catalogue.index",
+                "bookings.my_training",
+                "bookings.trainer_sessions",
+                "evaluations.summary",
+                "admin.index",
+                "reports.index",
+                "auth.account",
+            ],
+        ),
+    ],
+)
 def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
     user = people[role] if role else ANONYMOUS
     assert [item.endpoint for item in policy.nav_items(user)] == expected
@@ -85,8 +122,10 @@ def test_course_owner_is_chosen_only_by_system_admins(people, partnerships):
 
 def test_managed_courses(db, people, courses, partnerships):
     def managed(user, partnership_id=None):
-        return set(db.session.scalars(select(Course.title).where(policy.managed_courses_condition(user,
-                                                                                                 partnership_id))))
+        return set(
+            db.session.scalars(select(Course.title).where(policy.managed_courses_condition(user, partnership_id)))
+        )
+
     assert managed(people["hscp_admin"]) == {"Own", "Joint"}  # owned only, not joint or HIPS
     assert managed(people["iow_admin"]) == set()
     assert managed(people["system_admin"]) == {"Own", "Joint", "HIPS"}
@@ -130,6 +169,7 @@ def test_summary_courses_per_role(db, people, courses, make_session):
 
     def visible(user):
         return set(db.session.scalars(select(Course.title).where(policy.summary_courses(user))))
+
     assert visible(people["trainer"]) == {"Own"}
     assert visible(people["iow_admin"]) == {"Joint", "HIPS"}
     assert visible(people["system_admin"]) == {"Own", "Joint", "HIPS"}
@@ -141,19 +181,25 @@ def test_evaluation_scope_is_narrowed_to_what_the_viewer_may_see(db, people, cou
     trainer, iow = people["trainer"], people["iow_admin"]
 
     assert policy.evaluation_scope_for(trainer, Scope()).trainer_id == trainer.id
-    assert policy.evaluation_scope_for(trainer, Scope(session_id=delivered.id), courses["own"],
-                                       delivered).trainer_id == trainer.id
-    for scope, course, course_session in [(Scope(trainer_id=trainer.id + 1), None, None),
-                                          (Scope(session_id=other.id), None, other),
-                                          (Scope(course_id=courses["joint"].id), courses["joint"], None)]:
+    assert (
+        policy.evaluation_scope_for(trainer, Scope(session_id=delivered.id), courses["own"], delivered).trainer_id
+        == trainer.id
+    )
+    for scope, course, course_session in [
+        (Scope(trainer_id=trainer.id + 1), None, None),
+        (Scope(session_id=other.id), None, other),
+        (Scope(course_id=courses["joint"].id), courses["joint"], None),
+    ]:
         with pytest.raises(Forbidden):
             policy.evaluation_scope_for(trainer, scope, course, course_session)
 
     assert policy.evaluation_scope_for(iow, Scope()).partnership_id == partnerships["IOWSCP"].id
     assert policy.evaluation_scope_for(iow, Scope(course_id=courses["joint"].id), courses["joint"]).course_id
-    for scope, course, course_session in [(Scope(partnership_id=partnerships["HSCP"].id), None, None),
-                                          (Scope(course_id=courses["own"].id), courses["own"], None),
-                                          (Scope(session_id=delivered.id), None, delivered)]:
+    for scope, course, course_session in [
+        (Scope(partnership_id=partnerships["HSCP"].id), None, None),
+        (Scope(course_id=courses["own"].id), courses["own"], None),
+        (Scope(session_id=delivered.id), None, delivered),
+    ]:
         with pytest.raises(Forbidden):
             policy.evaluation_scope_for(iow, scope, course, course_session)
 

@@ -1,4 +1,5 @@
 """Data-protection rights: download your data, close your account, the retention rule, the audit log."""
+
 import json
 from datetime import datetime, timedelta
 
@@ -26,9 +27,16 @@ def pre_response(db, booking, value=4):
     form = db.session.scalars(select(EvaluationForm).where(EvaluationForm.course_id == course.id)).first()
     if form is None:
         form = EvaluationForm(course=course, stage="pre", version=1, questions=default_questions(course, "pre"))
-    response = EvaluationResponse(form=form, course=course, session=booking.session, booking=booking,
-                                  user=booking.user, pair_key=f"booking:{booking.id}", stage="pre",
-                                  practice_text="Talk to the DSL sooner")
+    response = EvaluationResponse(
+        form=form,
+        course=course,
+        session=booking.session,
+        booking=booking,
+        user=booking.user,
+        pair_key=f"booking:{booking.id}",
+        stage="pre",
+        practice_text="Talk to the DSL sooner",
+    )
     response.ratings.append(EvaluationRating(question_key="outcome", outcome_index=0, value=value))
     db.session.add_all([form, response])
     db.session.commit()
@@ -36,14 +44,19 @@ def pre_response(db, booking, value=4):
 
 
 def attended(db, course_session):
-    return db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.session_id == course_session.id, Booking.status == "attended"))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.session_id == course_session.id, Booking.status == "attended")
+    )
 
 
 # ---------------------------------------------------------------------------------------- export
 
-def test_download_holds_all_the_persons_data_and_nobody_elses(client, db, login, make_user, make_session,
-                                                                make_course, at_now):
+
+def test_download_holds_all_the_persons_data_and_nobody_elses(
+    client, db, login, make_user, make_session, make_course, at_now
+):
     person = make_user(name="Asha Patel", email="asha@example.org")
     other = make_user(name="Ben Other", email="ben@example.org")
     course_session = make_session(starts_in=timedelta(days=10), venue="Castle Hill, Winchester")
@@ -76,8 +89,11 @@ def test_download_holds_all_the_persons_data_and_nobody_elses(client, db, login,
     assert exported["session"]["venue"] == "Castle Hill, Winchester"
     assert exported["session"]["course"]["title"] == course_session.course.title
     assert data["elearning_completions"] == [
-        {"course": {"id": elearning.id, "slug": elearning.slug, "title": "Level 1 online"},
-         "completed_at": "2027-02-01T09:00:00Z"}]
+        {
+            "course": {"id": elearning.id, "slug": elearning.slug, "title": "Level 1 online"},
+            "completed_at": "2027-02-01T09:00:00Z",
+        }
+    ]
     assert len(data["evaluation_responses"]) == 1
     answer = data["evaluation_responses"][0]
     assert answer["stage"] == "pre"
@@ -97,6 +113,7 @@ def test_download_needs_sign_in(client):
 
 
 # ----------------------------------------------------------------------------------------- close
+
 
 def test_close_page_asks_for_confirmation_and_changes_nothing_without_it(client, db, login, make_user, at_now):
     person = make_user(name="Asha Patel", email="asha@example.org")
@@ -141,10 +158,12 @@ def test_closing_anonymises_signs_out_and_stops_sign_in_and_feed(client, db, log
     # The old email and password no longer sign in. (Flask-WTF caches the CSRF token on g, which in tests
     # outlives the request that cleared the session; a real server starts each request afresh.)
     from flask import g
+
     g.pop("csrf_token", None)
     sign_in_page = client.get("/sign-in").get_data(as_text=True)
-    attempt = client.post("/sign-in", data={"email": "asha@example.org", "password": PASSWORD,
-                                            "csrf_token": csrf_from(sign_in_page)})
+    attempt = client.post(
+        "/sign-in", data={"email": "asha@example.org", "password": PASSWORD, "csrf_token": csrf_from(sign_in_page)}
+    )
     assert attempt.status_code == 200
     assert "Enter a correct email address and password" in attempt.get_data(as_text=True)
     assert client.get(f"/calendar/{old_token}/bookings.ics").status_code == 404
@@ -156,8 +175,11 @@ def test_closing_keeps_past_figures_and_promotes_the_waiting_list(db, make_user,
     past = make_session(starts_in=timedelta(days=-30), capacity=2)
     future = make_session(starts_in=timedelta(days=20), capacity=1)
     for person, status in [(closer, "attended"), (others[0], "attended"), (others[1], "confirmed")]:
-        db.session.add(Booking(session=past, user=person, status=status, agency=person.agency,
-                               requested_at=NOW - timedelta(days=60)))
+        db.session.add(
+            Booking(
+                session=past, user=person, status=status, agency=person.agency, requested_at=NOW - timedelta(days=60)
+            )
+        )
     db.session.commit()
     past_booking = db.session.scalars(select(Booking).where(Booking.user_id == closer.id)).one()
     answer = pre_response(db, past_booking, value=3)
@@ -205,17 +227,20 @@ def test_closing_forgets_access_needs(db, make_user, make_session, at_now):
 
 # ------------------------------------------------------------------------------------- retention
 
+
 def test_retention_cutoff_handles_leap_day():
     assert retention_cutoff(datetime(2028, 2, 29, 12, 0), 3) == datetime(2025, 2, 28, 12, 0)
     assert retention_cutoff(datetime(2027, 3, 1, 10, 0), 3) == datetime(2024, 3, 1, 10, 0)
 
 
 def test_apply_retention_command_closes_only_inactive_accounts(app, db, make_user, at_now):
-    stale_seen = make_user(email="seen4@example.org", last_seen_at=NOW - timedelta(days=4 * 365),
-                           created_at=NOW - timedelta(days=6 * 365))
+    stale_seen = make_user(
+        email="seen4@example.org", last_seen_at=NOW - timedelta(days=4 * 365), created_at=NOW - timedelta(days=6 * 365)
+    )
     never_seen = make_user(email="never@example.org", created_at=NOW - timedelta(days=3 * 365 + 2))
-    recent = make_user(email="recent@example.org", last_seen_at=NOW - timedelta(days=2 * 365),
-                       created_at=NOW - timedelta(days=6 * 365))
+    recent = make_user(
+        email="recent@example.org", last_seen_at=NOW - timedelta(days=2 * 365), created_at=NOW - timedelta(days=6 * 365)
+    )
     new = make_user(email="new@example.org", created_at=NOW - timedelta(days=30))
     boundary = make_user(email="edge@example.org", last_seen_at=datetime(2024, 3, 1, 10, 0))
     result = app.test_cli_runner().invoke(args=["apply-retention"])
@@ -242,6 +267,7 @@ def test_apply_retention_refuses_periods_under_a_year(db, at_now):
 
 
 # ------------------------------------------------------------------------------------- audit log
+
 
 def test_audit_log_lists_filters_and_pages(client, db, login, make_user, at_now):
     admin = make_user("system_admin", name="Sam Admin", email="sam@example.org")

@@ -20,6 +20,7 @@ Agencies recorded on bookings: U1 Hampshire Constabulary (Police), U2 and U3 Sou
 (Health), U4 Southern Health NHS, U5 and U6 Portsmouth schools (Education). U3 has since moved to the
 police: the booking keeps Health. U6's job role is a spreadsheet formula.
 """
+
 import csv
 import io
 import re
@@ -29,8 +30,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from training_app.models import Booking, CourseSession, ElearningCompletion
 from training_app.csvutil import csv_chunks, neutralise
+from training_app.models import Booking, CourseSession, ElearningCompletion
 from training_app.reports.capacity import capacity_report
 from training_app.reports.scope import ReportFilters, financial_year_label
 
@@ -76,11 +77,21 @@ def figures_of(response):
     return Figures(response.get_data(as_text=True))
 
 
-def capacity_row(sessions, capacity, confirmed, waitlisted, fill, attended, no_shows, no_show_rate, cancellations,
-                 late):
-    return {"sessions": str(sessions), "capacity": str(capacity), "confirmed": str(confirmed),
-            "waitlisted": str(waitlisted), "fill_rate": fill, "attended": str(attended), "no_shows": str(no_shows),
-            "no_show_rate": no_show_rate, "cancellations": str(cancellations), "late_cancellations": str(late)}
+def capacity_row(
+    sessions, capacity, confirmed, waitlisted, fill, attended, no_shows, no_show_rate, cancellations, late
+):
+    return {
+        "sessions": str(sessions),
+        "capacity": str(capacity),
+        "confirmed": str(confirmed),
+        "waitlisted": str(waitlisted),
+        "fill_rate": fill,
+        "attended": str(attended),
+        "no_shows": str(no_shows),
+        "no_show_rate": no_show_rate,
+        "cancellations": str(cancellations),
+        "late_cancellations": str(late),
+    }
 
 
 def pct(numerator, denominator):
@@ -93,35 +104,55 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
     police = make_agency("Hampshire Constabulary", "Police", partnerships["HSCP"])
     nhs = make_agency("Southern Health NHS", "Health", partnerships["SSCP"])
     schools = make_agency("Portsmouth schools", "Education", partnerships["PSCP"])
-    roles = {"U1": (police, "Police officer"), "U2": (nhs, "Health visitor"), "U3": (nhs, "Midwife"),
-             "U4": (nhs, "Midwife"), "U5": (schools, "Teacher"), "U6": (schools, EVIL_ROLE)}
+    roles = {
+        "U1": (police, "Police officer"),
+        "U2": (nhs, "Health visitor"),
+        "U3": (nhs, "Midwife"),
+        "U4": (nhs, "Midwife"),
+        "U5": (schools, "Teacher"),
+        "U6": (schools, EVIL_ROLE),
+    }
     people = {}
     for key, (agency, job_role) in roles.items():
         people[key] = make_user(agency=agency)
         people[key].job_role = job_role
     c1 = make_course("Neglect", owner="HSCP", level=3, level_kind="core")
     c2 = make_course("Child exploitation", owner="PSCP", level=2, level_kind="core", is_hips=True)
-    c3 = make_course("Designated safeguarding lead refresher", owner="IOWSCP", level=3,
-                     level_kind="subject_specific")
+    c3 = make_course("Designated safeguarding lead refresher", owner="IOWSCP", level=3, level_kind="subject_specific")
     c4 = make_course("Working together", owner="SSCP", level=1, level_kind="core")
     c4.joint_partnerships.append(partnerships["IOWSCP"])
-    e1 = make_course("Safeguarding basics online", owner="HSCP", format="elearning", level=1, level_kind="core",
-                     is_hips=True)
+    e1 = make_course(
+        "Safeguarding basics online", owner="HSCP", format="elearning", level=1, level_kind="core", is_hips=True
+    )
     db.session.commit()
 
     def session(course, start, capacity, status="scheduled"):
-        row = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=3), capacity=capacity,
-                            status=status, venue="Civic Centre")
+        row = CourseSession(
+            course=course,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=capacity,
+            status=status,
+            venue="Civic Centre",
+        )
         db.session.add(row)
         db.session.flush()
         return row
 
     def book(course_session, who, status, late=False):
         user = people[who]
-        db.session.add(Booking(session=course_session, user=user, status=status, agency_id=user.agency_id,
-                               job_role=user.job_role, late_cancellation=late,
-                               cancelled_at=NOW - timedelta(days=1) if status == "cancelled" else None,
-                               requested_at=course_session.starts_at - timedelta(days=30)))
+        db.session.add(
+            Booking(
+                session=course_session,
+                user=user,
+                status=status,
+                agency_id=user.agency_id,
+                job_role=user.job_role,
+                late_cancellation=late,
+                cancelled_at=NOW - timedelta(days=1) if status == "cancelled" else None,
+                requested_at=course_session.starts_at - timedelta(days=30),
+            )
+        )
 
     sessions = {
         "S1": session(c1, datetime(2026, 6, 10, 8, 30), 10, "completed"),
@@ -155,17 +186,22 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
     book(s["S7"], "U2", "attended")
     book(s["S8"], "U6", "attended")
     book(s["S9"], "U4", "confirmed")
-    for who, when in (("U1", datetime(2026, 5, 1, 10)), ("U2", datetime(2026, 10, 1, 10)),
-                      ("U3", datetime(2025, 12, 1, 10))):
+    for who, when in (
+        ("U1", datetime(2026, 5, 1, 10)),
+        ("U2", datetime(2026, 10, 1, 10)),
+        ("U3", datetime(2025, 12, 1, 10)),
+    ):
         db.session.add(ElearningCompletion(user=people[who], course=e1, completed_at=when))
     people["U3"].agency = police  # moved job since booking: reports keep the booking's agency
     db.session.commit()
     iow = make_user(role="partnership_admin", partnership="IOWSCP")
-    return types.SimpleNamespace(people=people, sessions=sessions, c1=c1, c2=c2, c3=c3, c4=c4, e1=e1,
-                                 partnerships=partnerships, iow=iow)
+    return types.SimpleNamespace(
+        people=people, sessions=sessions, c1=c1, c2=c2, c3=c3, c4=c4, e1=e1, partnerships=partnerships, iow=iow
+    )
 
 
 # --- capacity ---------------------------------------------------------------------------------
+
 
 def test_capacity_totals_and_rollups_for_system_admin(client, login, data, system_admin):
     login(system_admin)
@@ -175,13 +211,15 @@ def test_capacity_totals_and_rollups_for_system_admin(client, login, data, syste
     assert page.row("totals") == capacity_row(7, 39, 14, 3, pct(14, 39), 7, 2, pct(2, 9), 2, 1)
     assert page.row("by-course", "Neglect") == capacity_row(2, 20, 6, 0, "30.0%", 3, 1, "25.0%", 2, 1)
     assert page.row("by-course", "Child exploitation") == capacity_row(2, 6, 4, 3, pct(4, 6), 2, 0, "0.0%", 0, 0)
-    assert page.row("by-course", "Designated safeguarding lead refresher") == \
-        capacity_row(2, 7, 3, 0, pct(3, 7), 1, 1, "50.0%", 0, 0)
+    assert page.row("by-course", "Designated safeguarding lead refresher") == capacity_row(
+        2, 7, 3, 0, pct(3, 7), 1, 1, "50.0%", 0, 0
+    )
     assert page.row("by-course", "Working together") == capacity_row(1, 6, 1, 0, pct(1, 6), 1, 0, "0.0%", 0, 0)
     assert page.row("by-level", "Level 3") == page.row("by-course", "Neglect")
     assert page.row("by-level", "Level 2") == page.row("by-course", "Child exploitation")
-    assert page.row("by-level", "Level 3 subject specific") == \
-        page.row("by-course", "Designated safeguarding lead refresher")
+    assert page.row("by-level", "Level 3 subject specific") == page.row(
+        "by-course", "Designated safeguarding lead refresher"
+    )
     assert page.row("by-level", "Level 1") == page.row("by-course", "Working together")
     # Partnerships: own + joint + HIPS (C2 counts for all four).
     assert page.row("by-partnership", "HSCP") == capacity_row(4, 26, 10, 3, pct(10, 26), 5, 1, pct(1, 6), 2, 1)
@@ -206,10 +244,12 @@ def test_capacity_per_session_and_highlights(client, login, data, system_admin):
     login(system_admin)
     html = client.get("/reports/capacity").get_data(as_text=True)
     s = data.sessions
-    assert dict(session_cells(html.split('id="sessions"')[1], s["S1"].id)) == \
-        capacity_row(1, 10, 4, 0, "40.0%", 3, 1, "25.0%", 2, 1)
-    assert dict(session_cells(html.split('id="sessions"')[1], s["S3"].id)) == \
-        capacity_row(1, 2, 2, 3, "100.0%", 0, 0, "–", 0, 0)
+    assert dict(session_cells(html.split('id="sessions"')[1], s["S1"].id)) == capacity_row(
+        1, 10, 4, 0, "40.0%", 3, 1, "25.0%", 2, 1
+    )
+    assert dict(session_cells(html.split('id="sessions"')[1], s["S3"].id)) == capacity_row(
+        1, 2, 2, 3, "100.0%", 0, 0, "–", 0, 0
+    )
     assert session_cells(html, s["S6"].id) is None  # cancelled session
     assert session_cells(html, s["S7"].id) is None  # previous financial year
     # Under-filled: S2 (2 of 10 in 5 days); S9 is exactly 50%, S3 is full and 30 days away.
@@ -266,6 +306,7 @@ def test_financial_year_label():
 
 # --- reach ------------------------------------------------------------------------------------
 
+
 def reach(delegates, practitioners):
     return {"delegates": str(delegates), "practitioners": str(practitioners)}
 
@@ -274,15 +315,19 @@ def test_reach_known_answers(client, login, data, system_admin):
     login(system_admin)
     page = figures_of(client.get("/reports/reach"))
     # Attended in 2026/27: S1 U1 U2 U3, S4 U1 U5, S5 U2, S8 U6 = 7 delegates, 5 people.
-    assert page.row("totals") == {"delegates": "7", "practitioners": "5", "elearning_completions": "2",
-                                  "elearning_practitioners": "2"}
+    assert page.row("totals") == {
+        "delegates": "7",
+        "practitioners": "5",
+        "elearning_completions": "2",
+        "elearning_practitioners": "2",
+    }
     assert page.row("by-agency", "Hampshire Constabulary") == reach(2, 1)
     assert page.row("by-agency", "Southern Health NHS") == reach(3, 2)  # U3 counted where they were
     assert page.row("by-agency", "Portsmouth schools") == reach(2, 2)
     assert page.row("by-sector", "Police") == reach(2, 1)
     assert page.row("by-sector", "Health") == reach(3, 2)
     assert page.row("by-sector", "Education") == reach(2, 2)
-    assert page.row("by-partnership", "HSCP") == reach(5, 4)   # C1 (U1 U2 U3) + HIPS C2 (U1 U5)
+    assert page.row("by-partnership", "HSCP") == reach(5, 4)  # C1 (U1 U2 U3) + HIPS C2 (U1 U5)
     assert page.row("by-partnership", "IOWSCP") == reach(4, 4)  # C2 (U1 U5) + C3 (U2) + joint C4 (U6)
     assert page.row("by-partnership", "PSCP") == reach(2, 2)
     assert page.row("by-partnership", "SSCP") == reach(3, 3)
@@ -302,11 +347,16 @@ def test_reach_known_answers(client, login, data, system_admin):
 def test_reach_previous_year(client, login, data, system_admin):
     login(system_admin)
     page = figures_of(client.get("/reports/reach?date_from=2025-04-01&date_to=2026-03-31"))
-    assert page.row("totals") == {"delegates": "2", "practitioners": "2", "elearning_completions": "1",
-                                  "elearning_practitioners": "1"}
+    assert page.row("totals") == {
+        "delegates": "2",
+        "practitioners": "2",
+        "elearning_completions": "1",
+        "elearning_practitioners": "1",
+    }
 
 
 # --- annual report pack -----------------------------------------------------------------------
+
 
 def test_annual_known_answers(client, login, data, system_admin):
     login(system_admin)
@@ -315,12 +365,20 @@ def test_annual_known_answers(client, login, data, system_admin):
     html = response.get_data(as_text=True)
     assert "1 April 2026 to 31 March 2027" in html
     # Delivered: S1 S4 S8 completed, S5 scheduled but over; S2 S3 S9 still to come; S6 cancelled.
-    assert page.row("totals") == {"courses_delivered": "4", "sessions_delivered": "4", "delegates": "7",
-                                  "practitioners": "5", "elearning_completions": "2"}
-    assert page.row("courses", "Neglect") == {"sessions": "1", "delegates": "3", "practitioners": "3",
-                                              "distance": "–"}
-    assert page.row("courses", "Child exploitation") == {"sessions": "1", "delegates": "2", "practitioners": "2",
-                                                         "distance": "–"}
+    assert page.row("totals") == {
+        "courses_delivered": "4",
+        "sessions_delivered": "4",
+        "delegates": "7",
+        "practitioners": "5",
+        "elearning_completions": "2",
+    }
+    assert page.row("courses", "Neglect") == {"sessions": "1", "delegates": "3", "practitioners": "3", "distance": "–"}
+    assert page.row("courses", "Child exploitation") == {
+        "sessions": "1",
+        "delegates": "2",
+        "practitioners": "2",
+        "distance": "–",
+    }
     assert page.row("courses", "Designated safeguarding lead refresher")["delegates"] == "1"
     assert page.row("courses", "Working together")["delegates"] == "1"
     assert page.row("by-sector", "Health") == reach(3, 2)
@@ -333,20 +391,31 @@ def test_annual_known_answers(client, login, data, system_admin):
 
 def add_post_evaluation(db, booking_session, user, pairs, practice_text):
     from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
+
     course = booking_session.course
     form = db.session.query(EvaluationForm).filter_by(course_id=course.id, stage="post").first()
     if form is None:
-        form = EvaluationForm(course=course, stage="post", version=1,
-                              questions={"outcomes": course.learning_outcomes, "likert": []})
+        form = EvaluationForm(
+            course=course, stage="post", version=1, questions={"outcomes": course.learning_outcomes, "likert": []}
+        )
         db.session.add(form)
     booking = db.session.query(Booking).filter_by(session_id=booking_session.id, user_id=user.id).one()
-    response = EvaluationResponse(form=form, course_id=course.id, session_id=booking_session.id, booking=booking,
-                                  user=user, pair_key=f"booking-{booking.id}", stage="post",
-                                  submitted_at=booking_session.ends_at + timedelta(hours=1),
-                                  agency_id=booking.agency_id, practice_text=practice_text)
+    response = EvaluationResponse(
+        form=form,
+        course_id=course.id,
+        session_id=booking_session.id,
+        booking=booking,
+        user=user,
+        pair_key=f"booking-{booking.id}",
+        stage="post",
+        submitted_at=booking_session.ends_at + timedelta(hours=1),
+        agency_id=booking.agency_id,
+        practice_text=practice_text,
+    )
     for index, (pre, post) in enumerate(pairs):
-        response.ratings.append(EvaluationRating(question_key="outcome", outcome_index=index, value=post,
-                                                 pre_value=pre))
+        response.ratings.append(
+            EvaluationRating(question_key="outcome", outcome_index=index, value=post, pre_value=pre)
+        )
     db.session.add(response)
     db.session.commit()
 
@@ -388,6 +457,7 @@ def test_annual_csv(client, login, data, system_admin):
 
 # --- CSV --------------------------------------------------------------------------------------
 
+
 def read_csv(response):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -396,11 +466,23 @@ def read_csv(response):
     return list(csv.reader(io.StringIO(text[1:])))
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+2", "'=1+2"), ("+44 7700", "'+44 7700"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tTab", "'\tTab"), ("\rcr", "'\rcr"), ("Plain", "Plain"), ("a=b", "a=b"), ("", ""), (None, ""), (-5, -5),
-    (3, 3),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+2", "'=1+2"),
+        ("+44 7700", "'+44 7700"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rcr", "'\rcr"),
+        ("Plain", "Plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, ""),
+        (-5, -5),
+        (3, 3),
+    ],
+)
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
@@ -415,13 +497,13 @@ def test_bookings_csv_neutralises_formulas_and_streams(client, login, data, syst
     role = header.index("Job role")
     # Bookings on sessions in 2026/27 (including the cancelled session's one): 6+2+5+2+2+1+1+1 = 20.
     assert len(body) == 20
-    assert {row[role] for row in body if row[header.index("Delegate")] == data.people["U6"].name} == \
-        {"'" + EVIL_ROLE}
+    assert {row[role] for row in body if row[header.index("Delegate")] == data.people["U6"].name} == {"'" + EVIL_ROLE}
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in body for cell in row)
 
 
 def test_bookings_csv_view_returns_a_generator(app, data, system_admin):
     from flask_login import login_user
+
     with app.test_request_context("/reports/bookings.csv"):
         login_user(system_admin)
         response = app.view_functions["reports.bookings_csv"]()
@@ -438,6 +520,7 @@ def test_csv_chunks_are_generated_lazily():
         for n in range(100000):
             produced.append(n)
             yield (n, "x" * 20)
+
     chunks = csv_chunks(rows())
     first = next(chunks)
     assert first.startswith("\ufeff0,")
@@ -447,8 +530,24 @@ def test_csv_chunks_are_generated_lazily():
 def test_capacity_and_reach_csv(client, login, data, system_admin):
     login(system_admin)
     rows = read_csv(client.get("/reports/capacity.csv"))
-    assert rows[-1] == ["Total", "", "All sessions in the report", "", "", "", "7", "39", "14", "3", pct(14, 39), "7",
-                        "2", pct(2, 9), "2", "1"]
+    assert rows[-1] == [
+        "Total",
+        "",
+        "All sessions in the report",
+        "",
+        "",
+        "",
+        "7",
+        "39",
+        "14",
+        "3",
+        pct(14, 39),
+        "7",
+        "2",
+        pct(2, 9),
+        "2",
+        "1",
+    ]
     assert sum(1 for row in rows if row[0] == "Session") == 7
     reach_rows = read_csv(client.get("/reports/reach.csv"))
     assert ["Total", "All", "", "7", "5"] in reach_rows
@@ -458,8 +557,17 @@ def test_capacity_and_reach_csv(client, login, data, system_admin):
 
 # --- permissions ------------------------------------------------------------------------------
 
-URLS = ["/reports/", "/reports/capacity", "/reports/capacity.csv", "/reports/reach", "/reports/reach.csv",
-        "/reports/annual", "/reports/annual?print=1", "/reports/annual.csv", "/reports/bookings.csv"]
+URLS = [
+    "/reports/",
+    "/reports/capacity",
+    "/reports/capacity.csv",
+    "/reports/reach",
+    "/reports/reach.csv",
+    "/reports/annual",
+    "/reports/annual?print=1",
+    "/reports/annual.csv",
+    "/reports/bookings.csv",
+]
 
 
 @pytest.mark.parametrize("role", ["practitioner", "trainer"])
@@ -474,11 +582,16 @@ def test_services_refuse_non_admins(db, data, make_user):
     from training_app.reports.exports import bookings_rows
     from training_app.reports.reach import reach_report
     from training_app.reports.scope import ReportForbidden
+
     filters = ReportFilters(date(2026, 4, 1), date(2027, 3, 31))
     for role in ("practitioner", "trainer"):
         actor = make_user(role=role)
-        for call in (lambda: capacity_report(actor, filters, NOW), lambda: reach_report(actor, filters),
-                     lambda: annual_report(actor, filters, NOW), lambda: next(bookings_rows(actor, filters))):
+        for call in (
+            lambda actor=actor: capacity_report(actor, filters, NOW),
+            lambda actor=actor: reach_report(actor, filters),
+            lambda actor=actor: annual_report(actor, filters, NOW),
+            lambda actor=actor: next(bookings_rows(actor, filters)),
+        ):
             with pytest.raises(ReportForbidden):
                 call()
 
@@ -530,13 +643,31 @@ def test_partnership_admin_sees_own_joint_and_hips_but_not_other_partnerships(cl
 # --- junk filters -----------------------------------------------------------------------------
 
 JUNK = [
-    "date_from=2026-13-45", "date_to=yesterday", "date_from=9999-12-31", "date_to=0001-01-01", "level=banana",
-    "level=7", "course=abc", "course=999999", "partnership=XXX", "partnership=%00",
+    "date_from=2026-13-45",
+    "date_to=yesterday",
+    "date_from=9999-12-31",
+    "date_to=0001-01-01",
+    "level=banana",
+    "level=7",
+    "course=abc",
+    "course=999999",
+    "partnership=XXX",
+    "partnership=%00",
     "date_from=2026-06-01&date_to=2026-05-01",
-    "level=1&level=2&level=", "page=-3", "page=zz", "course=" + "9" * 400, "date_from=" + "2" * 5000,
+    "level=1&level=2&level=",
+    "page=-3",
+    "page=zz",
+    "course=" + "9" * 400,
+    "date_from=" + "2" * 5000,
     # Ids a course can never have (parse_id's territory) and dates WTForms cannot read.
-    "course=99999999999999999999999", "course=0", "course=-1", "course=%EF%BC%91", "course=1e3",
-    "date_from=2026-02-30", "date_to=2026-04-01T00:00", "partnership=hscp",
+    "course=99999999999999999999999",
+    "course=0",
+    "course=-1",
+    "course=%EF%BC%91",
+    "course=1e3",
+    "date_from=2026-02-30",
+    "date_to=2026-04-01T00:00",
+    "partnership=hscp",
 ]
 
 
@@ -559,25 +690,37 @@ def test_junk_filters_show_an_error_and_are_ignored(client, login, data, system_
 def test_reversed_period_is_reported(client, login, data, system_admin):
     login(system_admin)
     html = client.get("/reports/reach?date_from=2026-02-30&level=9&course=x&partnership=Z").get_data(as_text=True)
-    for message in ("Period from must be a real date, like 2026-04-01", "Select a level from the list",
-                    "Select a course from the list", "Select a partnership from the list"):
+    for message in (
+        "Period from must be a real date, like 2026-04-01",
+        "Select a level from the list",
+        "Select a course from the list",
+        "Select a partnership from the list",
+    ):
         assert html.count(message) == 2, message  # in the error summary and by the field
     html = client.get("/reports/capacity?date_from=2026-06-01&date_to=2026-05-01").get_data(as_text=True)
     assert "Period to must be the same as or after period from" in html
 
 
-@pytest.mark.parametrize("utc, expected", [
-    (datetime(2026, 3, 29, 0, 30), "2026-03-29 00:30"), (datetime(2026, 3, 29, 1, 30), "2026-03-29 02:30"),
-    (datetime(2026, 10, 25, 0, 59), "2026-10-25 01:59"), (datetime(2026, 10, 25, 1, 0), "2026-10-25 01:00"),
-    (datetime(2026, 7, 1, 23, 15), "2026-07-02 00:15"), (None, ""),
-])
+@pytest.mark.parametrize(
+    "utc, expected",
+    [
+        (datetime(2026, 3, 29, 0, 30), "2026-03-29 00:30"),
+        (datetime(2026, 3, 29, 1, 30), "2026-03-29 02:30"),
+        (datetime(2026, 10, 25, 0, 59), "2026-10-25 01:59"),
+        (datetime(2026, 10, 25, 1, 0), "2026-10-25 01:00"),
+        (datetime(2026, 7, 1, 23, 15), "2026-07-02 00:15"),
+        (None, ""),
+    ],
+)
 def test_csv_times_are_london(utc, expected):
     from training_app.timefmt import london_csv
+
     assert london_csv(utc) == expected
 
 
 def test_bookings_csv_reads_rows_through_a_streaming_cursor(client, login, data, system_admin, db):
     from sqlalchemy import event
+
     seen = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -601,4 +744,6 @@ def test_unmet_demand_lists_the_longest_waiting_lists_first(db, data, system_adm
     db.session.commit()
     report = capacity_report(system_admin, ReportFilters(date(2026, 4, 1), date(2027, 3, 31)), NOW)
     assert [(group.label, group.figures.waitlisted) for group in report.unmet_demand] == [
-        ("Designated safeguarding lead refresher", 4), ("Child exploitation", 3)]
+        ("Designated safeguarding lead refresher", 4),
+        ("Child exploitation", 3),
+    ]

@@ -1,12 +1,12 @@
 """Security headers, the CSP nonce and the rate limits on sign-in, registration and password reset."""
+
 import re
 
 import pytest
 
+from support import PASSWORD, csrf_from, session_csrf_token
 from training_app import create_app
 from training_app.security import limiter
-
-from support import PASSWORD, csrf_from, session_csrf_token
 
 
 @pytest.fixture
@@ -74,8 +74,7 @@ def test_hsts_in_production_only(database_uri, monkeypatch):
 
 
 def sign_in_attempt(client, token, password="wrong password"):
-    return client.post("/sign-in", data={"email": "nobody@example.org", "password": password,
-                                         "csrf_token": token})
+    return client.post("/sign-in", data={"email": "nobody@example.org", "password": password, "csrf_token": token})
 
 
 def test_eleventh_sign_in_attempt_in_a_minute_is_refused(client, rate_limits, frozen_clock):
@@ -96,8 +95,11 @@ def test_sign_in_limit_counts_per_address(client, rate_limits, make_user):
     for _ in range(10):
         sign_in_attempt(client, token)
     # Another address is not held up by the first one's failures.
-    other = client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token},
-                        environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    other = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
     assert other.status_code == 302
 
 
@@ -105,6 +107,7 @@ def test_sign_in_hourly_limit(client, rate_limits):
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
     # 30 an hour: three bursts of ten, each in a new minute, then the next is refused.
     from limits import parse_many
+
     minute, hour = parse_many("10/minute;30/hour")
     assert (minute.amount, hour.amount) == (10, 30)
     statuses = []
@@ -127,8 +130,10 @@ def test_registration_limited_to_five_a_minute(client, rate_limits):
 
 def test_password_reset_limited_to_five_a_minute(client, rate_limits, smtp_server):
     token = csrf_from(client.get("/forgot-password").get_data(as_text=True))
-    statuses = [client.post("/forgot-password", data={"email": "x@example.org", "csrf_token": token}).status_code
-                for _ in range(6)]
+    statuses = [
+        client.post("/forgot-password", data={"email": "x@example.org", "csrf_token": token}).status_code
+        for _ in range(6)
+    ]
     assert statuses == [200] * 5 + [429]
 
 
@@ -138,6 +143,7 @@ def test_limits_are_off_outside_rate_limit_tests(client):
 
 
 # ------------------------------------------------------------------------------- sign-in hardening
+
 
 def sign_in_page_text(response):
     """The visible page without the per-request parts (CSRF token, CSP nonce)."""
@@ -149,10 +155,12 @@ def sign_in_page_text(response):
 def test_sign_in_says_the_same_for_unknown_email_and_wrong_password(client, make_user):
     make_user(email="known@example.org")
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    unknown = client.post("/sign-in", data={"email": "unknown@example.org", "password": "wrong password",
-                                            "csrf_token": token})
-    known = client.post("/sign-in", data={"email": "known@example.org", "password": "wrong password",
-                                          "csrf_token": token})
+    unknown = client.post(
+        "/sign-in", data={"email": "unknown@example.org", "password": "wrong password", "csrf_token": token}
+    )
+    known = client.post(
+        "/sign-in", data={"email": "known@example.org", "password": "wrong password", "csrf_token": token}
+    )
     assert unknown.status_code == known.status_code == 200
     assert "Enter a correct email address and password" in known.get_data(as_text=True)
     assert sign_in_page_text(known).replace("known@", "unknown@") == sign_in_page_text(unknown)
@@ -161,6 +169,7 @@ def test_sign_in_says_the_same_for_unknown_email_and_wrong_password(client, make
 def test_sign_in_does_the_same_hashing_work_for_unknown_emails(client, make_user, monkeypatch):
     """Timing: an unknown email still costs one password hash, as a wrong password does."""
     import hashlib
+
     make_user(email="known@example.org")
     calls = []
     real = hashlib.scrypt
@@ -176,6 +185,7 @@ def test_sign_in_does_the_same_hashing_work_for_unknown_emails(client, make_user
 
 def test_password_reset_says_the_same_whether_or_not_the_account_exists(client, make_user, db):
     from training_app.models import OutboxMessage
+
     make_user(email="known@example.org")
     token = csrf_from(client.get("/forgot-password").get_data(as_text=True))
     known = client.post("/forgot-password", data={"email": "known@example.org", "csrf_token": token})
@@ -188,8 +198,7 @@ def test_password_reset_says_the_same_whether_or_not_the_account_exists(client, 
 def test_session_cookie_is_httponly_and_samesite(client, make_user):
     make_user(email="known@example.org")
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    response = client.post("/sign-in", data={"email": "known@example.org", "password": PASSWORD,
-                                             "csrf_token": token})
+    response = client.post("/sign-in", data={"email": "known@example.org", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -3,6 +3,7 @@
 Each form has a valid submission (checked to be accepted, so the test can tell "rejected" from "broken").
 Each junk case replaces one field of it (or removes it); the database must be exactly as it was.
 """
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -33,7 +34,7 @@ def snapshot(db):
     state = {}
     for table in db.metadata.sorted_tables:
         rows = db.session.execute(table.select()).all()
-        state[table.name] = sorted((tuple(str(v) for v in row) for row in rows))
+        state[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     db.session.rollback()
     return state
 
@@ -83,8 +84,10 @@ def setting(db, frozen_clock, make_user, make_session, make_agency, partnerships
 
 def test_sign_in_junk(client, db, setting):
     valid = {"email": "delegate@example.org", "password": PASSWORD}
-    junk = {"email": [MISSING, "", LONG, RLO],
-            "password": [MISSING, "", LONG, NUL, RLO, "\x00" + PASSWORD, PASSWORD[:-1]]}
+    junk = {
+        "email": [MISSING, "", LONG, RLO],
+        "password": [MISSING, "", LONG, NUL, RLO, "\x00" + PASSWORD, PASSWORD[:-1]],
+    }
     # A valid sign-in records last_seen_at, which is the change the check expects.
     check_form(client, db, "/sign-in", "/sign-in", valid, junk)
 
@@ -104,21 +107,30 @@ def test_nul_in_catalogue_search_is_not_a_500(client, db, setting):
 
 def test_password_with_trailing_nul_does_not_sign_in(client, db, setting):
     html = client.get("/sign-in").get_data(as_text=True)
-    response = client.post("/sign-in", data={"email": "delegate@example.org", "password": PASSWORD + "\x00",
-                                             "csrf_token": csrf_from(html)})
+    response = client.post(
+        "/sign-in", data={"email": "delegate@example.org", "password": PASSWORD + "\x00", "csrf_token": csrf_from(html)}
+    )
     assert response.status_code == 200
 
 
 def test_register_junk(client, db, setting):
     _, _, _, agency = setting
-    valid = {"name": "Asha Patel", "email": "asha@example.org", "password": "harbour-violet-kettle",
-             "agency_id": str(agency.id), "job_role": "Health visitor", "external_level_completed": "2"}
-    junk = {"name": [MISSING, "", LONG, NUL],
-            "email": [MISSING, "", LONG, NUL, RLO, "asha@"],
-            "password": [MISSING, "", LONG, NUL[:4], "password123"],
-            "agency_id": [MISSING, "", LONG, NUL] + NUMBERS,
-            "job_role": [MISSING, "", LONG, NUL],
-            "external_level_completed": [LONG, NUL, "4"] + NUMBERS[:5]}
+    valid = {
+        "name": "Asha Patel",
+        "email": "asha@example.org",
+        "password": "harbour-violet-kettle",
+        "agency_id": str(agency.id),
+        "job_role": "Health visitor",
+        "external_level_completed": "2",
+    }
+    junk = {
+        "name": [MISSING, "", LONG, NUL],
+        "email": [MISSING, "", LONG, NUL, RLO, "asha@"],
+        "password": [MISSING, "", LONG, NUL[:4], "password123"],
+        "agency_id": [MISSING, "", LONG, NUL] + NUMBERS,
+        "job_role": [MISSING, "", LONG, NUL],
+        "external_level_completed": [LONG, NUL, "4"] + NUMBERS[:5],
+    }
     check_form(client, db, "/register", "/register", valid, junk)
 
 
@@ -126,20 +138,35 @@ def test_register_refuses_text_direction_overrides_in_names(client, db, setting)
     _, _, _, agency = setting
     before = snapshot(db)
     html = client.get("/register").get_data(as_text=True)
-    client.post("/register", data={"name": RLO, "email": "rlo@example.org", "password": "harbour-violet-kettle",
-                                   "agency_id": str(agency.id), "job_role": "Nurse", "csrf_token": csrf_from(html)})
+    client.post(
+        "/register",
+        data={
+            "name": RLO,
+            "email": "rlo@example.org",
+            "password": "harbour-violet-kettle",
+            "agency_id": str(agency.id),
+            "job_role": "Nurse",
+            "csrf_token": csrf_from(html),
+        },
+    )
     assert snapshot(db) == before
 
 
 def test_account_junk(client, db, login, setting):
     _, delegate, _, agency = setting
     login(delegate)
-    valid = {"name": "Asha Patel-Jones", "agency_id": str(agency.id), "job_role": "Midwife",
-             "external_level_completed": "3"}
-    junk = {"name": [MISSING, "", LONG, NUL],
-            "agency_id": [MISSING, "", LONG, NUL] + NUMBERS,
-            "job_role": [MISSING, "", LONG, NUL],
-            "external_level_completed": [LONG, NUL, "4"] + NUMBERS[:5]}
+    valid = {
+        "name": "Asha Patel-Jones",
+        "agency_id": str(agency.id),
+        "job_role": "Midwife",
+        "external_level_completed": "3",
+    }
+    junk = {
+        "name": [MISSING, "", LONG, NUL],
+        "agency_id": [MISSING, "", LONG, NUL] + NUMBERS,
+        "job_role": [MISSING, "", LONG, NUL],
+        "external_level_completed": [LONG, NUL, "4"] + NUMBERS[:5],
+    }
     check_form(client, db, "/account", "/account", valid, junk)
 
 
@@ -155,8 +182,12 @@ def test_booking_junk(client, db, login, setting):
 def test_booking_unknown_or_junk_session_ids_are_not_found(client, db, login, setting):
     _, delegate, _, _ = setting
     login(delegate)
-    for path in ["/sessions/999999/book", "/sessions/-1/book", "/sessions/99999999999999999999/book",
-                 "/sessions/abc/book"]:
+    for path in [
+        "/sessions/999999/book",
+        "/sessions/-1/book",
+        "/sessions/99999999999999999999/book",
+        "/sessions/abc/book",
+    ]:
         before = snapshot(db)
         response = client.post(path, data={})
         assert response.status_code in (400, 404), path
@@ -164,28 +195,42 @@ def test_booking_unknown_or_junk_session_ids_are_not_found(client, db, login, se
 
 
 def course_payload(partnerships):
-    return {"title": "Neglect: spotting it early", "slug": "neglect-early", "summary": "What neglect looks like.",
-            "learning_outcomes": "Recognise neglect\nRespond to neglect", "level": "3", "level_kind": "core",
-            "format": "face_to_face", "audience": "Health visitors", "duration_minutes": "180",
-            "prerequisite_text": "", "prerequisite_min_level": "", "pre_course_work": "",
-            "owner_partnership_id": str(partnerships["HSCP"].id), "elearning_url": "", "status": "draft"}
+    return {
+        "title": "Neglect: spotting it early",
+        "slug": "neglect-early",
+        "summary": "What neglect looks like.",
+        "learning_outcomes": "Recognise neglect\nRespond to neglect",
+        "level": "3",
+        "level_kind": "core",
+        "format": "face_to_face",
+        "audience": "Health visitors",
+        "duration_minutes": "180",
+        "prerequisite_text": "",
+        "prerequisite_min_level": "",
+        "pre_course_work": "",
+        "owner_partnership_id": str(partnerships["HSCP"].id),
+        "elearning_url": "",
+        "status": "draft",
+    }
 
 
 def test_admin_course_form_junk(client, db, login, setting, partnerships):
     admin, _, _, _ = setting
     login(admin)
     valid = course_payload(partnerships)
-    junk = {"title": [MISSING, "", LONG, NUL, RLO],
-            "slug": [LONG, NUL, RLO, "Upper-Case", "a--b", "../etc/passwd"],
-            "summary": [LONG, NUL, RLO],
-            "learning_outcomes": [LONG * 3, NUL, RLO],
-            "level": [LONG, NUL, "7"] + NUMBERS,
-            "level_kind": [LONG, NUL, "nonsense"],
-            "format": [MISSING, "", LONG, NUL, "hologram"],
-            "audience": [LONG, NUL, RLO],
-            "duration_minutes": [LONG, NUL, FULL_WIDTH_FIVE] + NUMBERS,
-            "elearning_url": [LONG, NUL, "javascript:alert(1)", "http://insecure.example.org"],
-            "status": [MISSING, "", LONG, NUL, "deleted"]}
+    junk = {
+        "title": [MISSING, "", LONG, NUL, RLO],
+        "slug": [LONG, NUL, RLO, "Upper-Case", "a--b", "../etc/passwd"],
+        "summary": [LONG, NUL, RLO],
+        "learning_outcomes": [LONG * 3, NUL, RLO],
+        "level": [LONG, NUL, "7"] + NUMBERS,
+        "level_kind": [LONG, NUL, "nonsense"],
+        "format": [MISSING, "", LONG, NUL, "hologram"],
+        "audience": [LONG, NUL, RLO],
+        "duration_minutes": [LONG, NUL, FULL_WIDTH_FIVE] + NUMBERS,
+        "elearning_url": [LONG, NUL, "javascript:alert(1)", "http://insecure.example.org"],
+        "status": [MISSING, "", LONG, NUL, "deleted"],
+    }
     check_form(client, db, "/admin/courses/new", "/admin/courses/new", valid, junk)
 
 
@@ -196,15 +241,20 @@ def test_partnership_admin_cannot_give_a_course_to_another_partnership(client, d
     payload = {**course_payload(partnerships), "owner_partnership_id": str(partnerships["IOWSCP"].id)}
     assert client.post("/admin/courses/new", data={**payload, "csrf_token": csrf_from(html)}).status_code == 302
     from training_app.models import Course
-    assert _db.session.scalars(select(Course).where(Course.slug == "neglect-early")).one().owner_partnership_id \
+
+    assert (
+        _db.session.scalars(select(Course).where(Course.slug == "neglect-early")).one().owner_partnership_id
         == partnerships["HSCP"].id
+    )
 
 
 def test_system_admin_course_owner_junk(client, db, login, setting, partnerships, make_user):
     login(make_user("system_admin", email="sys@example.org"))
     valid = course_payload(partnerships)
-    junk = {"owner_partnership_id": [MISSING, "", LONG, NUL, "999999"] + NUMBERS,
-            "joint_partnership_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS}
+    junk = {
+        "owner_partnership_id": [MISSING, "", LONG, NUL, "999999"] + NUMBERS,
+        "joint_partnership_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS,
+    }
     check_form(client, db, "/admin/courses/new", "/admin/courses/new", valid, junk)
 
 
@@ -213,8 +263,14 @@ def test_session_trainer_ids_junk(client, db, login, setting, make_user):
     trainer = make_user("trainer", email="trainer@example.org")
     login(admin)
     page = url = f"/admin/courses/{course_session.course_id}/sessions/new"
-    valid = {"date": ["27", "3", "2027"], "start_time": "09:30", "end_time": "12:30", "venue": "Civic Centre",
-             "capacity": "20", "trainer_ids": str(trainer.id)}
+    valid = {
+        "date": ["27", "3", "2027"],
+        "start_time": "09:30",
+        "end_time": "12:30",
+        "venue": "Civic Centre",
+        "capacity": "20",
+        "trainer_ids": str(trainer.id),
+    }
     junk = {"trainer_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS}
     check_form(client, db, page, url, valid, junk)
 
@@ -233,23 +289,26 @@ def test_postpone_junk(client, db, login, setting):
     login(admin)
     page = url = f"/admin/sessions/{course_session.id}/postpone"
     valid = {"reason": "The trainer is ill", "new_date": "27/3/2027", "new_start": "09:30", "new_end": "12:30"}
-    junk = {"reason": [MISSING, "", LONG, NUL],
-            "new_date": [LONG, NUL, "31/2/2027", "-1/-1/-1", "99/99/99999", "0/0/0000", RLO, "27/3/20277"],
-            "new_start": [LONG, NUL, "25:00", "-1:00", "9:60", "12:30", "9:3"],
-            "new_end": [LONG, NUL, "24:00", "09:00", "-12:30"]}
+    junk = {
+        "reason": [MISSING, "", LONG, NUL],
+        "new_date": [LONG, NUL, "31/2/2027", "-1/-1/-1", "99/99/99999", "0/0/0000", RLO, "27/3/20277"],
+        "new_start": [LONG, NUL, "25:00", "-1:00", "9:60", "12:30", "9:3"],
+        "new_end": [LONG, NUL, "24:00", "09:00", "-12:30"],
+    }
     check_form(client, db, page, url, valid, junk)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.one_of(st.integers(min_value=-10**30, max_value=10**30).map(str), st.text(max_size=30)))
+@given(value=st.one_of(st.integers(min_value=-(10**30), max_value=10**30).map(str), st.text(max_size=30)))
 def test_capacity_takes_only_whole_numbers_from_1_to_1000(client, db, login, setting, value):
     admin, _, course_session, _ = setting
     login(admin)
     page = f"/admin/sessions/{course_session.id}/bookings"
     before = _db.session.scalar(select(CourseSession.capacity).where(CourseSession.id == course_session.id))
     html = client.get(page).get_data(as_text=True)
-    response = client.post(f"/admin/sessions/{course_session.id}/capacity",
-                           data={"capacity": value, "csrf_token": csrf_from(html)})
+    response = client.post(
+        f"/admin/sessions/{course_session.id}/capacity", data={"capacity": value, "csrf_token": csrf_from(html)}
+    )
     assert response.status_code == 302
     _db.session.expire_all()
     after = _db.session.scalar(select(CourseSession.capacity).where(CourseSession.id == course_session.id))
@@ -271,8 +330,10 @@ def test_capacity_takes_only_whole_numbers_from_1_to_1000(client, db, login, set
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # NUL in the email is the known PostgreSQL gap (test_nul_in_sign_in_email_is_refused); everything else a browser
 # can send goes (lone surrogates cannot be encoded as UTF-8, so no form can carry them).
-@given(email=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=60),
-       password=st.text(st.characters(codec="utf-8"), max_size=60))
+@given(
+    email=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=60),
+    password=st.text(st.characters(codec="utf-8"), max_size=60),
+)
 def test_sign_in_never_fails_on_any_text(client, db, setting, email, password):
     before = snapshot(db)
     html = client.get("/sign-in").get_data(as_text=True)
@@ -281,14 +342,25 @@ def test_sign_in_never_fails_on_any_text(client, db, setting, email, password):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("query", [
-    "page=-1", "page=99999999999999999999", "page=abc", "page=%00", "q=" + "x" * 10_000, "q=%E2%80%AE",
-    "partnership=-5", "level=99999999999", "format=%00", "date_from=2027-02-31", "date_from=-1-01-01",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=-1",
+        "page=99999999999999999999",
+        "page=abc",
+        "page=%00",
+        "q=" + "x" * 10_000,
+        "q=%E2%80%AE",
+        "partnership=-5",
+        "level=99999999999",
+        "format=%00",
+        "date_from=2027-02-31",
+        "date_from=-1-01-01",
+    ],
+)
 def test_catalogue_and_report_query_junk_is_not_a_500(client, db, login, setting, query):
     admin, _, _, _ = setting
-    for path in ["/", "/reports/capacity", "/reports/reach", "/reports/annual", "/evaluations/summary",
-                 "/admin/audit"]:
+    for path in ["/", "/reports/capacity", "/reports/reach", "/reports/annual", "/evaluations/summary", "/admin/audit"]:
         if path != "/":
             login(admin)
         response = client.get(f"{path}?{query}")
@@ -304,6 +376,7 @@ ID_JUNK = [HUGE, "2147483648", "-1", "-99999999999999999999", "0x10", "1e9", "3.
 def test_evaluation_form_id_junk_after_a_booking(client, db, login, setting):
     _, delegate, course_session, _ = setting
     from training_app.bookings.services import book_place
+
     booking = book_place(delegate, course_session.id).booking
     db.session.commit()
     login(delegate)
@@ -327,6 +400,7 @@ def test_evaluation_form_id_junk_for_elearning(client, db, login, setting, make_
 def test_move_booking_target_junk(client, db, login, setting, make_session, make_user):
     admin, _, course_session, _ = setting
     from training_app.bookings.services import book_place
+
     other = make_session(course=course_session.course, starts_in=timedelta(days=30))
     booking = book_place(make_user(), course_session.id).booking
     db.session.commit()
@@ -367,7 +441,15 @@ def test_out_of_range_ids_in_url_paths_are_not_found(app, client, db, login, set
 def test_id_query_junk_is_not_a_500(client, db, login, setting, query):
     admin, _, _, _ = setting
     login(admin)
-    for path in ["/", "/reports/capacity", "/reports/reach", "/reports/annual", "/evaluations/summary",
-                 "/admin/audit", "/admin/", "/calendar/public.ics"]:
+    for path in [
+        "/",
+        "/reports/capacity",
+        "/reports/reach",
+        "/reports/annual",
+        "/evaluations/summary",
+        "/admin/audit",
+        "/admin/",
+        "/calendar/public.ics",
+    ]:
         response = client.get(f"{path}?{query}")
         assert response.status_code in (200, 400, 403, 404), (path, query, response.status_code)

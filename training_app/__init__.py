@@ -1,14 +1,14 @@
 """The HIPS safeguarding children training service."""
+
 import os
 from pathlib import Path
 
 from flask import Flask, g, make_response, render_template
+from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-
-from govuk_frontend_wtf.main import WTFormsHelpers
 
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
@@ -49,13 +49,17 @@ def create_app(config_name=None, overrides=None):
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -67,26 +71,37 @@ def create_app(config_name=None, overrides=None):
     login_manager.login_message_category = "info"
 
     from . import models  # noqa: F401  (register the tables with the metadata)
-    from .auth import bp as auth_bp
-    from .catalogue import bp as catalogue_bp
     from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .bookings import bp as bookings_bp
     from .calendar import bp as calendar_bp
+    from .catalogue import bp as catalogue_bp
     from .evaluations import bp as evaluations_bp
-    from .reports import bp as reports_bp
     from .privacy import bp as privacy_bp
+    from .reports import bp as reports_bp
 
-    for blueprint in (catalogue_bp, auth_bp, admin_bp, bookings_bp, calendar_bp, evaluations_bp, reports_bp,
-                      privacy_bp):
+    for blueprint in (
+        catalogue_bp,
+        auth_bp,
+        admin_bp,
+        bookings_bp,
+        calendar_bp,
+        evaluations_bp,
+        reports_bp,
+        privacy_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from .web import register_web
+
     register_web(app)
 
     from .security import init_security
+
     init_security(app)
 
     from .cli import register_cli
+
     register_cli(app)
 
     @app.errorhandler(400)

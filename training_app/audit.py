@@ -1,4 +1,5 @@
 """The audit trail of administrative actions: who did what, when, before and after."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -8,13 +9,20 @@ from .extensions import db
 from .models import AuditEvent, User
 
 
-def record_audit(actor: User | None, action: str, target: object, session_id: int | None = None,
-                 **details: object) -> AuditEvent:
+def record_audit(
+    actor: User | None, action: str, target: object, session_id: int | None = None, **details: object
+) -> AuditEvent:
     """Add an audit event for `target` (a model instance, already flushed so that it has its id) in the
     caller's transaction; it is written at the next flush."""
-    event = AuditEvent(actor_id=getattr(actor, "id", None), action=action, target_type=type(target).__name__,
-                       target_id=getattr(target, "id", None), session_id=session_id, details=_jsonable(details),
-                       created_at=clock.now())
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=type(target).__name__,
+        target_id=getattr(target, "id", None),
+        session_id=session_id,
+        details=_jsonable(details),
+        created_at=clock.now(),
+    )
     db.session.add(event)
     return event
 

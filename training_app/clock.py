@@ -2,9 +2,10 @@
 
 All datetimes stored in the database are naive UTC; pages show Europe/London.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -15,7 +16,7 @@ def now() -> datetime:
     """The current time as naive UTC."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def freeze(moment: datetime | None) -> None:
@@ -25,10 +26,10 @@ def freeze(moment: datetime | None) -> None:
 
 
 def to_london(utc_naive: datetime) -> datetime:
-    return utc_naive.replace(tzinfo=timezone.utc).astimezone(LONDON)
+    return utc_naive.replace(tzinfo=UTC).astimezone(LONDON)
 
 
 def from_london(local_naive: datetime) -> datetime:
     """A wall-clock time in London to naive UTC (the stored form)."""
     aware = local_naive.replace(tzinfo=LONDON)
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+    return aware.astimezone(UTC).replace(tzinfo=None)

@@ -5,6 +5,7 @@ and Google Sheets as a formula ("formula injection": a delegate could type
 `=HYPERLINK(...)` as their job role). Such text cells are prefixed with an apostrophe, which
 spreadsheets show as text. Numbers are written as numbers.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,7 @@ def csv_chunks(rows: Iterable[Iterable[object]]) -> Iterator[str]:
     dangerous = DANGEROUS_FIRST_CHARACTERS
     for row in rows:
         # neutralise(), inlined: this runs for every cell of a million-row export.
-        writer.writerow([("'" + cell) if isinstance(cell, str) and cell[:1] in dangerous else cell
-                         for cell in row])
+        writer.writerow([("'" + cell) if isinstance(cell, str) and cell[:1] in dangerous else cell for cell in row])
         if buffer.tell() >= CHUNK_SIZE:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -53,6 +53,5 @@ def csv_response(rows: Iterable[Iterable[object]], filename: str) -> Response:
     return Response(
         stream_with_context(csv_chunks(rows)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

@@ -3,6 +3,7 @@
 Idempotent: rows are found by natural key (partnership code, agency name, course slug,
 email) and only created when missing, so running `seed-demo` twice changes nothing.
 """
+
 import json
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -71,8 +72,9 @@ def seed_demo(today=None):
     agencies = {a.name: a for a in db.session.scalars(select(Agency))}
     for item in data["agencies_seen"]:
         if item["name"] not in agencies:
-            agencies[item["name"]] = Agency(name=item["name"], sector=item["sector"],
-                                            partnership=partnerships.get(item.get("partnership")))
+            agencies[item["name"]] = Agency(
+                name=item["name"], sector=item["sector"], partnership=partnerships.get(item.get("partnership"))
+            )
             db.session.add(agencies[item["name"]])
             created["agencies"] += 1
     db.session.flush()
@@ -81,11 +83,16 @@ def seed_demo(today=None):
     for email, name, role, partnership_code, password in DEMO_ACCOUNTS:
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         if user is None:
-            user = User(name=name, email=email, role=role, job_role=_demo_job_role(role),
-                        partnership=partnerships.get(partnership_code) if partnership_code else None,
-                        agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
-                        external_level_completed=2 if role == Role.PRACTITIONER else 3,
-                        email_confirmed_at=clock.now())
+            user = User(
+                name=name,
+                email=email,
+                role=role,
+                job_role=_demo_job_role(role),
+                partnership=partnerships.get(partnership_code) if partnership_code else None,
+                agency=agencies["Hampshire and Isle of Wight Integrated Care Board"],
+                external_level_completed=2 if role == Role.PRACTITIONER else 3,
+                email_confirmed_at=clock.now(),
+            )
             user.set_password(password)
             db.session.add(user)
             created["accounts"] += 1
@@ -104,15 +111,20 @@ def seed_demo(today=None):
         level = labels.get(item.get("level_label"))
         prerequisite = item.get("prerequisite") or {}
         course = Course(
-            slug=slug, title=item["title"], summary=item.get("summary") or "",
+            slug=slug,
+            title=item["title"],
+            summary=item.get("summary") or "",
             learning_outcomes=list(GENERIC_OUTCOMES),
-            level=level["level"] if level else None, level_kind=level["kind"] if level else None,
-            format=item["format"], audience=item.get("audience"),
+            level=level["level"] if level else None,
+            level_kind=level["kind"] if level else None,
+            format=item["format"],
+            audience=item.get("audience"),
             duration_minutes=item.get("duration_minutes"),
             prerequisite_text=item.get("prerequisite_text"),
             prerequisite_min_level=prerequisite.get("min_level_completed"),
             pre_course_work=item.get("pre_course_work"),
-            owner_partnership=partnerships[item["owner"]], is_hips=bool(item.get("hips")),
+            owner_partnership=partnerships[item["owner"]],
+            is_hips=bool(item.get("hips")),
             joint_partnerships=[partnerships[c] for c in item.get("joint_with", [])],
             status=CourseStatus.PUBLISHED,
         )
@@ -120,8 +132,16 @@ def seed_demo(today=None):
         created["courses"] += 1
         for published in item.get("sessions", []):
             day = date.fromisoformat(published["date"]) + timedelta(weeks=weeks)
-            created["sessions"] += _add_session(course, day, published["start"], published["end"],
-                                                None, published.get("platform"), 40, users[Role.TRAINER])
+            created["sessions"] += _add_session(
+                course,
+                day,
+                published["start"],
+                published["end"],
+                None,
+                published.get("platform"),
+                40,
+                users[Role.TRAINER],
+            )
         if not item.get("sessions") and item["format"] == CourseFormat.FACE_TO_FACE:
             # Undated courses get two sessions, a month apart, on a weekday that rotates.
             minutes = item.get("duration_minutes") or 180
@@ -134,16 +154,28 @@ def seed_demo(today=None):
             end = start + timedelta(minutes=minutes)
             for offset in (0, 28):
                 day = first + timedelta(days=offset)
-                created["sessions"] += _add_session(course, day, start.strftime("%H:%M"), end.strftime("%H:%M"),
-                                                    VENUES[item["owner"]], None, 25, users[Role.TRAINER])
+                created["sessions"] += _add_session(
+                    course,
+                    day,
+                    start.strftime("%H:%M"),
+                    end.strftime("%H:%M"),
+                    VENUES[item["owner"]],
+                    None,
+                    25,
+                    users[Role.TRAINER],
+                )
             undated_index += 1
     db.session.flush()
     summary = ", ".join(f"{n} {name}" for name, n in created.items())
     return [f"Demo data loaded (created: {summary}).", "Demo accounts:"] + report
 
 
-ROLE_NAMES = {Role.PRACTITIONER: "Practitioner", Role.TRAINER: "Trainer",
-              Role.PARTNERSHIP_ADMIN: "Partnership admin", Role.SYSTEM_ADMIN: "System admin"}
+ROLE_NAMES = {
+    Role.PRACTITIONER: "Practitioner",
+    Role.TRAINER: "Trainer",
+    Role.PARTNERSHIP_ADMIN: "Partnership admin",
+    Role.SYSTEM_ADMIN: "System admin",
+}
 
 
 def _demo_job_role(role):
@@ -153,11 +185,23 @@ def _demo_job_role(role):
 def _add_session(course, day, start, end, venue, platform, capacity, trainer):
     starts = clock.from_london(datetime.combine(day, time.fromisoformat(start)))
     ends = clock.from_london(datetime.combine(day, time.fromisoformat(end)))
-    session = CourseSession(course=course, starts_at=starts, ends_at=ends, venue=venue, online_platform=platform,
-                            join_url=("https://teams.microsoft.com/l/meetup-join/demo" if platform == "Microsoft Teams"
-                                      else "https://zoom.us/j/0000000000" if platform == "Zoom" else None),
-                            capacity=capacity, status=SessionStatus.SCHEDULED,
-                            booking_closes_at=starts - timedelta(days=1))
+    session = CourseSession(
+        course=course,
+        starts_at=starts,
+        ends_at=ends,
+        venue=venue,
+        online_platform=platform,
+        join_url=(
+            "https://teams.microsoft.com/l/meetup-join/demo"
+            if platform == "Microsoft Teams"
+            else "https://zoom.us/j/0000000000"
+            if platform == "Zoom"
+            else None
+        ),
+        capacity=capacity,
+        status=SessionStatus.SCHEDULED,
+        booking_closes_at=starts - timedelta(days=1),
+    )
     session.trainers.append(trainer)
     db.session.add(session)
     return 1

@@ -5,6 +5,7 @@ carries the message a person reads and, where it is about one input, the form fi
 roll back, and hand it to show_error. A lock wait that times out is not a rule saying no but the
 service being busy: is_busy recognises it, and create_app answers it with the 503 page.
 """
+
 from flask import flash
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError

@@ -1,4 +1,5 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
+
 from typing import TYPE_CHECKING
 
 from flask_login import LoginManager

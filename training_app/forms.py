@@ -1,4 +1,5 @@
 """Shared form pieces: GOV.UK widgets and validators used across areas."""
+
 import re
 from datetime import date, time
 

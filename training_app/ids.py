@@ -4,6 +4,7 @@ Our ids are PostgreSQL `integer`s (1 to 2,147,483,647). Anything else - a negati
 too big for the column (which SQLite refuses with OverflowError), "1e9", full-width digits - cannot
 name a row, so it is answered as "not found" before it reaches the database.
 """
+
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2_147_483_647
@@ -32,6 +33,12 @@ def coerce_id(value: object) -> int | None:
 class IdConverter(IntegerConverter):
     """Flask's <int:...> for ids: 1 to MAX_ID, so /bookings/99999999999999999999999 is a 404, not a 500."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID,  # noqa: A002
-                 signed: bool = False) -> None:  # (werkzeug's names)  # noqa: A002 (werkzeug's names)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int = 1,
+        max: int = MAX_ID,  # noqa: A002
+        signed: bool = False,
+    ) -> None:  # (werkzeug's names)  # noqa: A002 (werkzeug's names)
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

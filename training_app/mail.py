@@ -4,15 +4,16 @@
 only if the change that justifies it was committed. `deliver_pending` (the `send-mail`
 command) sends what is due over SMTP, with retries and exponential backoff.
 """
+
 from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import Any
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -22,16 +23,28 @@ from .extensions import db
 from .models import OutboxMessage
 
 
-def queue_email(to_address: str, template: str, subject: str, attachments: Iterable[dict[str, Any]] = (),
-                dedupe_key: str | None = None, **context: object) -> OutboxMessage:
+def queue_email(
+    to_address: str,
+    template: str,
+    subject: str,
+    attachments: Iterable[dict[str, Any]] = (),
+    dedupe_key: str | None = None,
+    **context: object,
+) -> OutboxMessage:
     """Add an email to the outbox, in the caller's transaction (it is written with the rest of the
     change at the next flush; a duplicate `dedupe_key` fails there). The body is rendered now from
     emails/<template>.txt. Returns the message."""
     now = clock.now()
-    message = OutboxMessage(to_address=to_address, subject=subject,
-                            body_text=render_template(f"emails/{template}.txt", **context),
-                            attachments=list(attachments), dedupe_key=dedupe_key, created_at=now, attempts=0,
-                            next_attempt_at=now)
+    message = OutboxMessage(
+        to_address=to_address,
+        subject=subject,
+        body_text=render_template(f"emails/{template}.txt", **context),
+        attachments=list(attachments),
+        dedupe_key=dedupe_key,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
     db.session.add(message)
     return message
 
@@ -41,6 +54,7 @@ def attachment_content(item: Mapping[str, Any]) -> str:
     if "session_ics" in item:
         from .calendar.ics import session_ics
         from .models import CourseSession
+
         spec = item["session_ics"]
         course_session = db.session.get(CourseSession, spec["session_id"])
         if course_session is not None:
@@ -60,8 +74,9 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     for item in message.attachments or []:
         maintype, subtype = item["content_type"].split("/", 1)
         subtype = subtype.split(";")[0]
-        email.add_attachment(attachment_content(item).encode("utf-8"), maintype=maintype, subtype=subtype,
-                             filename=item["filename"])
+        email.add_attachment(
+            attachment_content(item).encode("utf-8"), maintype=maintype, subtype=subtype, filename=item["filename"]
+        )
     return email
 
 
@@ -101,8 +116,9 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
         now = clock.now()
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
-                   OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now
+            )
             .order_by(OutboxMessage.id)
             .limit(1)
         )
@@ -131,4 +147,3 @@ def deliver_pending(limit: int = 200) -> tuple[int, int]:
         sent += 1
         db.session.commit()
     return sent, failed
-

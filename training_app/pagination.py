@@ -3,10 +3,12 @@
 Routes call `requested_page()` and `paginate()`; templates call the `pagination` macro in
 templates/_macros.html, which renders `govukPagination` with `pagination_params()`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from flask import request
 
@@ -38,7 +40,7 @@ class Page:
 
     def slice(self, items: Sequence[T]) -> Sequence[T]:
         """This page's share of a list already in memory."""
-        return items[self.offset: self.offset + self.per_page]
+        return items[self.offset : self.offset + self.per_page]
 
 
 def paginate(total: int, per_page: int, page: int) -> Page:
@@ -47,8 +49,9 @@ def paginate(total: int, per_page: int, page: int) -> Page:
     return Page(page=min(max(1, page), pages), pages=pages, per_page=per_page, total=total)
 
 
-def pagination_params(page: int, pages: int, page_url: Callable[[int], str],
-                      label: str = "Results pages") -> dict[str, Any] | None:
+def pagination_params(
+    page: int, pages: int, page_url: Callable[[int], str], label: str = "Results pages"
+) -> dict[str, Any] | None:
     """Parameters for GOV.UK's govukPagination: the first and last pages, two either side of the
     current one, and an ellipsis for each gap. None when there is only one page."""
     if pages <= 1:

@@ -7,11 +7,13 @@ narrowing of what someone asked to see (`report_scope`, `evaluation_scope_for`,
 `summary_courses`). "Does this course count for this partnership" is `Course.counts_for`, one
 SQL expression, which the rules below use rather than restate.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -42,6 +44,7 @@ def _signed_in(user: Any) -> bool:
 
 # --- decorators for a whole area -----------------------------------------------------------------
 
+
 def roles_required(*roles: str) -> Callable[[View], View]:
     """Allow signed-in users with one of `roles` (403 for other signed-in users)."""
 
@@ -50,6 +53,7 @@ def roles_required(*roles: str) -> Callable[[View], View]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 from .extensions import login_manager
+
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
@@ -71,6 +75,7 @@ def require(condition: bool) -> None:
 
 
 # --- who someone is, as far as the rules care ------------------------------------------------------
+
 
 def is_admin(user: Any) -> bool:
     """A partnership or system administrator (signed in)."""
@@ -100,6 +105,7 @@ def own_partnership(user: User) -> int:
 
 
 # --- the catalogue and the schedule ---------------------------------------------------------------
+
 
 def can_manage_course(user: Any, course: Course) -> bool:
     """System admins manage every course; a partnership admin manages their partnership's."""
@@ -138,6 +144,7 @@ def can_see_register(user: Any, course_session: CourseSession) -> bool:
 
 # --- people and roles -----------------------------------------------------------------------------
 
+
 def assignable_roles(actor: User) -> list[str]:
     """The roles `actor` may give or take away."""
     if sees_all_partnerships(actor):
@@ -146,6 +153,7 @@ def assignable_roles(actor: User) -> list[str]:
 
 
 # --- reports --------------------------------------------------------------------------------------
+
 
 def may_see_reports(user: Any) -> bool:
     return is_admin(user)
@@ -168,6 +176,7 @@ def report_scope(actor: Any, filters: ReportFilters) -> ReportFilters:
 
 
 # --- evaluations ----------------------------------------------------------------------------------
+
 
 def may_see_evaluation_summaries(user: Any) -> bool:
     return _signed_in(user) and user.role in SUMMARY_ROLES
@@ -194,9 +203,11 @@ def summary_courses(user: User) -> ColumnElement[bool]:
     partnership. System admins: every course.
     """
     if user.role == Role.TRAINER:
-        return Course.id.in_(select(CourseSession.course_id)
-                             .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
-                             .where(session_trainers.c.user_id == user.id))
+        return Course.id.in_(
+            select(CourseSession.course_id)
+            .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
+            .where(session_trainers.c.user_id == user.id)
+        )
     if user.role == Role.PARTNERSHIP_ADMIN:
         # counts_for(None) would still match HIPS courses; a partnership admin without one sees none.
         return Course.counts_for(user.partnership_id) if user.partnership_id is not None else false()
@@ -218,8 +229,9 @@ def may_read_response(user: Any, response: EvaluationResponse) -> bool:
     return user.role == Role.PARTNERSHIP_ADMIN and _course_visible(user, response.course_id)
 
 
-def evaluation_scope_for(user: User, scope: Scope, course: Course | None = None,
-                         course_session: CourseSession | None = None) -> Scope:
+def evaluation_scope_for(
+    user: User, scope: Scope, course: Course | None = None, course_session: CourseSession | None = None
+) -> Scope:
     """The summary scope `user` asked for, narrowed to what they may see (403 for someone else's data).
 
     `course` and `course_session` are the ones the scope names, already loaded. Trainers see only
@@ -244,6 +256,7 @@ def evaluation_scope_for(user: User, scope: Scope, course: Course | None = None,
 
 
 # --- navigation -----------------------------------------------------------------------------------
+
 
 class NavItem(NamedTuple):
     endpoint: str

@@ -6,6 +6,7 @@ reverse proxy, wrap the app in werkzeug's ProxyFix so that the address is the cl
 proxy's. Counters live in memory unless RATELIMIT_STORAGE_URI names a shared store (for example
 "redis://localhost:6379/0"), which several gunicorn workers need in order to share one count.
 """
+
 import os
 import secrets
 
@@ -13,8 +14,9 @@ from flask import g, render_template
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[],
-                  storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
+limiter = Limiter(
+    key_func=get_remote_address, default_limits=[], storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+)
 
 # Limits on the pages that take passwords or send emails; only submissions count.
 SIGN_IN_LIMIT = "10/minute;30/hour"
@@ -31,18 +33,20 @@ def csp_nonce():
 
 def content_security_policy(nonce):
     script_src = "script-src 'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return "; ".join([
-        "default-src 'self'",
-        script_src,
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            script_src,
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_security(app):

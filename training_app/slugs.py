@@ -1,4 +1,5 @@
 """The one slugify: the address part of a course page, made from its title."""
+
 import re
 import unicodedata
 

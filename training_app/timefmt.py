@@ -2,6 +2,7 @@
 
 The database holds naive UTC (training_app.clock); nothing else converts for display.
 """
+
 from datetime import datetime, timedelta
 from functools import lru_cache
 

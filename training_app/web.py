@@ -1,13 +1,14 @@
 """Template helpers, navigation, the signed-in user loader and asset caching."""
+
 from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from . import permissions
 from .extensions import db, login_manager
 from .models import User
+from .models.vocabulary import VOCABULARIES
 from .pagination import pagination_params
 from .timefmt import london_date, london_datetime, london_time
-from .models.vocabulary import VOCABULARIES
 
 
 @login_manager.user_loader

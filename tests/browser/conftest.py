@@ -9,6 +9,7 @@ lock, see training_app/__init__.py), so even a read in the test thread takes the
 until it ends: read what the test needs into plain values, then call `release()` before
 driving the browser, and again after checking the database in the middle of a test.
 """
+
 import os
 import threading
 from pathlib import Path
@@ -17,8 +18,16 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -28,8 +37,10 @@ def _require_chromium():
     """Skip on a machine without Chromium; in CI (CI set) a missing browser is a failure."""
     if Path(CHROMIUM).exists():
         return
-    message = (f"Chromium not found at {CHROMIUM}: install it (apt-get install -y chromium) "
-               "or set CHROMIUM_EXECUTABLE. Do not run `playwright install`.")
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it (apt-get install -y chromium) "
+        "or set CHROMIUM_EXECUTABLE. Do not run `playwright install`."
+    )
     if os.environ.get("CI"):
         pytest.fail("CI must run the browser tests. " + message, pytrace=False)
     pytest.skip(message)
@@ -65,11 +76,12 @@ def live_server(app):
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         from urllib.request import urlopen
+
         with urlopen(base + "/help/accessibility", timeout=10) as response:
             assert response.status == 200
     except Exception as error:  # pragma: no cover - only when the setup is broken
         server.shutdown()
-        raise RuntimeError(f"The live server at {base} does not answer (SERVER_NAME mismatch?): {error}")
+        raise RuntimeError(f"The live server at {base} does not answer (SERVER_NAME mismatch?): {error}") from error
     yield base
     server.shutdown()
     server.server_close()
@@ -85,17 +97,18 @@ def base_url(live_server):
 @pytest.fixture
 def release(db):
     """`release()`: end the test thread's transaction (committing what is pending) so the server can write."""
+
     def end_transaction():
         db.session.commit()
         db.session.close()
+
     return end_transaction
 
 
 @pytest.fixture(scope="session")
 def _axe_source():
     if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run ./scripts/setup (npm run build copies it from axe-core).",
-                    pytrace=False)
+        pytest.fail(f"{AXE_JS} is missing: run ./scripts/setup (npm run build copies it from axe-core).", pytrace=False)
     return AXE_JS.read_text(encoding="utf-8")
 
 
@@ -108,11 +121,14 @@ def axe_violations(_axe_source):
 @pytest.fixture
 def axe_check(axe_violations):
     """`axe_check(page)`: run axe-core on the page; fail listing every violation (id, help, nodes)."""
+
     def check(page, context=None):
         violations = axe_violations(page)
-        assert not violations, f"axe found {len(violations)} violation(s) on {context or page.url}:\n" + \
-            format_violations(violations)
+        assert not violations, (
+            f"axe found {len(violations)} violation(s) on {context or page.url}:\n" + format_violations(violations)
+        )
         return violations
+
     return check
 
 
@@ -121,16 +137,19 @@ def run_axe(page, source):
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, so a Content-Security-Policy cannot block it.
         page.evaluate(source + "\n;undefined")
-    results = page.evaluate("options => axe.run(document, options)",
-                            {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    results = page.evaluate(
+        "options => axe.run(document, options)",
+        {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
     return results["violations"]
 
 
 def format_violations(violations):
     lines = []
     for violation in violations:
-        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} "
-                     f"[{violation.get('helpUrl', '')}]")
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']} [{violation.get('helpUrl', '')}]"
+        )
         for node in violation["nodes"]:
             lines.append(f"    target {node['target']}: {node.get('failureSummary', '').splitlines()[-1:]}")
             lines.append(f"      {node['html'][:200]}")
@@ -152,4 +171,5 @@ def sign_in_through_page():
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
         assert "/sign-in" not in page.url, "sign-in failed: " + page.inner_text("main")
+
     return sign_in

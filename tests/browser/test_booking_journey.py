@@ -1,4 +1,5 @@
 """Booking, cancelling and taking the register in a real browser; every page visited passes axe."""
+
 import re
 from datetime import timedelta
 
@@ -13,13 +14,19 @@ def main_menu(page):
 
 
 def test_practitioner_books_a_place_sees_it_in_my_training_and_cancels_it(
-        page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release):
+    page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release
+):
     practitioner = make_user(email="midwife@example.org", name="Mina Midwife", level=2)
     course = make_course(title="Domestic Abuse and its Impact on Children", owner="PSCP", level=3)
-    course_session = make_session(course=course, starts_in=timedelta(days=14), capacity=20,
-                                  venue="Civic Offices, Portsmouth")
-    email, title, session_path, session_id = practitioner.email, course.title, f"/sessions/{course_session.id}", \
-        course_session.id
+    course_session = make_session(
+        course=course, starts_in=timedelta(days=14), capacity=20, venue="Civic Offices, Portsmouth"
+    )
+    email, title, session_path, session_id = (
+        practitioner.email,
+        course.title,
+        f"/sessions/{course_session.id}",
+        course_session.id,
+    )
     release()
 
     sign_in_through_page(page, email)
@@ -75,7 +82,8 @@ def test_practitioner_books_a_place_sees_it_in_my_training_and_cancels_it(
 
 
 def test_trainer_takes_the_register_for_a_session_that_started_an_hour_ago(
-        page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release):
+    page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release
+):
     trainer = make_user(role="trainer", email="trainer@example.org", name="Tara Trainer")
     ada = make_user(email="ada@example.org", name="Ada Attender")
     noel = make_user(email="noel@example.org", name="Noel Noshow")
@@ -84,8 +92,9 @@ def test_trainer_takes_the_register_for_a_session_that_started_an_hour_ago(
     make_session(course=make_course(title="Someone Else's Course"), starts_in=-timedelta(hours=1))
     bookings = {}
     for person in (ada, noel):
-        booking = Booking(session=started, user=person, status="confirmed", agency=person.agency,
-                          job_role=person.job_role)
+        booking = Booking(
+            session=started, user=person, status="confirmed", agency=person.agency, job_role=person.job_role
+        )
         db.session.add(booking)
         bookings[person.name] = booking
     db.session.commit()
@@ -113,8 +122,7 @@ def test_trainer_takes_the_register_for_a_session_that_started_an_hour_ago(
 
     expect(page.get_by_role("alert", name="Success")).to_contain_text("Register saved: 1 attended, 1 did not attend")
     expect(page.get_by_role("group", name="Attendance for Ada Attender").get_by_label("Attended")).to_be_checked()
-    expect(page.get_by_role("group", name="Attendance for Noel Noshow")
-           .get_by_label("Did not attend")).to_be_checked()
+    expect(page.get_by_role("group", name="Attendance for Noel Noshow").get_by_label("Did not attend")).to_be_checked()
     axe_check(page, "the register after saving")
 
     assert db.session.get(Booking, ada_id).status == "attended"
@@ -123,7 +131,8 @@ def test_trainer_takes_the_register_for_a_session_that_started_an_hour_ago(
 
 
 def test_saving_an_empty_register_shows_an_error_summary_that_passes_axe(
-        page, db, make_user, make_session, axe_check, sign_in_through_page, release):
+    page, db, make_user, make_session, axe_check, sign_in_through_page, release
+):
     trainer = make_user(role="trainer", email="trainer2@example.org")
     delegate = make_user(email="delegate@example.org", name="Dee Legate")
     started = make_session(starts_in=-timedelta(hours=1), hours=3, trainers=[trainer])

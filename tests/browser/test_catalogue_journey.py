@@ -1,24 +1,31 @@
 """A practitioner finds a course in a real browser; every page visited passes axe (WCAG 2.2 AA)."""
+
 import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
-
-PREREQUISITE = ("Applicants must have completed Level 2 training and be working confidently at this level "
-                "to be suitable.")
+PREREQUISITE = (
+    "Applicants must have completed Level 2 training and be working confidently at this level to be suitable."
+)
 
 
 def test_practitioner_signs_in_searches_and_opens_a_course_and_session(
-        page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release):
+    page, db, make_user, make_course, make_session, axe_check, sign_in_through_page, release
+):
     practitioner = make_user(email="hv@example.org", name="Hana Visitor", level=2)
     course = make_course(
-        title="Working Together to Safeguard Children", owner="IOWSCP", format="blended", level=3,
+        title="Working Together to Safeguard Children",
+        owner="IOWSCP",
+        format="blended",
+        level=3,
         summary="For professionals who contribute to assessing, planning, intervening and evaluating "
-                "the needs of children.",
-        prerequisite_text=PREREQUISITE, prerequisite_min_level=2, pre_course_work="Pre-course workbook")
-    make_session(course=course, starts_in=timedelta(days=21), hours=6, capacity=24, venue=None,
-                 online_platform="Zoom")
+        "the needs of children.",
+        prerequisite_text=PREREQUISITE,
+        prerequisite_min_level=2,
+        pre_course_work="Pre-course workbook",
+    )
+    make_session(course=course, starts_in=timedelta(days=21), hours=6, capacity=24, venue=None, online_platform="Zoom")
     other = make_course(title="Child Neglect", owner="HSCP")
     make_session(course=other)
     email, course_title = practitioner.email, course.title
@@ -58,8 +65,9 @@ def test_practitioner_signs_in_searches_and_opens_a_course_and_session(
     axe_check(page, "the session page")
 
 
-def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_the_session(page, db, make_user, make_session,
-                                                                      sign_in_through_page, release):
+def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_the_session(
+    page, db, make_user, make_session, sign_in_through_page, release
+):
     practitioner = make_user(email="dsl@example.org")
     course_session = make_session()
     email, session_path = practitioner.email, f"/sessions/{course_session.id}"

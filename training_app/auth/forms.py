@@ -8,41 +8,69 @@ from ..forms import PasswordRules, no_bidi_controls, no_control_characters, stri
 
 
 class SignInForm(FlaskForm):
-    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
-                        validators=[InputRequired("Enter your email address"), Length(max=320),
-                                    no_control_characters])
-    password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[InputRequired("Enter your password"), Length(max=200),
-                                         no_control_characters])
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[InputRequired("Enter your email address"), Length(max=320), no_control_characters],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your password"), Length(max=200), no_control_characters],
+    )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class ProfileFields:
-    name = StringField("Full name", widget=GovTextInput(), filters=[strip_filter],
-                       validators=[InputRequired("Enter your full name"),
-                                   Length(max=200, message="Full name must be 200 characters or fewer"),
-                                   no_control_characters, no_bidi_controls])
-    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str,
-                            validators=[InputRequired("Select your organisation")])
-    job_role = StringField("Job role", widget=GovTextInput(), filters=[strip_filter],
-                           validators=[InputRequired("Enter your job role"),
-                                       Length(max=200, message="Job role must be 200 characters or fewer"),
-                                       no_control_characters, no_bidi_controls])
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+            no_control_characters,
+            no_bidi_controls,
+        ],
+    )
+    agency_id = SelectField(
+        "Organisation", widget=GovSelect(), coerce=str, validators=[InputRequired("Select your organisation")]
+    )
+    job_role = StringField(
+        "Job role",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter your job role"),
+            Length(max=200, message="Job role must be 200 characters or fewer"),
+            no_control_characters,
+            no_bidi_controls,
+        ],
+    )
     external_level_completed = SelectField(
         "Highest safeguarding children training level you have completed elsewhere (for example with your employer)",
-        widget=GovSelect(), coerce=str, validators=[Optional()],
+        widget=GovSelect(),
+        coerce=str,
+        validators=[Optional()],
         choices=[SelectChoice("", "None")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
     )
 
 
 class RegisterForm(ProfileFields, FlaskForm):
-    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
-                        validators=[InputRequired("Enter your email address"),
-                                    Length(max=320, message="Email address must be 320 characters or fewer"),
-                                    Email("Enter an email address in the correct format, like name@example.com",
-                                          check_deliverability=False)])
-    password = PasswordField("Create a password", widget=GovPasswordInput(),
-                             validators=[InputRequired("Create a password"), PasswordRules()])
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Create a password", widget=GovPasswordInput(), validators=[InputRequired("Create a password"), PasswordRules()]
+    )
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
@@ -51,21 +79,28 @@ class ProfileForm(ProfileFields, FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = StringField("Email address", widget=GovTextInput(), filters=[strip_filter],
-                        validators=[InputRequired("Enter your email address"), Length(max=320),
-                                    no_control_characters])
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[InputRequired("Enter your email address"), Length(max=320), no_control_characters],
+    )
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", widget=GovPasswordInput(),
-                             validators=[InputRequired("Enter a new password"), PasswordRules()])
-    confirm = PasswordField("Confirm new password", widget=GovPasswordInput(),
-                            validators=[InputRequired("Confirm your new password"),
-                                        EqualTo("password", "Passwords must match")])
+    password = PasswordField(
+        "New password", widget=GovPasswordInput(), validators=[InputRequired("Enter a new password"), PasswordRules()]
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your new password"), EqualTo("password", "Passwords must match")],
+    )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):
     """A button-only form: CSRF protection for simple actions."""
+
     submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -7,8 +7,18 @@ from ..extensions import db
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
-from .services import (Registration, agency_choices, authenticate, confirm_email, register_or_notify, request_password_reset,
-                       resend_confirmation, reset_password, user_for_reset_token, valid_agency_id)
+from .services import (
+    Registration,
+    agency_choices,
+    authenticate,
+    confirm_email,
+    register_or_notify,
+    request_password_reset,
+    resend_confirmation,
+    reset_password,
+    user_for_reset_token,
+    valid_agency_id,
+)
 
 
 def safe_next(target):
@@ -70,13 +80,20 @@ def register():
         if agency_id is None:
             form.agency_id.errors.append("Select your organisation")
         else:
-            details: Registration = {"name": form.name.data, "email": form.email.data, "password": form.password.data,
-                       "agency_id": agency_id, "job_role": form.job_role.data,
-                       "external_level_completed": _level(form.external_level_completed.data)}
+            details: Registration = {
+                "name": form.name.data,
+                "email": form.email.data,
+                "password": form.password.data,
+                "agency_id": agency_id,
+                "job_role": form.job_role.data,
+                "external_level_completed": _level(form.external_level_completed.data),
+            }
             register_or_notify(
-                details, confirm_url_for=lambda token: url_for("auth.confirm_email_page", token=token, _external=True),
+                details,
+                confirm_url_for=lambda token: url_for("auth.confirm_email_page", token=token, _external=True),
                 sign_in_url=url_for("auth.sign_in", _external=True),
-                reset_url=url_for("auth.forgot_password", _external=True))
+                reset_url=url_for("auth.forgot_password", _external=True),
+            )
             db.session.commit()
             # The same answer whether or not the address already had an account.
             return render_template("auth/check_email.html", email=form.email.data)

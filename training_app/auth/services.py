@@ -1,4 +1,5 @@
 """Accounts: registration, sign-in checks and password reset."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,8 +8,8 @@ from typing import TypedDict
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from wtforms.fields.choices import SelectChoice
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..extensions import db
@@ -35,28 +36,39 @@ class Registration(TypedDict):
 
 
 def find_user_by_email(email: str | None) -> User | None:
-    return db.session.scalars(
-        select(User).where(func.lower(User.email) == (email or "").strip().lower())
-    ).first()
+    return db.session.scalars(select(User).where(func.lower(User.email) == (email or "").strip().lower())).first()
 
 
-def register_user(name: str, email: str, password: str, agency_id: int, job_role: str | None,
-                  external_level_completed: int | None = None) -> User | None:
+def register_user(
+    name: str,
+    email: str,
+    password: str,
+    agency_id: int,
+    job_role: str | None,
+    external_level_completed: int | None = None,
+) -> User | None:
     """Create an unconfirmed practitioner account. Returns the user, or None when the address
     already has an account; the caller must not tell the person which (see `register_or_notify`)."""
     if find_user_by_email(email):
         generate_password_hash(password)  # the same work as a new account, so timing tells nothing
         return None
-    user = User(name=name, email=email.strip(), agency_id=agency_id, job_role=job_role, role=Role.PRACTITIONER,
-                external_level_completed=external_level_completed)
+    user = User(
+        name=name,
+        email=email.strip(),
+        agency_id=agency_id,
+        job_role=job_role,
+        role=Role.PRACTITIONER,
+        external_level_completed=external_level_completed,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def register_or_notify(details: Registration, confirm_url_for: TokenUrl, sign_in_url: str,
-                       reset_url: str) -> User | None:
+def register_or_notify(
+    details: Registration, confirm_url_for: TokenUrl, sign_in_url: str, reset_url: str
+) -> User | None:
     """Registration that never reveals whether an address is registered: a new address gets an
     account and a confirmation link; a registered one gets an email saying so, with sign-in and
     reset links. Either way the person is told to check their email."""
@@ -64,25 +76,38 @@ def register_or_notify(details: Registration, confirm_url_for: TokenUrl, sign_in
     if user is None:
         owner = find_user_by_email(details["email"])
         if owner is not None and owner.closed_at is None:
-            queue_email(owner.email, "account_exists", "You already have an account", user=owner,
-                        sign_in_url=sign_in_url, reset_url=reset_url)
+            queue_email(
+                owner.email,
+                "account_exists",
+                "You already have an account",
+                user=owner,
+                sign_in_url=sign_in_url,
+                reset_url=reset_url,
+            )
         return None
-    queue_email(user.email, "confirm_email", "Confirm your email address", user=user,
-                confirm_url=confirm_url_for(make_confirmation_token(user)),
-                days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400)
+    queue_email(
+        user.email,
+        "confirm_email",
+        "Confirm your email address",
+        user=user,
+        confirm_url=confirm_url_for(make_confirmation_token(user)),
+        days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400,
+    )
     return user
 
 
 def make_confirmation_token(user: User) -> str:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").dumps(
-        {"id": user.id, "email": user.email.lower()})
+        {"id": user.id, "email": user.email.lower()}
+    )
 
 
 def confirm_email(token: str) -> User | None:
     """Confirm the account a valid, unexpired token is for; returns the user or None."""
     try:
         data = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email").loads(
-            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+            token, max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+        )
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
@@ -96,9 +121,14 @@ def confirm_email(token: str) -> User | None:
 
 
 def resend_confirmation(user: User, confirm_url_for: TokenUrl) -> None:
-    queue_email(user.email, "confirm_email", "Confirm your email address", user=user,
-                confirm_url=confirm_url_for(make_confirmation_token(user)),
-                days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400)
+    queue_email(
+        user.email,
+        "confirm_email",
+        "Confirm your email address",
+        user=user,
+        confirm_url=confirm_url_for(make_confirmation_token(user)),
+        days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400,
+    )
 
 
 def authenticate(email: str | None, password: str | None) -> User | None:
@@ -142,9 +172,14 @@ def request_password_reset(email: str | None, reset_url_for: TokenUrl) -> None:
     user = find_user_by_email(email)
     if user is None or user.closed_at is not None:
         return
-    queue_email(user.email, "password_reset", "Reset your password",
-                user=user, reset_url=reset_url_for(make_reset_token(user)),
-                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+    queue_email(
+        user.email,
+        "password_reset",
+        "Reset your password",
+        user=user,
+        reset_url=reset_url_for(make_reset_token(user)),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
 
 
 def reset_password(user: User, new_password: str) -> None:
@@ -158,8 +193,9 @@ def reset_password(user: User, new_password: str) -> None:
 
 def agency_choices() -> list[SelectChoice]:
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
-    return [SelectChoice("", "Select your organisation")] + [SelectChoice(str(a.id), f"{a.name} ({a.sector})")
-                                                             for a in agencies]
+    return [SelectChoice("", "Select your organisation")] + [
+        SelectChoice(str(a.id), f"{a.name} ({a.sector})") for a in agencies
+    ]
 
 
 def valid_agency_id(value: object) -> int | None:

@@ -6,9 +6,14 @@ from wtforms.validators import Length, Optional, ValidationError
 from ..forms import no_control_characters, strip_filter
 from ..models import CourseFormat
 
-PARTNERSHIP_FILTERS = [SelectChoice("", "All partnerships"), SelectChoice("HIPS", "HIPS (all four)"),
-                       SelectChoice("HSCP", "Hampshire (HSCP)"), SelectChoice("IOWSCP", "Isle of Wight (IOWSCP)"),
-                       SelectChoice("PSCP", "Portsmouth (PSCP)"), SelectChoice("SSCP", "Southampton (SSCP)")]
+PARTNERSHIP_FILTERS = [
+    SelectChoice("", "All partnerships"),
+    SelectChoice("HIPS", "HIPS (all four)"),
+    SelectChoice("HSCP", "Hampshire (HSCP)"),
+    SelectChoice("IOWSCP", "Isle of Wight (IOWSCP)"),
+    SelectChoice("PSCP", "Portsmouth (PSCP)"),
+    SelectChoice("SSCP", "Southampton (SSCP)"),
+]
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -17,13 +22,26 @@ class CatalogueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", filters=[strip_filter],
-                    validators=[Optional(), Length(max=200, message="Search must be 200 characters or fewer"),
-                                no_control_characters])
-    level = SelectField("Level", choices=[SelectChoice("", "Any level")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
-                        validators=[Optional()], validate_choice=True)
-    format = SelectField("Format", choices=[SelectChoice("", "Any format")] + enum_choices(CourseFormat, label=lambda f: f.label),
-                         validators=[Optional()])
+    q = StringField(
+        "Search",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=200, message="Search must be 200 characters or fewer"),
+            no_control_characters,
+        ],
+    )
+    level = SelectField(
+        "Level",
+        choices=[SelectChoice("", "Any level")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
+        validators=[Optional()],
+        validate_choice=True,
+    )
+    format = SelectField(
+        "Format",
+        choices=[SelectChoice("", "Any format")] + enum_choices(CourseFormat, label=lambda f: f.label),
+        validators=[Optional()],
+    )
     partnership = SelectField("Partnership", choices=PARTNERSHIP_FILTERS, validators=[Optional()])
     date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d")

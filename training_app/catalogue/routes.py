@@ -30,8 +30,7 @@ def index():
     def page_url(number):
         return url_for("catalogue.index", page=number, **args)
 
-    return render_template("catalogue/index.html", filter_form=form, result=result, page_url=page_url,
-                           filters=filters)
+    return render_template("catalogue/index.html", filter_form=form, result=result, page_url=page_url, filters=filters)
 
 
 @bp.route("/courses/<slug>")
@@ -48,14 +47,23 @@ def course(slug):
 @bp.route("/sessions/<int:session_id>")
 def session_detail(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    if course_session.course.status != CourseStatus.PUBLISHED and not can_manage_course(current_user, course_session.course):
+    if course_session.course.status != CourseStatus.PUBLISHED and not can_manage_course(
+        current_user, course_session.course
+    ):
         abort(404)
     booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
-    return render_template("catalogue/session.html", course_session=course_session, course=course_session.course,
-                           places_left=places_left(course_session), booking=booking, position=position,
-                           booking_open=course_session.booking_open(clock.now()), form=None,
-                           booking_form=BookingForm())
+    return render_template(
+        "catalogue/session.html",
+        course_session=course_session,
+        course=course_session.course,
+        places_left=places_left(course_session),
+        booking=booking,
+        position=position,
+        booking_open=course_session.booking_open(clock.now()),
+        form=None,
+        booking_form=BookingForm(),
+    )
 
 
 @bp.route("/help/<name>")

@@ -1,4 +1,5 @@
 """`flask --app wsgi send-evaluation-invitations`: invite delegates to open evaluations, remind once."""
+
 import click
 from flask import current_app
 
@@ -12,8 +13,10 @@ def register_evaluation_cli(app):
         """Queue evaluation invitations, and one reminder 7 days later (safe to run again: no duplicates)."""
         from .invitations import send_evaluation_invitations
         from .services import opening_url
+
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
             invitations, reminders = send_evaluation_invitations(
-                clock.now(), lambda opening: opening_url(opening, _external=True))
+                clock.now(), lambda opening: opening_url(opening, _external=True)
+            )
         db.session.commit()
         click.echo(f"Queued {invitations} evaluation invitation(s) and {reminders} reminder(s).")

@@ -1,4 +1,5 @@
 """The evaluation area's errors: each carries the message a person reads (training_app.errors)."""
+
 from __future__ import annotations
 
 from ..errors import DomainError
@@ -17,8 +18,9 @@ class AlreadySubmitted(EvaluationError):
 
     @classmethod
     def for_stage(cls, stage_label: str) -> AlreadySubmitted:
-        return cls(f"You have already submitted the {stage_label.lower()} for this course. "
-                   "Submitted answers are final.")
+        return cls(
+            f"You have already submitted the {stage_label.lower()} for this course. Submitted answers are final."
+        )
 
 
 class QuestionsChanged(EvaluationError):

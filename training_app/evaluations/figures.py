@@ -5,6 +5,7 @@ Every figure is aggregated in the database with GROUP BY; Python only combines t
 Distance travelled = post rating - pre rating, per delegate per outcome, from pairs by the same
 delegate only (same pair_key: the same booking, or the same person and e-learning course).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,10 +18,10 @@ from sqlalchemy.orm import aliased
 
 from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
 from ..extensions import db
-from ..models import EvaluationStage, BookingStatus, Booking, Course, CourseSession, ElearningCompletion, User
+from ..models import Booking, BookingStatus, Course, CourseSession, ElearningCompletion, EvaluationStage, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
-from .scope import Scope, booking_filters, completion_filters, response_filters
 from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, latest_form
+from .scope import Scope, booking_filters, completion_filters, response_filters
 from .services import follow_up_days
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
 
@@ -45,44 +46,75 @@ class Summary:
         return self.course is not None
 
 
-
 def stage_counts(scope: Scope, at: datetime) -> list[StageStat]:
     """Invitations (eligible delegates), responses and response rate per stage."""
     days = follow_up_days()
-    has_pre = exists().where(EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == EvaluationStage.PRE)
-    booking_counts = select(
-        func.sum(case((or_(Booking.status.in_(BookingStatus.HOLDS_PLACE), has_pre), 1), else_=0)),
-        func.sum(case((Booking.status == BookingStatus.ATTENDED, 1), else_=0)),
-        func.sum(case((and_(Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)), 1),
-                      else_=0)),
-    ).select_from(Booking).join(CourseSession, Booking.session_id == CourseSession.id).where(*booking_filters(scope))
+    has_pre = exists().where(
+        EvaluationResponse.booking_id == Booking.id, EvaluationResponse.stage == EvaluationStage.PRE
+    )
+    booking_counts = (
+        select(
+            func.sum(case((or_(Booking.status.in_(BookingStatus.HOLDS_PLACE), has_pre), 1), else_=0)),
+            func.sum(case((Booking.status == BookingStatus.ATTENDED, 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        and_(
+                            Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .select_from(Booking)
+        .join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(*booking_filters(scope))
+    )
     invited = [int(v or 0) for v in db.session.execute(booking_counts).one()]
     completion_conds = completion_filters(scope)
     if completion_conds is not None:
-        completions = db.session.execute(select(
-            func.count(ElearningCompletion.id),
-            func.sum(case((ElearningCompletion.completed_at <= at - timedelta(days=days), 1), else_=0)),
-        ).where(*completion_conds)).one()
+        completions = db.session.execute(
+            select(
+                func.count(ElearningCompletion.id),
+                func.sum(case((ElearningCompletion.completed_at <= at - timedelta(days=days), 1), else_=0)),
+            ).where(*completion_conds)
+        ).one()
         # E-learning pre-course: everyone who completed, plus anyone who answered before completing.
         R = aliased(EvaluationResponse)
-        early_pre = db.session.scalar(select(func.count(R.id)).where(
-            R.stage == EvaluationStage.PRE, R.booking_id.is_(None), *response_filters(R, scope),
-            ~exists().where(ElearningCompletion.user_id == R.user_id, ElearningCompletion.course_id == R.course_id)))
+        early_pre = db.session.scalar(
+            select(func.count(R.id)).where(
+                R.stage == EvaluationStage.PRE,
+                R.booking_id.is_(None),
+                *response_filters(R, scope),
+                ~exists().where(ElearningCompletion.user_id == R.user_id, ElearningCompletion.course_id == R.course_id),
+            )
+        )
         invited[0] += int(completions[0] or 0) + int(early_pre or 0)
         invited[1] += int(completions[0] or 0)
         invited[2] += int(completions[1] or 0)
     R = aliased(EvaluationResponse)
-    responded = dict(db.session.execute(
-        select(R.stage, func.count(R.id)).where(*response_filters(R, scope)).group_by(R.stage)).all())
+    responded = dict(
+        db.session.execute(select(R.stage, func.count(R.id)).where(*response_filters(R, scope)).group_by(R.stage)).all()
+    )
     return [StageStat(stage, invited[i], int(responded.get(stage, 0))) for i, stage in enumerate(EvaluationStage)]
 
 
 def _paired_ratings(scope: Scope) -> tuple[Select[*tuple[Any, ...]], type[EvaluationResponse], type[EvaluationRating]]:
     """(query, R, V): post-course outcome ratings in scope that have the same delegate's pre-course rating."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
-    query = (select().select_from(V).join(R, R.id == V.response_id)
-             .where(R.stage == EvaluationStage.POST, V.question_key == OUTCOME_KEY, V.pre_value.is_not(None),
-                    *response_filters(R, scope)))
+    query = (
+        select()
+        .select_from(V)
+        .join(R, R.id == V.response_id)
+        .where(
+            R.stage == EvaluationStage.POST,
+            V.question_key == OUTCOME_KEY,
+            V.pre_value.is_not(None),
+            *response_filters(R, scope),
+        )
+    )
     return query, R, V
 
 
@@ -91,15 +123,35 @@ def paired_outcomes(scope: Scope) -> list[PairStat]:
     query, R, V = _paired_ratings(scope)
     change = V.value - V.pre_value
     query = query.add_columns(
-        R.course_id, V.outcome_index, func.count(), func.sum(V.pre_value), func.sum(V.value),
-        func.sum(change), func.sum(change * change), func.sum(case((change > 0, 1), else_=0)),
-        func.sum(case((change == 0, 1), else_=0)), func.sum(case((change < 0, 1), else_=0)),
+        R.course_id,
+        V.outcome_index,
+        func.count(),
+        func.sum(V.pre_value),
+        func.sum(V.value),
+        func.sum(change),
+        func.sum(change * change),
+        func.sum(case((change > 0, 1), else_=0)),
+        func.sum(case((change == 0, 1), else_=0)),
+        func.sum(case((change < 0, 1), else_=0)),
     ).group_by(R.course_id, V.outcome_index)
     stats = []
     for course_id, outcome_index, *sums in db.session.execute(query):
         n, sum_pre, sum_post, sum_change, sum_change_sq, improved, unchanged, worse = (int(v or 0) for v in sums)
-        stats.append(PairStat("", n, sum_pre, sum_post, sum_change, sum_change_sq, improved, unchanged, worse,
-                              course_id=course_id, outcome_index=outcome_index))
+        stats.append(
+            PairStat(
+                "",
+                n,
+                sum_pre,
+                sum_post,
+                sum_change,
+                sum_change_sq,
+                improved,
+                unchanged,
+                worse,
+                course_id=course_id,
+                outcome_index=outcome_index,
+            )
+        )
     return stats
 
 
@@ -120,10 +172,13 @@ def paired_distribution(scope: Scope, by_outcome: bool) -> dict[tuple[int | None
 def satisfaction(scope: Scope, course: Course | None = None) -> list[SatisfactionStat]:
     """Mean per Likert question (post-course questions and the follow-up impact rating)."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
-    query = (select(R.stage, V.question_key, func.count(), func.avg(V.value))
-             .select_from(V).join(R, R.id == V.response_id)
-             .where(V.question_key != OUTCOME_KEY, *response_filters(R, scope))
-             .group_by(R.stage, V.question_key))
+    query = (
+        select(R.stage, V.question_key, func.count(), func.avg(V.value))
+        .select_from(V)
+        .join(R, R.id == V.response_id)
+        .where(V.question_key != OUTCOME_KEY, *response_filters(R, scope))
+        .group_by(R.stage, V.question_key)
+    )
     labels: dict[tuple[str, str], str] = {(EvaluationStage.POST, q["key"]): q["text"] for q in STANDARD_LIKERT}
     labels.update({(EvaluationStage.FOLLOW_UP, q["key"]): q["text"] for q in FOLLOW_UP_LIKERT})
     if course is not None:
@@ -142,21 +197,30 @@ def satisfaction(scope: Scope, course: Course | None = None) -> list[Satisfactio
     return rows
 
 
-def comments(scope: Scope, with_names: bool, limit: int = SUMMARY_COMMENTS,
-             offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+def comments(
+    scope: Scope, with_names: bool, limit: int = SUMMARY_COMMENTS, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
     """(total, newest comments): free text with course and (for the partnership team) the delegate's name."""
     R = aliased(EvaluationResponse)
-    has_text = or_(func.length(func.coalesce(R.practice_text, "")) > 0,
-                   func.length(func.coalesce(R.other_text, "")) > 0,
-                   func.length(func.coalesce(R.changed_text, "")) > 0)
+    has_text = or_(
+        func.length(func.coalesce(R.practice_text, "")) > 0,
+        func.length(func.coalesce(R.other_text, "")) > 0,
+        func.length(func.coalesce(R.changed_text, "")) > 0,
+    )
     conds = [has_text, *response_filters(R, scope)]
     total = db.session.scalar(select(func.count(R.id)).where(*conds)) or 0
     columns = [R.id, R.stage, R.submitted_at, R.practice_text, R.other_text, R.changed_text, Course.title]
-    query = (select(*columns, User.name)
-             .select_from(R).join(Course, Course.id == R.course_id).outerjoin(User, User.id == R.user_id)
-             .where(*conds).order_by(R.submitted_at.desc(), R.id.desc()).limit(limit).offset(offset))
-    return total, [dict(row._mapping) | {"name": row[-1] if with_names else None}
-                   for row in db.session.execute(query)]
+    query = (
+        select(*columns, User.name)
+        .select_from(R)
+        .join(Course, Course.id == R.course_id)
+        .outerjoin(User, User.id == R.user_id)
+        .where(*conds)
+        .order_by(R.submitted_at.desc(), R.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, [dict(row._mapping) | {"name": row[-1] if with_names else None} for row in db.session.execute(query)]
 
 
 def respondents(scope: Scope, limit: int = SUMMARY_RESPONDENTS) -> tuple[int, Sequence[Row[str, str, datetime]]]:
@@ -164,8 +228,14 @@ def respondents(scope: Scope, limit: int = SUMMARY_RESPONDENTS) -> tuple[int, Se
     R = aliased(EvaluationResponse)
     conds = response_filters(R, scope)
     total = db.session.scalar(select(func.count(R.id)).where(*conds)) or 0
-    query = (select(User.name, R.stage, R.submitted_at).select_from(R).outerjoin(User, User.id == R.user_id)
-             .where(*conds).order_by(User.name, R.submitted_at).limit(limit))
+    query = (
+        select(User.name, R.stage, R.submitted_at)
+        .select_from(R)
+        .outerjoin(User, User.id == R.user_id)
+        .where(*conds)
+        .order_by(User.name, R.submitted_at)
+        .limit(limit)
+    )
     return total, db.session.execute(query).all()
 
 
@@ -201,8 +271,11 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
         per_course: dict[int | None, PairStat] = {}
         for stat in stats:
             per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
-        titles: dict[int | None, str] = dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all()) \
-            if per_course else {}
+        titles: dict[int | None, str] = (
+            dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all())
+            if per_course
+            else {}
+        )
         for course_id, stat in per_course.items():
             stat.label = titles.get(course_id, "")
         summary.outcomes = sorted(per_course.values(), key=lambda s: s.label)
@@ -210,11 +283,23 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
     values = list(range(1, 11))
     if summary.single_course:
         for stat in summary.outcomes:
-            summary.distributions.append(Distribution(stat.label, values, dist.get((stat.outcome_index, EvaluationStage.PRE), {}),
-                                                      dist.get((stat.outcome_index, EvaluationStage.POST), {})))
+            summary.distributions.append(
+                Distribution(
+                    stat.label,
+                    values,
+                    dist.get((stat.outcome_index, EvaluationStage.PRE), {}),
+                    dist.get((stat.outcome_index, EvaluationStage.POST), {}),
+                )
+            )
     else:
-        summary.distributions.append(Distribution("All outcomes", values, dist.get((None, EvaluationStage.PRE), {}),
-                                                  dist.get((None, EvaluationStage.POST), {})))
+        summary.distributions.append(
+            Distribution(
+                "All outcomes",
+                values,
+                dist.get((None, EvaluationStage.PRE), {}),
+                dist.get((None, EvaluationStage.POST), {}),
+            )
+        )
     summary.satisfaction = satisfaction(scope, summary.course)
     summary.comment_total, summary.comments = comments(scope, with_names)
     if with_names and summary.single_course:
@@ -225,9 +310,17 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
 def delegate_distance(user_id: int) -> Sequence[Row[str, int, str, int | None, int | None, int]]:
     """A delegate's own distance travelled: [(course title, course id, pair_key, outcome_index, pre, post)]."""
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
-    query = (select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
-             .select_from(V).join(R, R.id == V.response_id).join(Course, Course.id == R.course_id)
-             .where(R.stage == EvaluationStage.POST, R.user_id == user_id, V.question_key == OUTCOME_KEY,
-                    V.pre_value.is_not(None))
-             .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index))
+    query = (
+        select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
+        .select_from(V)
+        .join(R, R.id == V.response_id)
+        .join(Course, Course.id == R.course_id)
+        .where(
+            R.stage == EvaluationStage.POST,
+            R.user_id == user_id,
+            V.question_key == OUTCOME_KEY,
+            V.pre_value.is_not(None),
+        )
+        .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index)
+    )
     return db.session.execute(query).all()

@@ -1,9 +1,9 @@
 """Evaluation forms, built from a stored question set, and the summary filters."""
+
 from datetime import datetime, timedelta
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
@@ -28,20 +28,48 @@ def answer_form(questions, formdata=None):
     values = [str(v) for v in range(scale["min"], scale["max"] + 1)]
     for index, outcome in enumerate(questions["outcomes"]):
         message = f"Select a rating from {scale['min']} to {scale['max']} for outcome {index + 1}"
-        setattr(AnswerForm, f"outcome_{index}", RadioField(
-            outcome, choices=[SelectChoice(v) for v in values], widget=GovRadioInput(), validate_choice=False,
-            validators=[InputRequired(message), AnyOf(values, message=message)]))
+        setattr(
+            AnswerForm,
+            f"outcome_{index}",
+            RadioField(
+                outcome,
+                choices=[SelectChoice(v) for v in values],
+                widget=GovRadioInput(),
+                validate_choice=False,
+                validators=[InputRequired(message), AnyOf(values, message=message)],
+            ),
+        )
     likert_values = [str(v) for v in range(1, len(questions["likert_labels"]) + 1)]
     for question in questions["likert"]:
         message = f"Select an answer for '{question['text']}'"
-        setattr(AnswerForm, question["key"], RadioField(
-            question["text"], choices=[SelectChoice(v, label) for v, label in zip(likert_values, questions["likert_labels"])], widget=GovRadioInput(),
-            validate_choice=False, validators=[InputRequired(message), AnyOf(likert_values, message=message)]))
+        setattr(
+            AnswerForm,
+            question["key"],
+            RadioField(
+                question["text"],
+                choices=[
+                    SelectChoice(v, label) for v, label in zip(likert_values, questions["likert_labels"], strict=False)
+                ],
+                widget=GovRadioInput(),
+                validate_choice=False,
+                validators=[InputRequired(message), AnyOf(likert_values, message=message)],
+            ),
+        )
     for item in questions["free_text"]:
-        setattr(AnswerForm, item["key"], TextAreaField(
-            item["text"], widget=GovCharacterCount(), filters=[strip_filter],
-            validators=[Optional(), Length(max=MAX_TEXT, message=f"Your answer must be {MAX_TEXT:,} characters or fewer"),
-                        no_control_characters]))
+        setattr(
+            AnswerForm,
+            item["key"],
+            TextAreaField(
+                item["text"],
+                widget=GovCharacterCount(),
+                filters=[strip_filter],
+                validators=[
+                    Optional(),
+                    Length(max=MAX_TEXT, message=f"Your answer must be {MAX_TEXT:,} characters or fewer"),
+                    no_control_characters,
+                ],
+            ),
+        )
     form = AnswerForm(formdata=formdata) if formdata is not None else AnswerForm()
     form.outcome_fields = [form[f"outcome_{i}"] for i in range(len(questions["outcomes"]))]
     form.likert_fields = [form[q["key"]] for q in questions["likert"]]
@@ -60,31 +88,57 @@ def questions_form(questions, formdata=None):
     limit = Length(max=MAX_QUESTION_TEXT, message=f"Each question must be {MAX_QUESTION_TEXT} characters or fewer")
 
     class QuestionsForm(FlaskForm):
-        min_label = StringField("Label for the lowest rating", widget=GovTextInput(), filters=[strip_filter],
-                                validators=[InputRequired("Enter a label for the lowest rating"), limit,
-                                            no_control_characters])
-        max_label = StringField("Label for the highest rating", widget=GovTextInput(), filters=[strip_filter],
-                                validators=[InputRequired("Enter a label for the highest rating"), limit,
-                                            no_control_characters])
+        min_label = StringField(
+            "Label for the lowest rating",
+            widget=GovTextInput(),
+            filters=[strip_filter],
+            validators=[InputRequired("Enter a label for the lowest rating"), limit, no_control_characters],
+        )
+        max_label = StringField(
+            "Label for the highest rating",
+            widget=GovTextInput(),
+            filters=[strip_filter],
+            validators=[InputRequired("Enter a label for the highest rating"), limit, no_control_characters],
+        )
         submit = SubmitField("Save as a new version", widget=GovSubmitInput())
 
     for index, _ in enumerate(questions["outcomes"]):
-        setattr(QuestionsForm, f"outcome_{index}", TextAreaField(
-            f"Learning outcome {index + 1}", widget=GovCharacterCount(), filters=[strip_filter],
-            validators=[InputRequired(f"Enter the wording of learning outcome {index + 1}"), limit,
-                        no_control_characters]))
+        setattr(
+            QuestionsForm,
+            f"outcome_{index}",
+            TextAreaField(
+                f"Learning outcome {index + 1}",
+                widget=GovCharacterCount(),
+                filters=[strip_filter],
+                validators=[
+                    InputRequired(f"Enter the wording of learning outcome {index + 1}"),
+                    limit,
+                    no_control_characters,
+                ],
+            ),
+        )
     for number in (1, 2, 3):
-        setattr(QuestionsForm, f"extra_{number}", StringField(
-            f"Extra post-course question {number} (optional)", widget=GovTextInput(), filters=[strip_filter],
-            description="Answered from Strongly disagree to Strongly agree",
-            validators=[Optional(), limit, no_control_characters]))
+        setattr(
+            QuestionsForm,
+            f"extra_{number}",
+            StringField(
+                f"Extra post-course question {number} (optional)",
+                widget=GovTextInput(),
+                filters=[strip_filter],
+                description="Answered from Strongly disagree to Strongly agree",
+                validators=[Optional(), limit, no_control_characters],
+            ),
+        )
     if formdata is not None:
         form = QuestionsForm(formdata=formdata)
     else:
         extras = {q["key"]: q["text"] for q in questions["likert"]}
         data = {f"outcome_{i}": text for i, text in enumerate(questions["outcomes"])}
-        data.update(min_label=questions["scale"]["min_label"], max_label=questions["scale"]["max_label"],
-                    **{f"extra_{n}": extras.get(f"extra_{n}", "") for n in (1, 2, 3)})
+        data.update(
+            min_label=questions["scale"]["min_label"],
+            max_label=questions["scale"]["max_label"],
+            **{f"extra_{n}": extras.get(f"extra_{n}", "") for n in (1, 2, 3)},
+        )
         form = QuestionsForm(data=data)
     form.outcome_fields = [form[f"outcome_{i}"] for i in range(len(questions["outcomes"]))]
     form.extra_fields = [form[f"extra_{n}"] for n in (1, 2, 3)]
@@ -119,15 +173,37 @@ class SummaryFilterForm(FlaskForm):
     partnership = SelectField("Partnership", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     agency = SelectField("Organisation", widget=GovSelect(), validators=[Optional()], validate_choice=False)
     sector = SelectField("Sector", widget=GovSelect(), validators=[Optional()], validate_choice=False)
-    level = SelectField("Level", widget=GovSelect(), validators=[Optional()], validate_choice=False,
-                        choices=[SelectChoice("", "Any")] + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)])
-    date_from = StringField("From", widget=GovTextInput(), filters=[strip_filter],
-                            description="For example, 1/4/2026", validators=[Optional(), Length(max=20), valid_day])
-    date_to = StringField("To", widget=GovTextInput(), filters=[strip_filter],
-                          description="For example, 31/3/2027", validators=[Optional(), Length(max=20), valid_day])
-    basis = RadioField("Dates refer to", widget=GovRadioInput(), default="session", validate_choice=False,
-                       choices=[SelectChoice("session", "When the session started"),
-                                SelectChoice("submitted", "When the answers were submitted")])
+    level = SelectField(
+        "Level",
+        widget=GovSelect(),
+        validators=[Optional()],
+        validate_choice=False,
+        choices=[SelectChoice("", "Any")] + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)],
+    )
+    date_from = StringField(
+        "From",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description="For example, 1/4/2026",
+        validators=[Optional(), Length(max=20), valid_day],
+    )
+    date_to = StringField(
+        "To",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description="For example, 31/3/2027",
+        validators=[Optional(), Length(max=20), valid_day],
+    )
+    basis = RadioField(
+        "Dates refer to",
+        widget=GovRadioInput(),
+        default="session",
+        validate_choice=False,
+        choices=[
+            SelectChoice("session", "When the session started"),
+            SelectChoice("submitted", "When the answers were submitted"),
+        ],
+    )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def int_or_none(self, name):

@@ -1,4 +1,5 @@
 """The send-evaluation-invitations job: invite each delegate to every open evaluation, remind once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,10 +44,18 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
     keys = [key for opening in openings for key in _keys(opening)]
     sent: dict[str, datetime] = {}
     for start in range(0, len(keys), KEY_CHUNK):
-        chunk = keys[start:start + KEY_CHUNK]
-        sent.update({key: created_at for key, created_at in db.session.execute(
-            select(OutboxMessage.dedupe_key, OutboxMessage.created_at).where(OutboxMessage.dedupe_key.in_(chunk)))
-            if key is not None})
+        chunk = keys[start : start + KEY_CHUNK]
+        sent.update(
+            {
+                key: created_at
+                for key, created_at in db.session.execute(
+                    select(OutboxMessage.dedupe_key, OutboxMessage.created_at).where(
+                        OutboxMessage.dedupe_key.in_(chunk)
+                    )
+                )
+                if key is not None
+            }
+        )
     invitations = reminders = 0
     for opening in openings:
         invite_key, reminder_key = _keys(opening)
@@ -55,13 +64,25 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
             continue
         url = link(opening)
         if invite_key not in sent:
-            queue_email(delegate.email, "evaluation_invitation",
-                        f"{opening.stage_label}: {opening.course.title}", dedupe_key=invite_key,
-                        delegate=delegate, opening=opening, url=url)
+            queue_email(
+                delegate.email,
+                "evaluation_invitation",
+                f"{opening.stage_label}: {opening.course.title}",
+                dedupe_key=invite_key,
+                delegate=delegate,
+                opening=opening,
+                url=url,
+            )
             invitations += 1
         elif reminder_key not in sent and sent[invite_key] <= at - REMINDER_AFTER:
-            queue_email(delegate.email, "evaluation_reminder",
-                        f"Reminder: {opening.stage_label.lower()} for {opening.course.title}",
-                        dedupe_key=reminder_key, delegate=delegate, opening=opening, url=url)
+            queue_email(
+                delegate.email,
+                "evaluation_reminder",
+                f"Reminder: {opening.stage_label.lower()} for {opening.course.title}",
+                dedupe_key=reminder_key,
+                delegate=delegate,
+                opening=opening,
+                url=url,
+            )
             reminders += 1
     return invitations, reminders

@@ -1,4 +1,5 @@
 """View-side queries of the evaluation pages: the summary filter's choices and the scope it asks for."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,15 +17,18 @@ def fill_filter_choices(form: SummaryFilterForm, user: User) -> SummaryFilterFor
 
     One query per list, whatever the number of courses (the partnership rule is SQL: Course.counts_for).
     """
-    courses = db.session.execute(select(Course.id, Course.title).where(summary_courses(user))
-                                 .order_by(Course.title)).all()
+    courses = db.session.execute(
+        select(Course.id, Course.title).where(summary_courses(user)).order_by(Course.title)
+    ).all()
     form.course.choices = [SelectChoice("", "All courses")] + [SelectChoice(str(c.id), c.title) for c in courses]
     trainers = db.session.execute(select(User.id, User.name).where(User.role == Role.TRAINER).order_by(User.name)).all()
     form.trainer.choices = [SelectChoice("", "All trainers")] + [SelectChoice(str(t.id), t.name) for t in trainers]
     form.partnership.choices = [SelectChoice("", "All partnerships")] + [
-        SelectChoice(str(p.id), p.code) for p in db.session.scalars(select(Partnership).order_by(Partnership.code))]
+        SelectChoice(str(p.id), p.code) for p in db.session.scalars(select(Partnership).order_by(Partnership.code))
+    ]
     form.agency.choices = [SelectChoice("", "All organisations")] + [
-        SelectChoice(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
+        SelectChoice(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))
+    ]
     form.sector.choices = [SelectChoice("", "All sectors")] + [SelectChoice(s, s) for s in SECTORS]
     return form
 
@@ -34,12 +38,16 @@ def requested_scope(form: SummaryFilterForm) -> tuple[Scope, Course | None, Cour
 
     404 when the form names a course or session that does not exist.
     """
-    scope = Scope(session_id=form.int_or_none("session"), course_id=form.int_or_none("course"),
-                  trainer_id=form.int_or_none("trainer"), partnership_id=form.int_or_none("partnership"),
-                  agency_id=form.int_or_none("agency"),
-                  sector=form.sector.data if form.sector.data in SECTORS else None,
-                  level=form.int_or_none("level"),
-                  date_basis="submitted" if form.basis.data == "submitted" else "session")
+    scope = Scope(
+        session_id=form.int_or_none("session"),
+        course_id=form.int_or_none("course"),
+        trainer_id=form.int_or_none("trainer"),
+        partnership_id=form.int_or_none("partnership"),
+        agency_id=form.int_or_none("agency"),
+        sector=form.sector.data if form.sector.data in SECTORS else None,
+        level=form.int_or_none("level"),
+        date_basis="submitted" if form.basis.data == "submitted" else "session",
+    )
     if not form.errors:
         scope.date_from, scope.date_to = form.day_bounds()
     course_session = db.get_or_404(CourseSession, scope.session_id) if scope.session_id else None

@@ -1,5 +1,6 @@
 """The questions each evaluation stage asks: the defaults, built from a course's learning outcomes, and
 the saved versions the partnership team adjusts (each change is a new EvaluationForm version)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,12 @@ from .errors import OutcomeCountChanged
 # free_text.
 Questions = dict[str, Any]
 
-OUTCOME_SCALE = {"min": 1, "max": 10, "min_label": "No knowledge or confidence",
-                 "max_label": "Very knowledgeable and confident"}
+OUTCOME_SCALE = {
+    "min": 1,
+    "max": 10,
+    "min_label": "No knowledge or confidence",
+    "max_label": "Very knowledgeable and confident",
+}
 AGREE_LABELS = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 IMPACT_LABELS = ["No impact", "A little impact", "Some impact", "A lot of impact", "A great deal of impact"]
 STANDARD_LIKERT = [
@@ -31,8 +36,11 @@ FREE_TEXT = {
     "other_text": "Anything else?",
     "changed_text": "What have you done differently?",
 }
-STAGE_FREE_TEXT: dict[str, list[str]] = {EvaluationStage.PRE: [], EvaluationStage.POST: ["practice_text", "other_text"],
-                                         EvaluationStage.FOLLOW_UP: ["changed_text"]}
+STAGE_FREE_TEXT: dict[str, list[str]] = {
+    EvaluationStage.PRE: [],
+    EvaluationStage.POST: ["practice_text", "other_text"],
+    EvaluationStage.FOLLOW_UP: ["changed_text"],
+}
 MAX_TEXT = 2000
 MAX_QUESTION_TEXT = 300
 
@@ -58,8 +66,10 @@ def default_questions(course: Course, stage: str) -> Questions:
 def latest_form(course_id: int, stage: str) -> EvaluationForm | None:
     """The newest saved version of a course's questions for `stage`, or None if none is saved."""
     return db.session.scalars(
-        select(EvaluationForm).where(EvaluationForm.course_id == course_id, EvaluationForm.stage == stage)
-        .order_by(EvaluationForm.version.desc()).limit(1)
+        select(EvaluationForm)
+        .where(EvaluationForm.course_id == course_id, EvaluationForm.stage == stage)
+        .order_by(EvaluationForm.version.desc())
+        .limit(1)
     ).first()
 
 
@@ -71,8 +81,9 @@ def questions_for(course: Course, stage: str) -> tuple[int, Questions]:
     return form.id, form.questions
 
 
-def update_questions(actor: User, course: Course, outcomes: list[str], min_label: str, max_label: str,
-                     extra_likert: list[str]) -> list[EvaluationForm]:
+def update_questions(
+    actor: User, course: Course, outcomes: list[str], min_label: str, max_label: str, extra_likert: list[str]
+) -> list[EvaluationForm]:
     """Save adjusted questions for a course as NEW versions of its pre- and post-course forms.
 
     Responses already given keep pointing at the version they answered. Only wording changes:
@@ -83,19 +94,27 @@ def update_questions(actor: User, course: Course, outcomes: list[str], min_label
     current = {stage: questions_for(course, stage)[1] for stage in EvaluationStage.PAIRED}
     if len(outcomes) != len(current[EvaluationStage.POST]["outcomes"]):
         raise OutcomeCountChanged()
-    extras = [{"key": key, "text": text} for key, text in zip(EXTRA_LIKERT_KEYS, extra_likert) if text]
+    extras = [{"key": key, "text": text} for key, text in zip(EXTRA_LIKERT_KEYS, extra_likert, strict=False) if text]
     created = []
     for stage in EvaluationStage.PAIRED:
-        questions = {**current[stage], "outcomes": list(outcomes),
-                     "scale": {**current[stage]["scale"], "min_label": min_label, "max_label": max_label}}
+        questions = {
+            **current[stage],
+            "outcomes": list(outcomes),
+            "scale": {**current[stage]["scale"], "min_label": min_label, "max_label": max_label},
+        }
         if stage == EvaluationStage.POST:
             standard = [q for q in current[stage]["likert"] if q["key"] not in EXTRA_LIKERT_KEYS]
             questions["likert"] = standard + extras
         if questions == current[stage]:
             continue
         latest = latest_form(course.id, stage)
-        form = EvaluationForm(course_id=course.id, stage=stage, version=(latest.version + 1) if latest else 1,
-                              questions=questions, created_by_id=actor.id)
+        form = EvaluationForm(
+            course_id=course.id,
+            stage=stage,
+            version=(latest.version + 1) if latest else 1,
+            questions=questions,
+            created_by_id=actor.id,
+        )
         db.session.add(form)
         created.append(form)
     db.session.flush()

@@ -11,17 +11,30 @@ from ..extensions import db
 from ..ids import parse_id
 from ..models import Booking, Course, EvaluationStage
 from ..models.evaluations import EvaluationResponse
-from ..permissions import (can_manage_course, evaluation_scope_for, may_read_response, may_see_respondent_names,
-                           require, summary_roles_required)
+from ..permissions import (
+    can_manage_course,
+    evaluation_scope_for,
+    may_read_response,
+    may_see_respondent_names,
+    require,
+    summary_roles_required,
+)
 from . import bp
+from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .exports import responses_csv_rows, summary_csv_rows
 from .figures import build_summary, delegate_distance, outcome_labels
 from .forms import SummaryFilterForm, answer_form, answers_from, questions_form
 from .queries import fill_filter_choices, requested_scope
-from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .questions import questions_for, update_questions
-from .services import (Opening, booking_opening, elearning_opening, existing_response, outstanding_evaluations,
-                       responses_of, submit_evaluation)
+from .services import (
+    Opening,
+    booking_opening,
+    elearning_opening,
+    existing_response,
+    outstanding_evaluations,
+    responses_of,
+    submit_evaluation,
+)
 
 
 def _submitted_form_id(data):
@@ -43,8 +56,7 @@ def _answer(opening: Opening):
     if form.validate_on_submit():
         ratings, texts = answers_from(form)
         try:
-            submit_evaluation(current_user, opening, _submitted_form_id(form.form_id.data), ratings, texts,
-                              clock.now())
+            submit_evaluation(current_user, opening, _submitted_form_id(form.form_id.data), ratings, texts, clock.now())
         except AlreadySubmitted:
             db.session.rollback()
             return render_template("evaluations/already_submitted.html", opening=opening, response=None), 409
@@ -105,13 +117,19 @@ def my_evaluations():
     for title, course_id, pair_key, index, pre, post in delegate_distance(current_user.id):
         assert pre is not None  # delegate_distance returns paired ratings only
         distance.setdefault(pair_key, {"title": title, "course_id": course_id, "rows": []})["rows"].append(
-            (index, pre, post, post - pre))
+            (index, pre, post, post - pre)
+        )
     labels = {}
     for item in distance.values():
         if item["course_id"] not in labels:
             labels[item["course_id"]] = outcome_labels(db.session.get_one(Course, item["course_id"]))
-    return render_template("evaluations/mine.html", outstanding=outstanding_evaluations(current_user),
-                           responses=responses_of(current_user), distance=list(distance.values()), labels=labels)
+    return render_template(
+        "evaluations/mine.html",
+        outstanding=outstanding_evaluations(current_user),
+        responses=responses_of(current_user),
+        distance=list(distance.values()),
+        labels=labels,
+    )
 
 
 @bp.route("/evaluations/responses/<int:response_id>")
@@ -119,11 +137,16 @@ def my_evaluations():
 def response_detail(response_id):
     response = db.get_or_404(EvaluationResponse, response_id)
     require(may_read_response(current_user, response))
-    return render_template("evaluations/response.html", response=response, questions=response.form.questions,
-                           values={(r.question_key, r.outcome_index): r.value for r in response.ratings})
+    return render_template(
+        "evaluations/response.html",
+        response=response,
+        questions=response.form.questions,
+        values={(r.question_key, r.outcome_index): r.value for r in response.ratings},
+    )
 
 
 # Summaries --------------------------------------------------------------------------------------
+
 
 def _filter_form():
     form = SummaryFilterForm(formdata=MultiDict(request.args) if request.args else None)
@@ -150,12 +173,23 @@ def summary():
     def course_link(course_id):
         return url_for("evaluations.summary", **{**args, "course": course_id})
 
-    return render_template("evaluations/summary.html", filter_form=form, summary=result, with_names=with_names,
-                           csv_args=args, course_link=course_link)
+    return render_template(
+        "evaluations/summary.html",
+        filter_form=form,
+        summary=result,
+        with_names=with_names,
+        csv_args=args,
+        course_link=course_link,
+    )
 
 
-CSV_PARTS = {"stages": "response-rates", "outcomes": "distance-travelled", "distribution": "rating-distribution",
-             "satisfaction": "satisfaction", "comments": "comments"}
+CSV_PARTS = {
+    "stages": "response-rates",
+    "outcomes": "distance-travelled",
+    "distribution": "rating-distribution",
+    "satisfaction": "satisfaction",
+    "comments": "comments",
+}
 
 
 @bp.route("/evaluations/summary/<part>.csv")
@@ -188,8 +222,14 @@ def edit_questions(course_id):
     form = questions_form(questions, request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         try:
-            created = update_questions(current_user, course, [f.data for f in form.outcome_fields],
-                                       form.min_label.data, form.max_label.data, [f.data for f in form.extra_fields])
+            created = update_questions(
+                current_user,
+                course,
+                [f.data for f in form.outcome_fields],
+                form.min_label.data,
+                form.max_label.data,
+                [f.data for f in form.extra_fields],
+            )
         except EvaluationError as error:
             db.session.rollback()
             show_error(error, form)

@@ -1,4 +1,5 @@
 """What an evaluation summary covers (Scope) and the SQL conditions that restrict data to it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,8 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists,
 from sqlalchemy.orm.util import AliasedClass
 
 from ..models import Agency, Booking, Course, CourseSession, ElearningCompletion, User
-from ..models.evaluations import EvaluationResponse
 from ..models.catalogue import session_trainers
+from ..models.evaluations import EvaluationResponse
 
 
 @dataclass
@@ -38,8 +39,9 @@ def _course_ids(scope: Scope) -> Select[int] | None:
     return select(Course.id).where(*conds) if conds else None
 
 
-def response_filters(R: type[EvaluationResponse] | AliasedClass[EvaluationResponse],
-                     scope: Scope) -> list[ColumnElement[bool]]:
+def response_filters(
+    R: type[EvaluationResponse] | AliasedClass[EvaluationResponse], scope: Scope
+) -> list[ColumnElement[bool]]:
     """WHERE conditions restricting EvaluationResponse (or an alias of it) R to the scope."""
     conds: list[ColumnElement[bool]] = []
     if scope.session_id:
@@ -47,8 +49,11 @@ def response_filters(R: type[EvaluationResponse] | AliasedClass[EvaluationRespon
     if scope.course_id:
         conds.append(R.course_id == scope.course_id)
     if scope.trainer_id:
-        conds.append(exists().where(session_trainers.c.session_id == R.session_id,
-                                    session_trainers.c.user_id == scope.trainer_id))
+        conds.append(
+            exists().where(
+                session_trainers.c.session_id == R.session_id, session_trainers.c.user_id == scope.trainer_id
+            )
+        )
     courses = _course_ids(scope)
     if courses is not None:
         conds.append(R.course_id.in_(courses))
@@ -61,8 +66,9 @@ def response_filters(R: type[EvaluationResponse] | AliasedClass[EvaluationRespon
             conds.extend(_between(R.submitted_at, scope))
         else:
             sessions = select(CourseSession.id).where(*_between(CourseSession.starts_at, scope))
-            conds.append(or_(R.session_id.in_(sessions),
-                             and_(R.session_id.is_(None), *_between(R.submitted_at, scope))))
+            conds.append(
+                or_(R.session_id.in_(sessions), and_(R.session_id.is_(None), *_between(R.submitted_at, scope)))
+            )
     return conds
 
 
@@ -84,8 +90,11 @@ def booking_filters(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.course_id:
         conds.append(CourseSession.course_id == scope.course_id)
     if scope.trainer_id:
-        conds.append(exists().where(session_trainers.c.session_id == Booking.session_id,
-                                    session_trainers.c.user_id == scope.trainer_id))
+        conds.append(
+            exists().where(
+                session_trainers.c.session_id == Booking.session_id, session_trainers.c.user_id == scope.trainer_id
+            )
+        )
     courses = _course_ids(scope)
     if courses is not None:
         conds.append(CourseSession.course_id.in_(courses))

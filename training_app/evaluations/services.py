@@ -5,6 +5,7 @@ or e-learning completed) and follow-up (EVALUATION_FOLLOW_UP_DAYS after the sess
 the e-learning was completed). One response per delegate per stage; answers are final.
 The questions live in .questions, the invitation emails in .invitations, the errors in .errors.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -18,7 +19,18 @@ from sqlalchemy.exc import IntegrityError
 
 from ..constants import EVALUATION_FOLLOW_UP_DAYS
 from ..extensions import db
-from ..models import Agency, Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, EvaluationStage, SessionStatus, User
+from ..models import (
+    Agency,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseSession,
+    CourseStatus,
+    ElearningCompletion,
+    EvaluationStage,
+    SessionStatus,
+    User,
+)
 from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
 from .errors import AlreadySubmitted, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .questions import MAX_TEXT, STAGE_FREE_TEXT, Questions, default_questions, latest_form
@@ -30,6 +42,7 @@ def follow_up_days() -> int:
 
 
 # When each stage is open ------------------------------------------------------------------------
+
 
 @dataclass
 class Opening:
@@ -58,7 +71,8 @@ def booking_opening(booking: Booking, stage: str, at: datetime) -> Opening:
     if stage == EvaluationStage.PRE:
         if booking.status == BookingStatus.WAITLISTED:
             raise EvaluationNotAvailable(
-                "You are on the waiting list. The pre-course evaluation opens when your place is confirmed.")
+                "You are on the waiting list. The pre-course evaluation opens when your place is confirmed."
+            )
         if booking.status == BookingStatus.CANCELLED or course_session.status == SessionStatus.CANCELLED:
             raise EvaluationNotAvailable("This booking was cancelled, so there is no evaluation to complete.")
         if at >= course_session.starts_at:
@@ -69,7 +83,8 @@ def booking_opening(booking: Booking, stage: str, at: datetime) -> Opening:
     if booking.status != BookingStatus.ATTENDED:
         raise EvaluationNotAvailable(
             "This evaluation is for delegates marked as attended. If you attended this session, ask the "
-            "trainer or the partnership team to update the register.")
+            "trainer or the partnership team to update the register."
+        )
     if stage == EvaluationStage.POST:
         return Opening(stage, course_session.course, course_session, booking)
     opens_at = course_session.ends_at + timedelta(days=follow_up_days())
@@ -83,13 +98,15 @@ def elearning_opening(user: User, course: Course, stage: str, at: datetime) -> O
     if not course.is_elearning:
         raise EvaluationNotAvailable("This course is not e-learning.")
     completion = db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == user.id,
-                                          ElearningCompletion.course_id == course.id)
+        select(ElearningCompletion).where(
+            ElearningCompletion.user_id == user.id, ElearningCompletion.course_id == course.id
+        )
     ).first()
     if stage == EvaluationStage.PRE:
         if completion is not None:
             raise EvaluationNotAvailable(
-                "The pre-course evaluation is for before you start; you have already completed this e-learning.")
+                "The pre-course evaluation is for before you start; you have already completed this e-learning."
+            )
         if course.status != CourseStatus.PUBLISHED:
             raise EvaluationNotAvailable("This course is not available.")
         return Opening(stage, course)
@@ -112,12 +129,14 @@ def pair_key_for(opening: Opening, user: User) -> str:
 def existing_response(opening: Opening, user: User) -> EvaluationResponse | None:
     """The delegate's response to this opening's stage, if they have answered it."""
     return db.session.scalars(
-        select(EvaluationResponse).where(EvaluationResponse.pair_key == pair_key_for(opening, user),
-                                         EvaluationResponse.stage == opening.stage)
+        select(EvaluationResponse).where(
+            EvaluationResponse.pair_key == pair_key_for(opening, user), EvaluationResponse.stage == opening.stage
+        )
     ).first()
 
 
 # Saving answers ---------------------------------------------------------------------------------
+
 
 def _form_to_answer(opening: Opening, form_id: int | None) -> EvaluationForm:
     """The EvaluationForm version the delegate saw (form_id 0: the defaults, saved now as version 1).
@@ -130,8 +149,12 @@ def _form_to_answer(opening: Opening, form_id: int | None) -> EvaluationForm:
         return form
     if latest_form(opening.course.id, opening.stage) is not None:
         raise QuestionsChanged()
-    form = EvaluationForm(course_id=opening.course.id, stage=opening.stage, version=1,
-                          questions=default_questions(opening.course, opening.stage))
+    form = EvaluationForm(
+        course_id=opening.course.id,
+        stage=opening.stage,
+        version=1,
+        questions=default_questions(opening.course, opening.stage),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(form)
@@ -144,11 +167,12 @@ def validate_answers(questions: Questions, ratings: dict[str, int], texts: dict[
     """{field name: message} for missing, out-of-range or over-long answers (empty when all fine)."""
     errors: dict[str, str] = {}
     scale = questions["scale"]
-    for index, outcome in enumerate(questions["outcomes"]):
+    for index in range(len(questions["outcomes"])):
         value = ratings.get(f"outcome_{index}")
         if not isinstance(value, int) or not scale["min"] <= value <= scale["max"]:
-            errors[f"outcome_{index}"] = (f"Select a rating from {scale['min']} to {scale['max']} "
-                                          f"for outcome {index + 1}")
+            errors[f"outcome_{index}"] = (
+                f"Select a rating from {scale['min']} to {scale['max']} for outcome {index + 1}"
+            )
     for question in questions["likert"]:
         value = ratings.get(question["key"])
         if not isinstance(value, int) or not 1 <= value <= len(questions["likert_labels"]):
@@ -159,8 +183,14 @@ def validate_answers(questions: Questions, ratings: dict[str, int], texts: dict[
     return errors
 
 
-def submit_evaluation(delegate: User, opening: Opening, form_id: int | None, ratings: dict[str, int],
-                      texts: dict[str, str | None], at: datetime) -> EvaluationResponse:
+def submit_evaluation(
+    delegate: User,
+    opening: Opening,
+    form_id: int | None,
+    ratings: dict[str, int],
+    texts: dict[str, str | None],
+    at: datetime,
+) -> EvaluationResponse:
     """Save a delegate's answers to one stage (final: they cannot be edited afterwards).
 
     `form_id` is the question version the delegate saw: 0 for the defaults, None if unreadable;
@@ -180,15 +210,23 @@ def submit_evaluation(delegate: User, opening: Opening, form_id: int | None, rat
     sector = db.session.scalar(select(Agency.sector).where(Agency.id == agency_id)) if agency_id else None
     free = {key: (texts.get(key) or "").strip() or None for key in STAGE_FREE_TEXT[opening.stage]}
     response = EvaluationResponse(
-        form_id=form.id, course_id=opening.course.id, session_id=opening.session.id if opening.session else None,
+        form_id=form.id,
+        course_id=opening.course.id,
+        session_id=opening.session.id if opening.session else None,
         booking_id=opening.booking.id if opening.booking else None,
         elearning_completion_id=opening.completion.id if opening.completion else None,
-        user_id=delegate.id, pair_key=pair_key_for(opening, delegate), stage=opening.stage, submitted_at=at,
-        agency_id=agency_id, sector=sector, **free,
+        user_id=delegate.id,
+        pair_key=pair_key_for(opening, delegate),
+        stage=opening.stage,
+        submitted_at=at,
+        agency_id=agency_id,
+        sector=sector,
+        **free,
     )
     for index in range(len(questions["outcomes"])):
-        response.ratings.append(EvaluationRating(question_key=OUTCOME_KEY, outcome_index=index,
-                                                 value=ratings[f"outcome_{index}"]))
+        response.ratings.append(
+            EvaluationRating(question_key=OUTCOME_KEY, outcome_index=index, value=ratings[f"outcome_{index}"])
+        )
     for question in questions["likert"]:
         response.ratings.append(EvaluationRating(question_key=question["key"], value=ratings[question["key"]]))
     try:
@@ -206,14 +244,28 @@ def link_pair(pair_key: str) -> None:
 
     Pairs only form from the same pair_key, i.e. the same delegate; unpaired ratings keep pre_value null.
     """
-    stages = dict(db.session.execute(select(EvaluationResponse.stage, EvaluationResponse.id).where(
-        EvaluationResponse.pair_key == pair_key, EvaluationResponse.stage.in_(EvaluationStage.PAIRED))).all())
+    stages = dict(
+        db.session.execute(
+            select(EvaluationResponse.stage, EvaluationResponse.id).where(
+                EvaluationResponse.pair_key == pair_key, EvaluationResponse.stage.in_(EvaluationStage.PAIRED)
+            )
+        ).all()
+    )
     if EvaluationStage.PRE not in stages or EvaluationStage.POST not in stages:
         return
-    pre_values = dict(db.session.execute(select(EvaluationRating.outcome_index, EvaluationRating.value).where(
-        EvaluationRating.response_id == stages[EvaluationStage.PRE], EvaluationRating.question_key == OUTCOME_KEY)).all())
-    for rating in db.session.scalars(select(EvaluationRating).where(
-            EvaluationRating.response_id == stages[EvaluationStage.POST], EvaluationRating.question_key == OUTCOME_KEY)):
+    pre_values = dict(
+        db.session.execute(
+            select(EvaluationRating.outcome_index, EvaluationRating.value).where(
+                EvaluationRating.response_id == stages[EvaluationStage.PRE],
+                EvaluationRating.question_key == OUTCOME_KEY,
+            )
+        ).all()
+    )
+    for rating in db.session.scalars(
+        select(EvaluationRating).where(
+            EvaluationRating.response_id == stages[EvaluationStage.POST], EvaluationRating.question_key == OUTCOME_KEY
+        )
+    ):
         rating.pre_value = pre_values.get(rating.outcome_index)
     db.session.flush()
 
@@ -235,14 +287,22 @@ def anonymise_evaluation_responses(user: User) -> int:
 
 # Who is due what --------------------------------------------------------------------------------
 
-def _no_response(stage: str, booking_id: SQLColumnExpression[int] | None = None, user_id: SQLColumnExpression[int] | None = None,
-                 course_id: SQLColumnExpression[int] | None = None) -> ColumnElement[bool]:
+
+def _no_response(
+    stage: str,
+    booking_id: SQLColumnExpression[int] | None = None,
+    user_id: SQLColumnExpression[int] | None = None,
+    course_id: SQLColumnExpression[int] | None = None,
+) -> ColumnElement[bool]:
     """No response yet to `stage` for the booking, or (e-learning) for the person and course."""
     if booking_id is not None:
         cond = EvaluationResponse.booking_id == booking_id
     else:
-        cond = and_(EvaluationResponse.user_id == user_id, EvaluationResponse.course_id == course_id,
-                    EvaluationResponse.booking_id.is_(None))
+        cond = and_(
+            EvaluationResponse.user_id == user_id,
+            EvaluationResponse.course_id == course_id,
+            EvaluationResponse.booking_id.is_(None),
+        )
     return ~exists().where(cond, EvaluationResponse.stage == stage)
 
 
@@ -251,26 +311,47 @@ def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
     days = follow_up_days()
     openings: list[Opening] = []
     booking_rules: dict[str, ColumnElement[bool]] = {
-        EvaluationStage.PRE: and_(Booking.status == BookingStatus.CONFIRMED, CourseSession.starts_at > at, CourseSession.status != SessionStatus.CANCELLED),
+        EvaluationStage.PRE: and_(
+            Booking.status == BookingStatus.CONFIRMED,
+            CourseSession.starts_at > at,
+            CourseSession.status != SessionStatus.CANCELLED,
+        ),
         EvaluationStage.POST: Booking.status == BookingStatus.ATTENDED,
-        EvaluationStage.FOLLOW_UP: and_(Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)),
+        EvaluationStage.FOLLOW_UP: and_(
+            Booking.status == BookingStatus.ATTENDED, CourseSession.ends_at <= at - timedelta(days=days)
+        ),
     }
     for stage, rule in booking_rules.items():
-        query = (select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
-                 .where(rule, _no_response(stage, booking_id=Booking.id)).order_by(CourseSession.starts_at, Booking.id))
+        query = (
+            select(Booking, CourseSession)
+            .join(CourseSession, Booking.session_id == CourseSession.id)
+            .where(rule, _no_response(stage, booking_id=Booking.id))
+            .order_by(CourseSession.starts_at, Booking.id)
+        )
         if user is not None:
             query = query.where(Booking.user_id == user.id)
         for booking, course_session in db.session.execute(query):
-            openings.append(Opening(stage, course_session.course, course_session, booking,
-                                    closes_at=course_session.starts_at if stage == EvaluationStage.PRE else None))
+            openings.append(
+                Opening(
+                    stage,
+                    course_session.course,
+                    course_session,
+                    booking,
+                    closes_at=course_session.starts_at if stage == EvaluationStage.PRE else None,
+                )
+            )
     completion_rules: dict[str, ColumnElement[bool]] = {
         EvaluationStage.POST: true(),
         EvaluationStage.FOLLOW_UP: ElearningCompletion.completed_at <= at - timedelta(days=days),
     }
     for stage, rule in completion_rules.items():
-        completions = (select(ElearningCompletion).where(
-            rule, _no_response(stage, user_id=ElearningCompletion.user_id, course_id=ElearningCompletion.course_id))
-            .order_by(ElearningCompletion.completed_at, ElearningCompletion.id))
+        completions = (
+            select(ElearningCompletion)
+            .where(
+                rule, _no_response(stage, user_id=ElearningCompletion.user_id, course_id=ElearningCompletion.course_id)
+            )
+            .order_by(ElearningCompletion.completed_at, ElearningCompletion.id)
+        )
         if user is not None:
             completions = completions.where(ElearningCompletion.user_id == user.id)
         for completion in db.session.scalars(completions):
@@ -281,10 +362,12 @@ def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
 def opening_url(opening: Opening, _external: bool = False) -> str:
     """The address of the evaluation form of `opening` (needs a request context)."""
     if opening.booking is not None:
-        return url_for("evaluations.booking_evaluation", booking_id=opening.booking.id, stage=opening.stage,
-                       _external=_external)
-    return url_for("evaluations.elearning_evaluation", course_id=opening.course.id, stage=opening.stage,
-                   _external=_external)
+        return url_for(
+            "evaluations.booking_evaluation", booking_id=opening.booking.id, stage=opening.stage, _external=_external
+        )
+    return url_for(
+        "evaluations.elearning_evaluation", course_id=opening.course.id, stage=opening.stage, _external=_external
+    )
 
 
 def outstanding_evaluations(user: User, at: datetime | None = None) -> list[Opening]:
@@ -294,6 +377,7 @@ def outstanding_evaluations(user: User, at: datetime | None = None) -> list[Open
     (None when the stage has no deadline). Needs a request context (for the URLs).
     """
     from .. import clock
+
     items = due_openings(at or clock.now(), user)
     for item in items:
         item.url = opening_url(item)
@@ -303,7 +387,7 @@ def outstanding_evaluations(user: User, at: datetime | None = None) -> list[Open
 def responses_of(user: User) -> Sequence[EvaluationResponse]:
     """A delegate's own responses, newest first."""
     return db.session.scalars(
-        select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)
+        select(EvaluationResponse)
+        .where(EvaluationResponse.user_id == user.id)
         .order_by(EvaluationResponse.submitted_at.desc(), EvaluationResponse.id.desc())
     ).all()
-

@@ -3,6 +3,7 @@
 Counts, sums and sums of squares come from the database (they are additive); these classes
 combine them and compute means, standard deviations and intervals.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,11 +12,38 @@ from dataclasses import dataclass
 from ..models import EvaluationStage
 
 # Two-sided 95%: t(0.975, df) for df = 1..30; beyond that a Cornish-Fisher expansion around z.
-T_975 = [12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
-         2.306004135, 2.262157163, 2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688,
-         2.131449546, 2.119905299, 2.109815578, 2.100922040, 2.093024054, 2.085963447, 2.079613845,
-         2.073873068, 2.068657610, 2.063898562, 2.059538553, 2.055529439, 2.051830516, 2.048407142,
-         2.045229642, 2.042272456]
+T_975 = [
+    12.706204736,
+    4.302652730,
+    3.182446305,
+    2.776445105,
+    2.570581836,
+    2.446911851,
+    2.364624252,
+    2.306004135,
+    2.262157163,
+    2.228138852,
+    2.200985160,
+    2.178812830,
+    2.160368656,
+    2.144786688,
+    2.131449546,
+    2.119905299,
+    2.109815578,
+    2.100922040,
+    2.093024054,
+    2.085963447,
+    2.079613845,
+    2.073873068,
+    2.068657610,
+    2.063898562,
+    2.059538553,
+    2.055529439,
+    2.051830516,
+    2.048407142,
+    2.045229642,
+    2.042272456,
+]
 Z_975 = 1.959963985
 
 
@@ -26,12 +54,11 @@ def t_975(df: int) -> float:
     if df <= 30:
         return T_975[df - 1]
     z = Z_975
-    g1 = (z ** 3 + z) / 4
-    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
-    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
-    g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
-    return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4
-
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
 
 
 @dataclass
@@ -71,7 +98,7 @@ class PairStat:
     def sd_change(self) -> float | None:
         if self.n < 2:
             return None
-        variance = (self.sum_change_sq - self.sum_change ** 2 / self.n) / (self.n - 1)
+        variance = (self.sum_change_sq - self.sum_change**2 / self.n) / (self.n - 1)
         return math.sqrt(max(variance, 0.0))
 
     @property

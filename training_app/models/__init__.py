@@ -1,8 +1,14 @@
-from .users import Agency, Partnership, User, SECTORS  # noqa: F401
-from .catalogue import Course, CourseSession  # noqa: F401
 from .bookings import Booking, ElearningCompletion  # noqa: F401
-from .platform import AuditEvent, OutboxMessage  # noqa: F401
+from .catalogue import Course, CourseSession  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
+from .platform import AuditEvent, OutboxMessage  # noqa: F401
+from .users import SECTORS, Agency, Partnership, User  # noqa: F401
 from .vocabulary import (  # noqa: F401
-    BookingStatus, CourseFormat, CourseStatus, EvaluationStage, LevelKind, Role, SessionStatus,
+    BookingStatus,
+    CourseFormat,
+    CourseStatus,
+    EvaluationStage,
+    LevelKind,
+    Role,
+    SessionStatus,
 )

@@ -29,9 +29,15 @@ class Booking(Model):
         Index("ix_bookings_session_status", "session_id", "status"),
         # Reports count bookings per session, and attended bookings by person, from these alone.
         Index("ix_bookings_report_session", "session_id", "status", "late_cancellation"),
-        Index("ix_bookings_report_attended", "session_id", "user_id", "agency_id", "job_role",
-              sqlite_where=text(f"status = '{BookingStatus.ATTENDED}'"),
-              postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'")),
+        Index(
+            "ix_bookings_report_attended",
+            "session_id",
+            "user_id",
+            "agency_id",
+            "job_role",
+            sqlite_where=text(f"status = '{BookingStatus.ATTENDED}'"),
+            postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'"),
+        ),
         Index("ix_bookings_user", "user_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

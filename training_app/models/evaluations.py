@@ -2,6 +2,7 @@
 
 Ratings live one per row (EvaluationRating) so that every summary is a GROUP BY in the database.
 """
+
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +83,9 @@ class EvaluationResponse(Model):
     practice_text: Mapped[str | None] = mapped_column(Text)  # "How will you use this learning to impact your practice?"
     other_text: Mapped[str | None] = mapped_column(Text)  # "Anything else?"
     changed_text: Mapped[str | None] = mapped_column(Text)  # follow-up: "What have you done differently?"
-    ratings: Mapped[list["EvaluationRating"]] = relationship(back_populates="response", cascade="all, delete-orphan",
-                                                             order_by="EvaluationRating.id")
+    ratings: Mapped[list["EvaluationRating"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="EvaluationRating.id"
+    )
 
     @property
     def stage_label(self) -> str:
@@ -95,17 +97,32 @@ class EvaluationRating(Model):
 
     __tablename__ = "evaluation_ratings"
     __table_args__ = (
-        UniqueConstraint("response_id", "question_key", "outcome_index",
-                         name="uq_evaluation_ratings_response_question"),
+        UniqueConstraint(
+            "response_id", "question_key", "outcome_index", name="uq_evaluation_ratings_response_question"
+        ),
         CheckConstraint("value BETWEEN 1 AND 10", name="value_range"),
         CheckConstraint("(question_key = 'outcome') = (outcome_index IS NOT NULL)", name="outcome_has_index"),
-        CheckConstraint("pre_value IS NULL OR (question_key = 'outcome' AND pre_value BETWEEN 1 AND 10)",
-                        name="pre_value_range"),
+        CheckConstraint(
+            "pre_value IS NULL OR (question_key = 'outcome' AND pre_value BETWEEN 1 AND 10)", name="pre_value_range"
+        ),
         # Covering indexes for the summaries: paired outcome ratings, and the Likert answers.
-        Index("ix_evaluation_ratings_paired", "response_id", "outcome_index", "pre_value", "value",
-              sqlite_where=text("pre_value IS NOT NULL"), postgresql_where=text("pre_value IS NOT NULL")),
-        Index("ix_evaluation_ratings_likert", "response_id", "question_key", "value",
-              sqlite_where=text("question_key != 'outcome'"), postgresql_where=text("question_key != 'outcome'")),
+        Index(
+            "ix_evaluation_ratings_paired",
+            "response_id",
+            "outcome_index",
+            "pre_value",
+            "value",
+            sqlite_where=text("pre_value IS NOT NULL"),
+            postgresql_where=text("pre_value IS NOT NULL"),
+        ),
+        Index(
+            "ix_evaluation_ratings_likert",
+            "response_id",
+            "question_key",
+            "value",
+            sqlite_where=text("question_key != 'outcome'"),
+            postgresql_where=text("question_key != 'outcome'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("evaluation_responses.id", ondelete="CASCADE"))

@@ -13,9 +13,18 @@ from .vocabulary import Role, enum_check
 # Role -> label, for admin/users.py and admin/services.py until they use Role directly.
 
 SECTORS = [
-    "Children's social care", "Police", "Health", "Education", "Early years", "Local authority",
-    "Probation and youth justice", "Fire and rescue", "Housing", "Voluntary and community",
-    "Faith groups", "Other",
+    "Children's social care",
+    "Police",
+    "Health",
+    "Education",
+    "Early years",
+    "Local authority",
+    "Probation and youth justice",
+    "Fire and rescue",
+    "Housing",
+    "Voluntary and community",
+    "Faith groups",
+    "Other",
 ]
 
 
@@ -47,7 +56,9 @@ class User(UserMixin, Model):
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
         enum_check("role", Role),
-        CheckConstraint(f"role != '{Role.PARTNERSHIP_ADMIN}' OR partnership_id IS NOT NULL", name="admin_has_partnership"),
+        CheckConstraint(
+            f"role != '{Role.PARTNERSHIP_ADMIN}' OR partnership_id IS NOT NULL", name="admin_has_partnership"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -172,7 +172,13 @@ EvaluationStage.LABELS = {
 EvaluationStage.PAIRED = (EvaluationStage.PRE, EvaluationStage.POST)
 
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
-    BookingStatus, CourseStatus, SessionStatus, Role, LevelKind, CourseFormat, EvaluationStage,
+    BookingStatus,
+    CourseStatus,
+    SessionStatus,
+    Role,
+    LevelKind,
+    CourseFormat,
+    EvaluationStage,
 )
 
 

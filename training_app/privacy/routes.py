@@ -1,4 +1,5 @@
 """Data-protection pages: download your data, close your account; the audit log for system admins."""
+
 import json
 from typing import Any
 
@@ -20,11 +21,14 @@ from .services import AccountAlreadyClosed, audit_actions, audit_page, close_acc
 @login_required
 def export_data_view():
     body = json.dumps(export_data(current_user), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="my-training-data.json"',
-        "Cache-Control": "no-store",
-    })
-
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-training-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/account/close", methods=["GET", "POST"], endpoint="close_account")
@@ -43,7 +47,6 @@ def close_account_view():
         flash("Your account has been closed and your future places cancelled.", "success")
         return redirect(url_for("catalogue.index"))
     return render_template("privacy/close_account.html", form=form)
-
 
 
 @bp.route("/admin/audit", endpoint="audit_log")

@@ -4,6 +4,7 @@ Closing an account anonymises the person but keeps their past bookings and evalu
 to the anonymised account, so that the figures already reported to boards (confirmed, attended,
 distance travelled) do not change. Future places are cancelled so the waiting list moves up.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -12,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-
 from sqlalchemy import func, or_, select
 from werkzeug.security import generate_password_hash
 
@@ -20,8 +20,16 @@ from .. import clock
 from ..audit import record_audit
 from ..errors import DomainError
 from ..extensions import db
-from ..models import (AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion,
-                      EvaluationResponse, User)
+from ..models import (
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseSession,
+    ElearningCompletion,
+    EvaluationResponse,
+    User,
+)
 from ..models.users import new_calendar_token
 
 CLOSED_NAME = "Closed account"
@@ -44,11 +52,14 @@ def _course(course: Course) -> dict[str, Any]:
 def export_data(user: User) -> dict[str, Any]:
     """Everything the service holds about `user`, as a JSON-ready dict (the right of access)."""
     bookings = db.session.scalars(
-        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id).order_by(CourseSession.starts_at, Booking.id)
+        select(Booking)
+        .join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id)
+        .order_by(CourseSession.starts_at, Booking.id)
     ).all()
     completions = db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == user.id)
+        select(ElearningCompletion)
+        .where(ElearningCompletion.user_id == user.id)
         .order_by(ElearningCompletion.completed_at)
     ).all()
     events = db.session.scalars(
@@ -68,56 +79,69 @@ def export_data(user: User) -> dict[str, Any]:
             "created_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
         },
-        "bookings": [{
-            "id": b.id,
-            "status": b.status,
-            "requested_at": _when(b.requested_at),
-            "confirmed_at": _when(b.confirmed_at),
-            "cancelled_at": _when(b.cancelled_at),
-            "late_cancellation": b.late_cancellation,
-            "organisation": b.agency.name if b.agency else None,
-            "job_role": b.job_role,
-            "access_needs": b.access_needs,
-            "session": {
-                "id": b.session.id,
-                "starts_at": _when(b.session.starts_at),
-                "ends_at": _when(b.session.ends_at),
-                "venue": b.session.venue,
-                "online_platform": b.session.online_platform,
-                "status": b.session.status,
-                "course": _course(b.session.course),
-            },
-        } for b in bookings],
-        "elearning_completions": [{"course": _course(c.course), "completed_at": _when(c.completed_at)}
-                                  for c in completions],
+        "bookings": [
+            {
+                "id": b.id,
+                "status": b.status,
+                "requested_at": _when(b.requested_at),
+                "confirmed_at": _when(b.confirmed_at),
+                "cancelled_at": _when(b.cancelled_at),
+                "late_cancellation": b.late_cancellation,
+                "organisation": b.agency.name if b.agency else None,
+                "job_role": b.job_role,
+                "access_needs": b.access_needs,
+                "session": {
+                    "id": b.session.id,
+                    "starts_at": _when(b.session.starts_at),
+                    "ends_at": _when(b.session.ends_at),
+                    "venue": b.session.venue,
+                    "online_platform": b.session.online_platform,
+                    "status": b.session.status,
+                    "course": _course(b.session.course),
+                },
+            }
+            for b in bookings
+        ],
+        "elearning_completions": [
+            {"course": _course(c.course), "completed_at": _when(c.completed_at)} for c in completions
+        ],
         "evaluation_responses": _evaluation_responses(user),
-        "audit_events": [{
-            "action": e.action,
-            "target_type": e.target_type,
-            "target_id": e.target_id,
-            "details": e.details,
-            "created_at": _when(e.created_at),
-        } for e in events],
+        "audit_events": [
+            {
+                "action": e.action,
+                "target_type": e.target_type,
+                "target_id": e.target_id,
+                "details": e.details,
+                "created_at": _when(e.created_at),
+            }
+            for e in events
+        ],
     }
 
 
 def _evaluation_responses(user: User) -> list[dict[str, Any]]:
     responses = db.session.scalars(
-        select(EvaluationResponse).where(EvaluationResponse.user_id == user.id)
+        select(EvaluationResponse)
+        .where(EvaluationResponse.user_id == user.id)
         .order_by(EvaluationResponse.submitted_at, EvaluationResponse.id)
     ).all()
-    return [{
-        "id": r.id,
-        "stage": r.stage,
-        "course": _course(r.course),
-        "session_id": r.session_id,
-        "submitted_at": _when(r.submitted_at),
-        "ratings": [{"question": rating.question_key, "outcome": rating.outcome_index, "value": rating.value}
-                    for rating in sorted(r.ratings, key=lambda x: (x.question_key, x.outcome_index or 0))],
-        "how_you_will_use_it": r.practice_text,
-        "anything_else": r.other_text,
-        "what_changed": r.changed_text,
-    } for r in responses]
+    return [
+        {
+            "id": r.id,
+            "stage": r.stage,
+            "course": _course(r.course),
+            "session_id": r.session_id,
+            "submitted_at": _when(r.submitted_at),
+            "ratings": [
+                {"question": rating.question_key, "outcome": rating.outcome_index, "value": rating.value}
+                for rating in sorted(r.ratings, key=lambda x: (x.question_key, x.outcome_index or 0))
+            ],
+            "how_you_will_use_it": r.practice_text,
+            "anything_else": r.other_text,
+            "what_changed": r.changed_text,
+        }
+        for r in responses
+    ]
 
 
 def close_account(actor: User, user: User, reason: str = "closed by the account holder") -> User:
@@ -128,13 +152,14 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
     session version is bumped). Raises AccountAlreadyClosed.
     """
     from ..bookings.services import cancel_booking
+
     if user.closed_at is not None:
         raise AccountAlreadyClosed()
     now = clock.now()
     future = db.session.scalars(
-        select(Booking).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id, Booking.status.in_(BookingStatus.OPEN),
-               CourseSession.starts_at > now)
+        select(Booking)
+        .join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id, Booking.status.in_(BookingStatus.OPEN), CourseSession.starts_at > now)
         .order_by(CourseSession.id)
     ).all()
     # Cancel before anonymising, so the cancellation emails reach the person.
@@ -169,8 +194,8 @@ def apply_retention(years: int = 3) -> Sequence[User]:
         raise ValueError("The retention period must be at least one year.")
     cutoff = retention_cutoff(clock.now(), years)
     stale = db.session.scalars(
-        select(User).where(User.closed_at.is_(None),
-                           func.coalesce(User.last_seen_at, User.created_at) < cutoff)
+        select(User)
+        .where(User.closed_at.is_(None), func.coalesce(User.last_seen_at, User.created_at) < cutoff)
         .order_by(User.id)
     ).all()
     for user in stale:
@@ -192,4 +217,3 @@ def audit_page(page: int, action: str | None = None, actor: str | None = None) -
         matches = select(User.id).where(or_(func.lower(User.email) == needle, func.lower(User.name) == needle))
         query = query.where(AuditEvent.actor_id.in_(matches))
     return db.paginate(query, page=page, per_page=AUDIT_PAGE_SIZE, error_out=False, count=True)
-

@@ -1,4 +1,5 @@
 """The annual report pack: delivery, reach, e-learning and the evaluations' distance travelled."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from ..evaluations.figures import comments, paired_outcomes
 from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
-from ..models import SessionStatus, Course, CourseSession
+from ..models import Course, CourseSession, SessionStatus
 from ..permissions import report_scope
 from .reach import attended_breakdowns, elearning_figures
 from .scope import ReportFilters, session_conditions, without_jit
@@ -53,12 +54,15 @@ class AnnualReport:
 
 def delivered_condition(now: datetime) -> ColumnElement[bool]:
     """A session was delivered when it is completed, or scheduled and already over."""
-    return or_(CourseSession.status == SessionStatus.COMPLETED,
-               and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now))
+    return or_(
+        CourseSession.status == SessionStatus.COMPLETED,
+        and_(CourseSession.status == SessionStatus.SCHEDULED, CourseSession.ends_at <= now),
+    )
 
 
-def evaluation_summaries(filters: ReportFilters, comment_count: int = ANNUAL_IMPACT_COMMENTS
-                         ) -> tuple[dict[int, PairStat], list[ImpactComment]]:
+def evaluation_summaries(
+    filters: ReportFilters, comment_count: int = ANNUAL_IMPACT_COMMENTS
+) -> tuple[dict[int, PairStat], list[ImpactComment]]:
     """Per-course distance travelled and a selection of impact comments, from the evaluations area.
 
     Uses the evaluations area's own summary functions (training_app.evaluations.figures:
@@ -68,8 +72,13 @@ def evaluation_summaries(filters: ReportFilters, comment_count: int = ANNUAL_IMP
     Returns ({course_id: PairStat with mean_change and n}, [ImpactComment]).
     """
     start, end = filters.utc_bounds
-    scope = Scope(partnership_id=filters.partnership_id, course_id=filters.course_id, level=filters.level,
-                  date_from=start, date_to=end)
+    scope = Scope(
+        partnership_id=filters.partnership_id,
+        course_id=filters.course_id,
+        level=filters.level,
+        date_from=start,
+        date_to=end,
+    )
     per_course: dict[int, PairStat] = {}
     for stat in paired_outcomes(scope):
         if stat.course_id is None:  # paired_outcomes groups by course, so every row names one
@@ -101,35 +110,60 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
     delivered = delivered_condition(now)
     sessions_delivered, courses_delivered = db.session.execute(
         select(func.count(CourseSession.id), func.count(distinct(CourseSession.course_id)))
-        .select_from(CourseSession).join(Course, Course.id == CourseSession.course_id)
-        .where(delivered, *session_conditions(filters))).one()
+        .select_from(CourseSession)
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(delivered, *session_conditions(filters))
+    ).one()
     breakdowns = attended_breakdowns(filters, by_course=True)
 
-    sessions_per_course = dict(db.session.execute(
-        select(CourseSession.course_id, func.count(CourseSession.id))
-        .join(Course, Course.id == CourseSession.course_id)
-        .where(delivered, *session_conditions(filters)).group_by(CourseSession.course_id)).all())
+    sessions_per_course = dict(
+        db.session.execute(
+            select(CourseSession.course_id, func.count(CourseSession.id))
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(delivered, *session_conditions(filters))
+            .group_by(CourseSession.course_id)
+        ).all()
+    )
     attended_per_course = breakdowns.by_course or {}
-    titles = dict(db.session.execute(select(Course.id, Course.title).where(
-        Course.id.in_(set(sessions_per_course) | set(attended_per_course)))).all()) if (
-        sessions_per_course or attended_per_course) else {}
+    titles = (
+        dict(
+            db.session.execute(
+                select(Course.id, Course.title).where(
+                    Course.id.in_(set(sessions_per_course) | set(attended_per_course))
+                )
+            ).all()
+        )
+        if (sessions_per_course or attended_per_course)
+        else {}
+    )
     courses = sorted(
-        (CourseDelivery(course_id=course_id, title=titles[course_id],
-                        sessions=sessions_per_course.get(course_id, 0),
-                        delegates=attended_per_course[course_id].delegates if course_id in attended_per_course else 0,
-                        practitioners=attended_per_course[course_id].practitioners
-                        if course_id in attended_per_course else 0)
-         for course_id in titles),
-        key=lambda course: (course.title, course.course_id))
+        (
+            CourseDelivery(
+                course_id=course_id,
+                title=titles[course_id],
+                sessions=sessions_per_course.get(course_id, 0),
+                delegates=attended_per_course[course_id].delegates if course_id in attended_per_course else 0,
+                practitioners=attended_per_course[course_id].practitioners if course_id in attended_per_course else 0,
+            )
+            for course_id in titles
+        ),
+        key=lambda course: (course.title, course.course_id),
+    )
 
     summaries, impact_comments = evaluation_summaries(filters)
     for course in courses:
         course.distance = summaries.get(course.course_id)
     completions, people, _ = elearning_figures(filters)
     return AnnualReport(
-        filters=filters, courses_delivered=courses_delivered, sessions_delivered=sessions_delivered,
-        delegates=breakdowns.delegates, practitioners=breakdowns.practitioners,
-        by_agency=breakdowns.by_agency, by_sector=breakdowns.by_sector, courses=courses,
-        elearning_completions=completions, elearning_practitioners=people,
+        filters=filters,
+        courses_delivered=courses_delivered,
+        sessions_delivered=sessions_delivered,
+        delegates=breakdowns.delegates,
+        practitioners=breakdowns.practitioners,
+        by_agency=breakdowns.by_agency,
+        by_sector=breakdowns.by_sector,
+        courses=courses,
+        elearning_completions=completions,
+        elearning_practitioners=people,
         impact_comments=impact_comments,
     )

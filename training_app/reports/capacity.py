@@ -2,6 +2,7 @@
 
 Definitions are in training_app.reports.scope's docstring.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
@@ -14,11 +15,10 @@ from sqlalchemy import ColumnElement, Label, and_, case, func, select
 from .. import clock
 from ..constants import REPORTS_UNDERFILLED_DAYS, REPORTS_UNDERFILLED_THRESHOLD
 from ..extensions import db
-from ..models import SessionStatus, BookingStatus, Booking, Course, CourseSession, Partnership
+from ..models import Booking, BookingStatus, Course, CourseSession, Partnership, SessionStatus
 from ..permissions import report_scope
-from .scope import (ReportFilters, course_conditions, financial_year_label,
-                    level_label, session_conditions, without_jit)
 from .queries import partnership_choices
+from .scope import ReportFilters, course_conditions, financial_year_label, level_label, session_conditions, without_jit
 
 if TYPE_CHECKING:
     from ..models import User
@@ -40,8 +40,16 @@ class Figures:
     cancellations: int = 0
     late_cancellations: int = 0
 
-    COUNTS: ClassVar[tuple[str, ...]] = ("sessions", "capacity", "confirmed", "waitlisted", "attended", "no_shows", "cancellations",
-              "late_cancellations")
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "sessions",
+        "capacity",
+        "confirmed",
+        "waitlisted",
+        "attended",
+        "no_shows",
+        "cancellations",
+        "late_cancellations",
+    )
 
     def add(self, other: Figures) -> Figures:
         # Spelled out: this runs once per session per roll-up, tens of thousands of times a page.
@@ -114,49 +122,87 @@ class CapacityReport:
 
 def booking_counts() -> list[Label[Any]]:
     """Labelled SQL sums over Booking rows (use with GROUP BY)."""
+
     def count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
     return [
         count_where(Booking.status.in_(BookingStatus.HOLDS_PLACE)).label("confirmed"),
         count_where(Booking.status == BookingStatus.WAITLISTED).label("waitlisted"),
         count_where(Booking.status == BookingStatus.ATTENDED).label("attended"),
         count_where(Booking.status == BookingStatus.NO_SHOW).label("no_shows"),
         count_where(Booking.status == BookingStatus.CANCELLED).label("cancellations"),
-        count_where(and_(Booking.status == BookingStatus.CANCELLED, Booking.late_cancellation.is_(True)))
-        .label("late_cancellations"),
+        count_where(and_(Booking.status == BookingStatus.CANCELLED, Booking.late_cancellation.is_(True))).label(
+            "late_cancellations"
+        ),
     ]
 
 
-def session_figures(conditions: Iterable[ColumnElement[bool]],
-                    partnership_ids_by_course: dict[int, tuple[int, ...]] | None = None) -> list[SessionFigures]:
+def session_figures(
+    conditions: Iterable[ColumnElement[bool]], partnership_ids_by_course: dict[int, tuple[int, ...]] | None = None
+) -> list[SessionFigures]:
     """Per-session figures for sessions run matching `conditions`, counted by one GROUP BY query.
 
     Only scheduled and completed sessions are included. Returns SessionFigures in start order.
     """
     query = (
-        select(CourseSession.id, CourseSession.course_id, Course.title, Course.level, Course.level_kind,
-               Course.owner_partnership_id, Course.is_hips, CourseSession.starts_at, CourseSession.status,
-               CourseSession.capacity, *booking_counts())
+        select(
+            CourseSession.id,
+            CourseSession.course_id,
+            Course.title,
+            Course.level,
+            Course.level_kind,
+            Course.owner_partnership_id,
+            Course.is_hips,
+            CourseSession.starts_at,
+            CourseSession.status,
+            CourseSession.capacity,
+            *booking_counts(),
+        )
         .select_from(CourseSession)
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(Booking, Booking.session_id == CourseSession.id)
         .where(CourseSession.status.in_(SessionStatus.RUNS), *conditions)
-        .group_by(CourseSession.id, CourseSession.course_id, Course.title, Course.level, Course.level_kind,
-                  Course.owner_partnership_id, Course.is_hips, CourseSession.starts_at, CourseSession.status,
-                  CourseSession.capacity)
+        .group_by(
+            CourseSession.id,
+            CourseSession.course_id,
+            Course.title,
+            Course.level,
+            Course.level_kind,
+            Course.owner_partnership_id,
+            Course.is_hips,
+            CourseSession.starts_at,
+            CourseSession.status,
+            CourseSession.capacity,
+        )
         .order_by(CourseSession.starts_at, CourseSession.id)
     )
     rows = db.session.execute(query).all()
-    partnerships = partnership_ids_by_course if partnership_ids_by_course is not None else \
-        course_partnership_ids({row.course_id for row in rows})
+    partnerships = (
+        partnership_ids_by_course
+        if partnership_ids_by_course is not None
+        else course_partnership_ids({row.course_id for row in rows})
+    )
     return [
         SessionFigures(
-            id=row.id, course_id=row.course_id, course_title=row.title, level=row.level,
-            level_kind=row.level_kind, starts_at=row.starts_at, status=row.status,
+            id=row.id,
+            course_id=row.course_id,
+            course_title=row.title,
+            level=row.level,
+            level_kind=row.level_kind,
+            starts_at=row.starts_at,
+            status=row.status,
             partnership_ids=partnerships.get(row.course_id, ()),
-            figures=Figures(sessions=1, capacity=row.capacity, confirmed=row.confirmed, waitlisted=row.waitlisted,
-                            attended=row.attended, no_shows=row.no_shows, cancellations=row.cancellations,
-                            late_cancellations=row.late_cancellations),
+            figures=Figures(
+                sessions=1,
+                capacity=row.capacity,
+                confirmed=row.confirmed,
+                waitlisted=row.waitlisted,
+                attended=row.attended,
+                no_shows=row.no_shows,
+                cancellations=row.cancellations,
+                late_cancellations=row.late_cancellations,
+            ),
         )
         for row in rows
     ]
@@ -168,14 +214,18 @@ def course_partnership_ids(course_ids: Collection[int]) -> dict[int, tuple[int, 
     if not course_ids:
         return result
     for course_id, partnership_id in db.session.execute(
-            select(Course.id, Partnership.id).join(Partnership, Course.counts_for(Partnership.id))
-            .where(Course.id.in_(course_ids)).order_by(Course.id, Partnership.id)):
+        select(Course.id, Partnership.id)
+        .join(Partnership, Course.counts_for(Partnership.id))
+        .where(Course.id.in_(course_ids))
+        .order_by(Course.id, Partnership.id)
+    ):
         result[course_id] = result.get(course_id, ()) + (partnership_id,)
     return result
 
 
-def roll_up(rows: Iterable[SessionFigures],
-            key_and_label: Callable[[SessionFigures], Sequence[KeyAndLabel]]) -> list[Group]:
+def roll_up(
+    rows: Iterable[SessionFigures], key_and_label: Callable[[SessionFigures], Sequence[KeyAndLabel]]
+) -> list[Group]:
     """Sum SessionFigures into Groups; `key_and_label(row)` returns one or more (key, label) pairs."""
     groups: dict[Hashable, Group] = {}
     for row in rows:
@@ -193,9 +243,13 @@ def _sort_key(key: Hashable) -> tuple[bool, Any]:
     return (key is None, str(key) if not isinstance(key, (int, tuple)) else key)
 
 
-def capacity_report(actor: User, filters: ReportFilters, now: datetime | None = None,
-                    underfilled_days: int = REPORTS_UNDERFILLED_DAYS,
-                    underfilled_threshold: float = REPORTS_UNDERFILLED_THRESHOLD) -> CapacityReport:
+def capacity_report(
+    actor: User,
+    filters: ReportFilters,
+    now: datetime | None = None,
+    underfilled_days: int = REPORTS_UNDERFILLED_DAYS,
+    underfilled_threshold: float = REPORTS_UNDERFILLED_THRESHOLD,
+) -> CapacityReport:
     """Capacity, demand and attendance for the actor's scope and filters.
 
     Per session, and rolled up per course, level, partnership, month and financial year (London
@@ -209,11 +263,17 @@ def capacity_report(actor: User, filters: ReportFilters, now: datetime | None = 
     partnerships = {p.id: p.code for p in partnership_choices()}
 
     rows = session_figures(session_conditions(filters))
-    upcoming = session_figures([CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now,
-                                CourseSession.starts_at <= now + timedelta(days=underfilled_days),
-                                *course_conditions(filters)])
-    underfilled = [row for row in upcoming
-                   if row.figures.fill_rate is not None and row.figures.fill_rate < underfilled_threshold]
+    upcoming = session_figures(
+        [
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+            CourseSession.starts_at <= now + timedelta(days=underfilled_days),
+            *course_conditions(filters),
+        ]
+    )
+    underfilled = [
+        row for row in upcoming if row.figures.fill_rate is not None and row.figures.fill_rate < underfilled_threshold
+    ]
     underfilled_ids = {row.id for row in underfilled}
     for row in rows + underfilled:
         row.underfilled = row.id in underfilled_ids
@@ -248,8 +308,10 @@ def capacity_report(actor: User, filters: ReportFilters, now: datetime | None = 
         by_financial_year=roll_up(rows, by_year),
         underfilled=underfilled,
         # Largest waiting lists first: where more sessions would be filled.
-        unmet_demand=sorted((group for group in by_course if group.figures.unmet_demand),
-                            key=lambda group: (-group.figures.waitlisted, group.label)),
+        unmet_demand=sorted(
+            (group for group in by_course if group.figures.unmet_demand),
+            key=lambda group: (-group.figures.waitlisted, group.label),
+        ),
         underfilled_days=underfilled_days,
         underfilled_threshold=underfilled_threshold,
     )

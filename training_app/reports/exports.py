@@ -1,4 +1,5 @@
 """Rows for the reports' CSV downloads (training_app.csvutil writes them)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -32,14 +33,39 @@ def bookings_rows(actor: User, filters: ReportFilters, batch_size: int = 2000) -
     """
     filters = report_scope(actor, filters)
     without_jit()
-    yield ("Booking ID", "Session ID", "Course", "Session starts (London)", "Session status", "Delegate",
-           "Email", "Agency", "Sector", "Job role", "Booking status", "Requested (London)",
-           "Cancelled (London)", "Late cancellation")
+    yield (
+        "Booking ID",
+        "Session ID",
+        "Course",
+        "Session starts (London)",
+        "Session status",
+        "Delegate",
+        "Email",
+        "Agency",
+        "Sector",
+        "Job role",
+        "Booking status",
+        "Requested (London)",
+        "Cancelled (London)",
+        "Late cancellation",
+    )
     query = (
-        select(Booking.id, Booking.session_id, Course.title, CourseSession.starts_at, CourseSession.status,
-               User.name, User.email, Agency.name.label("agency"), Agency.sector, Booking.job_role,
-               Booking.status.label("booking_status"), Booking.requested_at, Booking.cancelled_at,
-               Booking.late_cancellation)
+        select(
+            Booking.id,
+            Booking.session_id,
+            Course.title,
+            CourseSession.starts_at,
+            CourseSession.status,
+            User.name,
+            User.email,
+            Agency.name.label("agency"),
+            Agency.sector,
+            Booking.job_role,
+            Booking.status.label("booking_status"),
+            Booking.requested_at,
+            Booking.cancelled_at,
+            Booking.late_cancellation,
+        )
         .select_from(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .join(Course, Course.id == CourseSession.course_id)
@@ -54,11 +80,38 @@ def bookings_rows(actor: User, filters: ReportFilters, batch_size: int = 2000) -
     result = db.session.connection().execute(query)
     try:
         for partition in result.partitions(batch_size):
-            for (booking_id, session_id, title, starts_at, session_status, name, email, agency, sector, job_role,
-                 status, requested_at, cancelled_at, late) in partition:
-                yield (booking_id, session_id, title, london_csv(starts_at), session_status, name, email, agency,
-                       sector, job_role, status, london_csv(requested_at), london_csv(cancelled_at),
-                       "yes" if late else "no")
+            for (
+                booking_id,
+                session_id,
+                title,
+                starts_at,
+                session_status,
+                name,
+                email,
+                agency,
+                sector,
+                job_role,
+                status,
+                requested_at,
+                cancelled_at,
+                late,
+            ) in partition:
+                yield (
+                    booking_id,
+                    session_id,
+                    title,
+                    london_csv(starts_at),
+                    session_status,
+                    name,
+                    email,
+                    agency,
+                    sector,
+                    job_role,
+                    status,
+                    london_csv(requested_at),
+                    london_csv(cancelled_at),
+                    "yes" if late else "no",
+                )
     finally:
         result.close()
 
@@ -67,25 +120,54 @@ def rate(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-FIGURE_HEADER = ("Sessions run", "Capacity", "Confirmed (places taken)", "Waitlisted", "Fill rate", "Attended",
-                 "No-shows", "No-show rate", "Cancellations", "Late cancellations")
+FIGURE_HEADER = (
+    "Sessions run",
+    "Capacity",
+    "Confirmed (places taken)",
+    "Waitlisted",
+    "Fill rate",
+    "Attended",
+    "No-shows",
+    "No-show rate",
+    "Cancellations",
+    "Late cancellations",
+)
 
 
 def figure_cells(figures: Figures) -> CsvRow:
-    return (figures.sessions, figures.capacity, figures.confirmed, figures.waitlisted, rate(figures.fill_rate),
-            figures.attended, figures.no_shows, rate(figures.no_show_rate), figures.cancellations,
-            figures.late_cancellations)
+    return (
+        figures.sessions,
+        figures.capacity,
+        figures.confirmed,
+        figures.waitlisted,
+        rate(figures.fill_rate),
+        figures.attended,
+        figures.no_shows,
+        rate(figures.no_show_rate),
+        figures.cancellations,
+        figures.late_cancellations,
+    )
 
 
 def capacity_rows(report: CapacityReport) -> Iterator[CsvRow]:
     """CSV rows of a capacity report: every session, then each roll-up, then the total."""
     yield ("Breakdown", "Session ID", "Course / group", "Level", "Starts (London)", "Under-filled") + FIGURE_HEADER
     for row in report.sessions:
-        yield ("Session", row.id, row.course_title, row.level_label, london_csv(row.starts_at),
-               "yes" if row.underfilled else "no") + figure_cells(row.figures)
-    for name, groups in (("Course", report.by_course), ("Level", report.by_level),
-                         ("Partnership", report.by_partnership), ("Month", report.by_month),
-                         ("Financial year", report.by_financial_year)):
+        yield (
+            "Session",
+            row.id,
+            row.course_title,
+            row.level_label,
+            london_csv(row.starts_at),
+            "yes" if row.underfilled else "no",
+        ) + figure_cells(row.figures)
+    for name, groups in (
+        ("Course", report.by_course),
+        ("Level", report.by_level),
+        ("Partnership", report.by_partnership),
+        ("Month", report.by_month),
+        ("Financial year", report.by_financial_year),
+    ):
         for group in groups:
             yield (name, "", group.label, "", "", "") + figure_cells(group.figures)
     yield ("Total", "", "All sessions in the report", "", "", "") + figure_cells(report.totals)
@@ -94,8 +176,12 @@ def capacity_rows(report: CapacityReport) -> Iterator[CsvRow]:
 def reach_rows(report: ReachReport) -> Iterator[CsvRow]:
     yield ("Breakdown", "Group", "Detail", "Delegates (attended)", "Unique practitioners")
     yield ("Total", "All", "", report.delegates, report.practitioners)
-    for name, rows in (("Agency", report.by_agency), ("Sector", report.by_sector),
-                       ("Partnership", report.by_partnership), ("Job role", report.by_job_role)):
+    for name, rows in (
+        ("Agency", report.by_agency),
+        ("Sector", report.by_sector),
+        ("Partnership", report.by_partnership),
+        ("Job role", report.by_job_role),
+    ):
         for row in rows:
             yield (name, row.label, row.detail, row.delegates, row.practitioners)
     yield ("E-learning", "All e-learning", "", report.elearning_completions, report.elearning_practitioners)
@@ -120,8 +206,13 @@ def annual_rows(report: AnnualReport) -> Iterator[CsvRow]:
     for course in report.courses:
         yield ("Course (sessions delivered, delegates)", course.title, "", course.sessions, course.delegates)
         if course.distance is not None and course.distance.mean_change is not None:
-            yield ("Course distance travelled (mean change, pairs)", course.title, "",
-                   round(course.distance.mean_change, 2), course.distance.n)
+            yield (
+                "Course distance travelled (mean change, pairs)",
+                course.title,
+                "",
+                round(course.distance.mean_change, 2),
+                course.distance.n,
+            )
     if not any(course.distance is not None for course in report.courses):
         yield ("Evaluations", EVALUATIONS_PENDING, "", "", "")
     for comment in report.impact_comments:

@@ -1,4 +1,5 @@
 """The reports' filters: a GET form whose invalid values are reported and then ignored."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -36,35 +37,53 @@ class ReportFilterForm(FlaskForm):
         csrf = False
 
     # WTForms' own "Not a valid date value" / "Not a valid choice" say nothing about how to fix them.
-    date_from = DateField("Period from", format="%Y-%m-%d", validators=[Optional(), sensible_date],
-                          invalid_value_message="Period from must be a real date, like 2026-04-01")
-    date_to = DateField("Period to", format="%Y-%m-%d", validators=[Optional(), sensible_date],
-                        invalid_value_message="Period to must be a real date, like 2027-03-31")
-    partnership = SelectField("Partnership", validators=[Optional()],
-                              invalid_choice_message="Select a partnership from the list")
+    date_from = DateField(
+        "Period from",
+        format="%Y-%m-%d",
+        validators=[Optional(), sensible_date],
+        invalid_value_message="Period from must be a real date, like 2026-04-01",
+    )
+    date_to = DateField(
+        "Period to",
+        format="%Y-%m-%d",
+        validators=[Optional(), sensible_date],
+        invalid_value_message="Period to must be a real date, like 2027-03-31",
+    )
+    partnership = SelectField(
+        "Partnership", validators=[Optional()], invalid_choice_message="Select a partnership from the list"
+    )
     course = SelectField("Course", validators=[Optional()], invalid_choice_message="Select a course from the list")
-    level = SelectField("Level", validators=[Optional()], invalid_choice_message="Select a level from the list",
-                        choices=[SelectChoice("", "Any level")]
-                        + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)])
+    level = SelectField(
+        "Level",
+        validators=[Optional()],
+        invalid_choice_message="Select a level from the list",
+        choices=[SelectChoice("", "Any level")] + [SelectChoice(str(n), f"Level {n}") for n in range(1, 7)],
+    )
 
     actor: User
     partnership_ids: dict[str, int]
 
     @classmethod
-    def for_actor(cls, actor: User, formdata: MultiDict[str, str] | None,
-                  partnerships: Sequence[Row[int, str, str]], courses: Sequence[Row[int, str]]
-                  ) -> ReportFilterForm:
+    def for_actor(
+        cls,
+        actor: User,
+        formdata: MultiDict[str, str] | None,
+        partnerships: Sequence[Row[int, str, str]],
+        courses: Sequence[Row[int, str]],
+    ) -> ReportFilterForm:
         """A form whose partnership choices are all four for a system admin, none otherwise."""
         form = cls(formdata=formdata)
         form.actor = actor
         form.partnership_ids = {code: pid for pid, code, _ in partnerships}
         if actor.is_system_admin:
             form.partnership.choices = [SelectChoice("", "All partnerships")] + [
-                SelectChoice(code, f"{name} ({code})") for _, code, name in partnerships]
+                SelectChoice(code, f"{name} ({code})") for _, code, name in partnerships
+            ]
         else:
             form.partnership.choices = [SelectChoice("", "Your partnership")]
         form.course.choices = [SelectChoice("", "All courses")] + [
-            SelectChoice(str(course_id), title) for course_id, title in courses]
+            SelectChoice(str(course_id), title) for course_id, title in courses
+        ]
         return form
 
     def validate_partnership(self, field: SelectField) -> None:
@@ -95,7 +114,8 @@ class ReportFilterForm(FlaskForm):
         course = self.course.data if self.course.data and not self.course.errors else None
         level = self.level.data if self.level.data and not self.level.errors else None
         return ReportFilters(
-            date_from=date_from, date_to=date_to,
+            date_from=date_from,
+            date_to=date_to,
             partnership_id=self.partnership_ids.get(partnership) if partnership else None,
             course_id=parse_id(course) if course else None,
             level=int(level) if level else None,

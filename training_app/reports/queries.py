@@ -1,8 +1,9 @@
 """View-side queries of the report pages: the choices in the filter form."""
+
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, select
@@ -24,5 +25,6 @@ def courses_in_scope(actor: User) -> Sequence[Row[int, str]]:
 
 
 def partnership_choices() -> Sequence[Row[int, str, str]]:
-    return db.session.execute(select(Partnership.id, Partnership.code, Partnership.name)
-                              .order_by(Partnership.code)).all()
+    return db.session.execute(
+        select(Partnership.id, Partnership.code, Partnership.name).order_by(Partnership.code)
+    ).all()

@@ -1,4 +1,5 @@
 """The reach report: who the programme reached (delegates and unique practitioners) and e-learning."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Label, Row, String, and_, cast, distinct, func, literal_column, null, select, union_all
 
 from ..extensions import db
-from ..models import CourseFormat, BookingStatus, Agency, Booking, Course, CourseSession, ElearningCompletion, Partnership
+from ..models import (
+    Agency,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseFormat,
+    CourseSession,
+    ElearningCompletion,
+    Partnership,
+)
 from ..permissions import report_scope
 
 if TYPE_CHECKING:
@@ -61,8 +71,14 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
     summed from smaller groups.
     """
     attended = (
-        select(Booking.user_id, Booking.agency_id, Booking.job_role, Course.id.label("course_id"),
-               Course.owner_partnership_id, Course.is_hips)
+        select(
+            Booking.user_id,
+            Booking.agency_id,
+            Booking.job_role,
+            Course.id.label("course_id"),
+            Course.owner_partnership_id,
+            Course.is_hips,
+        )
         .select_from(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .join(Course, Course.id == CourseSession.course_id)
@@ -82,26 +98,37 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
         partnership_join = and_(partnership_join, Partnership.id == filters.partnership_id)
     parts = [
         select(dimension("total"), no_text.label("label"), no_text.label("detail"), *counts).select_from(attended),
-        select(dimension("agency"), Agency.name, Agency.sector, *counts).select_from(attended)
-        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.id, Agency.name, Agency.sector),
-        select(dimension("sector"), Agency.sector, no_text, *counts).select_from(attended)
-        .outerjoin(Agency, Agency.id == a.agency_id).group_by(Agency.sector),
-        select(dimension("partnership"), Partnership.code, Partnership.name, *counts).select_from(attended)
-        .join(pairs, pairs.c.course_id == a.course_id).join(Partnership, partnership_join)
+        select(dimension("agency"), Agency.name, Agency.sector, *counts)
+        .select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id)
+        .group_by(Agency.id, Agency.name, Agency.sector),
+        select(dimension("sector"), Agency.sector, no_text, *counts)
+        .select_from(attended)
+        .outerjoin(Agency, Agency.id == a.agency_id)
+        .group_by(Agency.sector),
+        select(dimension("partnership"), Partnership.code, Partnership.name, *counts)
+        .select_from(attended)
+        .join(pairs, pairs.c.course_id == a.course_id)
+        .join(Partnership, partnership_join)
         .group_by(Partnership.code, Partnership.name),
         select(dimension("job_role"), a.job_role, no_text, *counts).select_from(attended).group_by(a.job_role),
     ]
     if by_course:
-        parts.append(select(dimension("course"), cast(a.course_id, String), no_text, *counts)
-                     .select_from(attended).group_by(a.course_id))
+        parts.append(
+            select(dimension("course"), cast(a.course_id, String), no_text, *counts)
+            .select_from(attended)
+            .group_by(a.course_id)
+        )
     grouped: defaultdict[str, list[Row[Any]]] = defaultdict(list)
     for row in db.session.execute(union_all(*parts)):
         grouped[row.dimension].append(row)
     total = grouped["total"][0]
 
     def ordered(name: str) -> list[ReachRow]:
-        items = [ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
-                 for row in grouped[name]]
+        items = [
+            ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
+            for row in grouped[name]
+        ]
         return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
 
     return Breakdowns(
@@ -111,24 +138,37 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
         by_sector=ordered("sector"),
         by_partnership=sorted(ordered("partnership"), key=lambda item: item.label),
         by_job_role=ordered("job_role"),
-        by_course={int(row.label): ReachRow(row.label, row.delegates, row.practitioners)
-                   for row in grouped["course"]} if by_course else None,
+        by_course={int(row.label): ReachRow(row.label, row.delegates, row.practitioners) for row in grouped["course"]}
+        if by_course
+        else None,
     )
 
 
 def elearning_figures(filters: ReportFilters) -> tuple[int, int, list[ReachRow]]:
     """E-learning completions in the period: total, distinct people, and per course."""
     start, end = filters.utc_bounds
-    conditions = [Course.format == CourseFormat.ELEARNING, ElearningCompletion.completed_at >= start,
-                  ElearningCompletion.completed_at < end, *course_conditions(filters)]
+    conditions = [
+        Course.format == CourseFormat.ELEARNING,
+        ElearningCompletion.completed_at >= start,
+        ElearningCompletion.completed_at < end,
+        *course_conditions(filters),
+    ]
     base = select().select_from(ElearningCompletion).join(Course, Course.id == ElearningCompletion.course_id)
     total, people = db.session.execute(
-        base.add_columns(func.count(ElearningCompletion.id), func.count(distinct(ElearningCompletion.user_id)))
-        .where(*conditions)).one()
+        base.add_columns(func.count(ElearningCompletion.id), func.count(distinct(ElearningCompletion.user_id))).where(
+            *conditions
+        )
+    ).one()
     per_course = db.session.execute(
-        base.add_columns(Course.title, func.count(ElearningCompletion.id).label("completions"),
-                         func.count(distinct(ElearningCompletion.user_id)).label("practitioners"))
-        .where(*conditions).group_by(Course.id, Course.title).order_by(Course.title)).all()
+        base.add_columns(
+            Course.title,
+            func.count(ElearningCompletion.id).label("completions"),
+            func.count(distinct(ElearningCompletion.user_id)).label("practitioners"),
+        )
+        .where(*conditions)
+        .group_by(Course.id, Course.title)
+        .order_by(Course.title)
+    ).all()
     return total, people, [ReachRow(row.title, row.completions, row.practitioners) for row in per_course]
 
 
@@ -141,8 +181,15 @@ def reach_report(actor: User, filters: ReportFilters) -> ReachReport:
     without_jit()
     breakdowns = attended_breakdowns(filters)
     completions, people, per_course = elearning_figures(filters)
-    return ReachReport(filters=filters, delegates=breakdowns.delegates, practitioners=breakdowns.practitioners,
-                       by_agency=breakdowns.by_agency, by_sector=breakdowns.by_sector,
-                       by_partnership=breakdowns.by_partnership, by_job_role=breakdowns.by_job_role,
-                       elearning_completions=completions, elearning_practitioners=people,
-                       elearning_by_course=per_course)
+    return ReachReport(
+        filters=filters,
+        delegates=breakdowns.delegates,
+        practitioners=breakdowns.practitioners,
+        by_agency=breakdowns.by_agency,
+        by_sector=breakdowns.by_sector,
+        by_partnership=breakdowns.by_partnership,
+        by_job_role=breakdowns.by_job_role,
+        elearning_completions=completions,
+        elearning_practitioners=people,
+        elearning_by_course=per_course,
+    )

@@ -1,4 +1,5 @@
 """Report pages and CSV downloads for partnership and system administrators."""
+
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -33,8 +34,7 @@ def rate_filter(value):
 def filter_form():
     """The filter form for the signed-in admin, validated against the query string."""
     args = MultiDict((name, request.args.get(name, "")) for name in FILTER_NAMES if name in request.args)
-    form = ReportFilterForm.for_actor(current_user, args or None, partnership_choices(),
-                                      courses_in_scope(current_user))
+    form = ReportFilterForm.for_actor(current_user, args or None, partnership_choices(), courses_in_scope(current_user))
     if args:
         form.validate()
     return form
@@ -47,9 +47,13 @@ def filter_args():
 
 def capacity_for_request():
     """The capacity report the filters ask for, with the configured under-filled rule."""
-    return capacity_report(current_user, filter_form().filters(), clock.now(),
-                           underfilled_days=current_app.config["REPORTS_UNDERFILLED_DAYS"],
-                           underfilled_threshold=current_app.config["REPORTS_UNDERFILLED_THRESHOLD"])
+    return capacity_report(
+        current_user,
+        filter_form().filters(),
+        clock.now(),
+        underfilled_days=current_app.config["REPORTS_UNDERFILLED_DAYS"],
+        underfilled_threshold=current_app.config["REPORTS_UNDERFILLED_THRESHOLD"],
+    )
 
 
 def render_report(template, **context):
@@ -72,8 +76,15 @@ def capacity():
     def page_url(number):
         return url_for("reports.capacity", page=number, **filter_args()) + "#sessions"
 
-    return render_report("reports/capacity.html", filter_form=form, report=report,
-                         shown=pages.slice(report.sessions), page=pages.page, pages=pages.pages, page_url=page_url)
+    return render_report(
+        "reports/capacity.html",
+        filter_form=form,
+        report=report,
+        shown=pages.slice(report.sessions),
+        page=pages.page,
+        pages=pages.pages,
+        page_url=page_url,
+    )
 
 
 @bp.route("/capacity.csv")
@@ -100,8 +111,13 @@ def reach_csv():
 def annual():
     form = filter_form()
     report = annual_report(current_user, form.filters(), clock.now())
-    return render_report("reports/annual.html", filter_form=form, report=report,
-                         printable=request.args.get("print") == "1", evaluations_pending=EVALUATIONS_PENDING)
+    return render_report(
+        "reports/annual.html",
+        filter_form=form,
+        report=report,
+        printable=request.args.get("print") == "1",
+        evaluations_pending=EVALUATIONS_PENDING,
+    )
 
 
 @bp.route("/annual.csv")

@@ -29,6 +29,7 @@ Definitions (the same words appear in the help text on each page):
 - **A partnership's figures**: courses it owns, runs jointly, or HIPS courses (which count for
   all four partnerships), so partnership rows overlap and do not add up to the total.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from sqlalchemy import ColumnElement, Subquery, select, text
 from .. import clock
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Course, LevelKind, CourseSession, Partnership
+from ..models import Course, CourseSession, LevelKind, Partnership
 
 NOT_RECORDED = "Not recorded"
 
@@ -51,6 +52,7 @@ class ReportForbidden(DomainError):
 
 
 # --- periods and filters ---------------------------------------------------------------------
+
 
 def financial_year_start(day: date) -> date:
     """The 1 April that starts the financial year containing `day`."""
@@ -86,7 +88,6 @@ class ReportFilters:
         return start, end
 
 
-
 def partnership_courses() -> Subquery:
     """SQL: (course_id, partnership_id) for every partnership a course counts for (Course.counts_for).
 
@@ -97,9 +98,11 @@ def partnership_courses() -> Subquery:
     year 966 vs 985 ms, this year 228 vs 217 ms; IOWSCP every year 405 vs 397 ms, this year 80 vs
     69 ms), so no separate faster statement is kept.
     """
-    return (select(Course.id.label("course_id"), Partnership.id.label("partnership_id"))
-            .join(Partnership, Course.counts_for(Partnership.id))
-            .subquery("partnership_courses"))
+    return (
+        select(Course.id.label("course_id"), Partnership.id.label("partnership_id"))
+        .join(Partnership, Course.counts_for(Partnership.id))
+        .subquery("partnership_courses")
+    )
 
 
 def without_jit() -> None:
@@ -110,7 +113,6 @@ def without_jit() -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
-
 
 
 def course_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:

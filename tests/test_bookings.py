@@ -6,11 +6,23 @@ from sqlalchemy import func, select
 from training_app import clock
 from training_app.bookings import services
 from training_app.bookings.attendance import record_attendance
+from training_app.bookings.errors import (
+    AlreadyBooked,
+    BookingClosed,
+    CancellationTooLate,
+    CapacityError,
+    MoveNotAllowed,
+    PrerequisiteMissing,
+    SessionNotBookable,
+)
 from training_app.bookings.reminders import send_reminders
-from training_app.bookings.services import (AlreadyBooked, BookingClosed, CancellationTooLate, CapacityError,
-                                            MoveNotAllowed, PrerequisiteMissing, SessionNotBookable,
-                                            book_place, cancel_booking, change_capacity, move_booking,
-                                            waitlist_position)
+from training_app.bookings.services import (
+    book_place,
+    cancel_booking,
+    change_capacity,
+    move_booking,
+    waitlist_position,
+)
 from training_app.bookings.sessions import cancel_session, postpone_session
 from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage
 
@@ -47,6 +59,7 @@ def test_confirmation_email_carries_the_session_calendar(db, make_user, make_ses
     book_place(user, s.id)
     db.session.commit()
     from training_app.mail import build_email
+
     message = db.session.scalars(select(OutboxMessage)).one()
     email = build_email(message, "from@example.org")
     [attachment] = list(email.iter_attachments())
@@ -59,6 +72,7 @@ def test_booking_reads_the_session_again_under_the_lock(db, make_user, make_sess
     # What the request loaded before it queued for the lock may be out of date by the time it gets it
     # (an administrator moved the venue, or cancelled the session): the locked row decides.
     from sqlalchemy.orm.attributes import set_committed_value
+
     s = make_session(capacity=1)
     people = [make_user() for _ in range(3)]  # (each commit expires what the session had loaded)
     set_committed_value(s, "venue", "Old venue, loaded before the change")
@@ -83,8 +97,11 @@ def test_booking_records_agency_job_role_and_access_needs(db, make_user, make_se
     user = make_user()
     booking = book_place(user, s.id, "Wheelchair access, please").booking
     db.session.commit()
-    assert (booking.agency_id, booking.job_role, booking.access_needs) == (user.agency_id, "Health visitor",
-                                                                             "Wheelchair access, please")
+    assert (booking.agency_id, booking.job_role, booking.access_needs) == (
+        user.agency_id,
+        "Health visitor",
+        "Wheelchair access, please",
+    )
 
 
 def test_second_booking_is_refused(db, make_user, make_session):
@@ -100,10 +117,12 @@ def test_second_booking_is_refused(db, make_user, make_session):
 
 def test_database_refuses_two_active_bookings_for_one_person(db, make_user, make_session):
     from sqlalchemy.exc import IntegrityError
+
     s = make_session()
     user = make_user()
-    db.session.add_all([Booking(session=s, user=user, status="confirmed"),
-                        Booking(session=s, user=user, status="waitlisted")])
+    db.session.add_all(
+        [Booking(session=s, user=user, status="confirmed"), Booking(session=s, user=user, status="waitlisted")]
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -146,8 +165,11 @@ def test_unbookable_sessions_give_a_clear_message_and_change_nothing(db, make_us
 
 
 def test_prerequisite_refusal_explains_why(db, make_user, make_session, make_course):
-    course = make_course(title="Working Together to Safeguard Children", prerequisite_min_level=2,
-                         prerequisite_text="Applicants must have completed Level 2 training.")
+    course = make_course(
+        title="Working Together to Safeguard Children",
+        prerequisite_min_level=2,
+        prerequisite_text="Applicants must have completed Level 2 training.",
+    )
     s = make_session(course=course)
     newcomer = make_user()
     with pytest.raises(PrerequisiteMissing) as error:
@@ -166,9 +188,13 @@ def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_s
     elearner = make_user()
     db.session.add(ElearningCompletion(user=elearner, course=make_course(level=2, format="elearning", commit=False)))
     contributes_only = make_user()
-    db.session.add(Booking(session=make_session(course=make_course(level=2, level_kind="contributes"),
-                                                starts_in=timedelta(days=-9)), user=contributes_only,
-                           status="attended"))
+    db.session.add(
+        Booking(
+            session=make_session(course=make_course(level=2, level_kind="contributes"), starts_in=timedelta(days=-9)),
+            user=contributes_only,
+            status="attended",
+        )
+    )
     db.session.commit()
     assert book_place(attended, target.id).booking.status == "confirmed"
     assert book_place(elearner, target.id).booking.status == "confirmed"
@@ -188,8 +214,9 @@ def test_cancellation_promotes_first_on_waiting_list_and_tells_them(db, make_use
     assert (held.status, w1.status, w2.status) == ("cancelled", "confirmed", "waitlisted")
     assert waitlist_position(w2) == 1
     assert f"A place is now yours: {s.course.title}" in outbox_subjects(db, first.email)
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.session_id == s.id)
-                                 .order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.session_id == s.id).order_by(AuditEvent.id)
+    ).all()
     assert actions[-2:] == ["booking.cancelled", "booking.promoted"]
 
 
@@ -204,8 +231,9 @@ def test_leaving_the_waiting_list_promotes_nobody(db, make_user, make_session):
     assert [b.status for b in bookings_of(db, s)] == ["confirmed", "cancelled"]
 
 
-def test_delegate_cannot_cancel_after_the_working_day_cut_off_but_admin_can(app, db, make_user, make_session,
-                                                                             frozen_clock):
+def test_delegate_cannot_cancel_after_the_working_day_cut_off_but_admin_can(
+    app, db, make_user, make_session, frozen_clock
+):
     # Session on Wednesday 3 March 2027 at 09:30 London; 2 working days before is Monday 1 March.
     frozen_clock(datetime(2027, 2, 20, 12, 0))
     s = make_session(starts_in=timedelta(days=0))

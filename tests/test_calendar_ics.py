@@ -1,5 +1,6 @@
 """The iCalendar documents themselves (training_app.calendar.ics)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import vobject
@@ -20,8 +21,14 @@ def parse_both(text):
 def at_london(db, make_course, local_start, hours=2, **extra):
     course = extra.pop("course", None) or make_course()
     start = clock.from_london(local_start)
-    course_session = CourseSession(course=course, starts_at=start, ends_at=start + timedelta(hours=hours),
-                                   capacity=10, venue=extra.pop("venue", "Civic Centre"), **extra)
+    course_session = CourseSession(
+        course=course,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        capacity=10,
+        venue=extra.pop("venue", "Civic Centre"),
+        **extra,
+    )
     db.session.add(course_session)
     db.session.commit()
     return course_session
@@ -41,8 +48,8 @@ def test_session_ics_has_one_event_with_stable_uid_and_timezone(app, db, make_co
     assert event["LOCATION"] == "Civic Centre"
     assert event["URL"] == f"http://localhost/sessions/{course_session.id}"
     assert "TZID=Europe/London:20270329T093000" in text
-    assert event.start.astimezone(timezone.utc) == datetime(2027, 3, 29, 8, 30, tzinfo=timezone.utc)
-    assert vcal.vevent.dtstart.value.astimezone(timezone.utc) == datetime(2027, 3, 29, 8, 30, tzinfo=timezone.utc)
+    assert event.start.astimezone(UTC) == datetime(2027, 3, 29, 8, 30, tzinfo=UTC)
+    assert vcal.vevent.dtstart.value.astimezone(UTC) == datetime(2027, 3, 29, 8, 30, tzinfo=UTC)
     assert [tz.tz_name for tz in cal.timezones] == ["Europe/London"]
 
 
@@ -64,35 +71,63 @@ def test_build_calendar_without_sessions_is_valid(app, db):
 def test_fast_renderer_writes_exactly_what_icalendar_writes(app, db, make_course, make_user):
     """render_calendar() (used by the feeds for speed) must equal build_calendar().to_ical() byte for byte."""
     from training_app.calendar.ics import render_calendar
+
     trainer = make_user(role="trainer", name="Zoë O'Brien, MBE")
     plain = at_london(db, make_course, datetime(2027, 3, 27, 9, 30))
-    tricky = at_london(db, make_course, datetime(2027, 10, 31, 1, 30), hours=3,
-                       course=make_course(title="Neglect, abuse; \\N and \"harm\" — résumé " * 4,
-                                          summary="Line one;\r\nline two,\rthree\\ four\n" * 6),
-                       venue="Room 1, Floor 2;\nCivic Centre — Southampton " * 3)
+    tricky = at_london(
+        db,
+        make_course,
+        datetime(2027, 10, 31, 1, 30),
+        hours=3,
+        course=make_course(
+            title='Neglect, abuse; \\N and "harm" — résumé ' * 4, summary="Line one;\r\nline two,\rthree\\ four\n" * 6
+        ),
+        venue="Room 1, Floor 2;\nCivic Centre — Southampton " * 3,
+    )
     tricky.trainers.append(trainer)
-    online = at_london(db, make_course, datetime(2027, 6, 1, 18, 0), venue=None, online_platform="Teams",
-                       join_url="https://meet.example.org/" + "x" * 120)
+    online = at_london(
+        db,
+        make_course,
+        datetime(2027, 6, 1, 18, 0),
+        venue=None,
+        online_platform="Teams",
+        join_url="https://meet.example.org/" + "x" * 120,
+    )
     online.trainers.append(trainer)
-    cancelled = at_london(db, make_course, datetime(2027, 2, 1, 9, 0), status="cancelled", sequence=3,
-                          join_url="https://meet.example.org/cancelled")
-    postponed = at_london(db, make_course, datetime(2027, 2, 2, 9, 0), status="postponed",
-                          course=make_course(summary=""))
+    cancelled = at_london(
+        db,
+        make_course,
+        datetime(2027, 2, 1, 9, 0),
+        status="cancelled",
+        sequence=3,
+        join_url="https://meet.example.org/cancelled",
+    )
+    postponed = at_london(
+        db, make_course, datetime(2027, 2, 2, 9, 0), status="postponed", course=make_course(summary="")
+    )
     db.session.commit()
     sessions = [cancelled, postponed, plain, online, tricky]
-    statuses = {plain.id: "TENTATIVE", online.id: "CONFIRMED", tricky.id: "CONFIRMED", cancelled.id: "CONFIRMED",
-                postponed.id: "CONFIRMED"}
+    statuses = {
+        plain.id: "TENTATIVE",
+        online.id: "CONFIRMED",
+        tricky.id: "CONFIRMED",
+        cancelled.id: "CONFIRMED",
+        postponed.id: "CONFIRMED",
+    }
     with app.test_request_context():
         for include_join_url in (False, True):
             for status_for in (None, lambda s: statuses[s.id]):
-                expected = build_calendar(sessions, "Feed, name; here", include_join_url, status_for=status_for,
-                                          uid="feed@hips-training").to_ical()
-                actual = render_calendar(sessions, "Feed, name; here", include_join_url, status_for=status_for,
-                                         uid="feed@hips-training")
+                expected = build_calendar(
+                    sessions, "Feed, name; here", include_join_url, status_for=status_for, uid="feed@hips-training"
+                ).to_ical()
+                actual = render_calendar(
+                    sessions, "Feed, name; here", include_join_url, status_for=status_for, uid="feed@hips-training"
+                )
                 assert actual == expected
         assert render_calendar([], "Empty", False) == build_calendar([], "Empty", False).to_ical()
         # The feeds read sessions without the ORM; the events must come out the same.
-        from training_app.calendar.services import load_sessions
+        from training_app.calendar.feed_sessions import load_sessions
+
         rows = load_sessions([s.id for s in sessions])
         assert [r.id for r in rows] == [s.id for s in sessions]
         assert render_calendar(rows, "F", True, uid="f@x") == build_calendar(sessions, "F", True, uid="f@x").to_ical()
@@ -111,7 +146,9 @@ def test_folding_matches_icalendar_for_ascii_and_utf8_lines():
     import random
 
     from icalendar.parser import Contentline
+
     from training_app.calendar.ics import _fold
+
     rng = random.Random(5545)
     alphabet = "ab\\^;,: é—€😀"
     for length in list(range(60, 160)) + [300, 1000]:
@@ -123,8 +160,14 @@ def test_folding_matches_icalendar_for_ascii_and_utf8_lines():
 
 
 def test_session_ics_for_a_waiting_list_email_is_tentative_without_join_link(app, db, make_course):
-    course_session = at_london(db, make_course, datetime(2027, 6, 1, 10, 0), venue=None, online_platform="Zoom",
-                               join_url="https://meet.example.org/room-9")
+    course_session = at_london(
+        db,
+        make_course,
+        datetime(2027, 6, 1, 10, 0),
+        venue=None,
+        online_platform="Zoom",
+        join_url="https://meet.example.org/room-9",
+    )
     with app.test_request_context():
         confirmed = session_ics(course_session, include_join_url=True)
         waiting = session_ics(course_session, include_join_url=True, status="TENTATIVE")

@@ -1,11 +1,13 @@
 """One error family: DomainError carries the message a person reads and, optionally, the field; show_error
 puts it beside that field, at the top of the form, or in a flash."""
+
 from flask import get_flashed_messages
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from training_app.admin.services import AdminError, RoleError, SlugTaken
-from training_app.bookings.services import BookingError, MoveNotAllowed
+from training_app.admin.roles import RoleError
+from training_app.admin.services import AdminError, SlugTaken
+from training_app.bookings.errors import BookingError, MoveNotAllowed
 from training_app.errors import DomainError, show_error
 from training_app.evaluations.errors import EvaluationError
 from training_app.privacy.services import AccountAlreadyClosed
@@ -19,14 +21,24 @@ class NameForm(FlaskForm):
 
 
 def test_every_area_error_is_a_domain_error_with_a_message():
-    for error_class in (BookingError, MoveNotAllowed, AdminError, SlugTaken, RoleError, EvaluationError,
-                        AccountAlreadyClosed):
+    for error_class in (
+        BookingError,
+        MoveNotAllowed,
+        AdminError,
+        SlugTaken,
+        RoleError,
+        EvaluationError,
+        AccountAlreadyClosed,
+    ):
         assert issubclass(error_class, DomainError)
     assert AccountAlreadyClosed().message == "This account is already closed."
     assert str(BookingError()) == BookingError.message
     error = RoleError("Choose the partnership they will run", field="partnership_id")
-    assert (error.message, error.field, str(error)) == ("Choose the partnership they will run", "partnership_id",
-                                                       "Choose the partnership they will run")
+    assert (error.message, error.field, str(error)) == (
+        "Choose the partnership they will run",
+        "partnership_id",
+        "Choose the partnership they will run",
+    )
     assert (SlugTaken("Taken").field, MoveNotAllowed().field) == ("slug", "target_session")
 
 

@@ -1,4 +1,5 @@
 """Command-line tasks: `flask --app wsgi <command>`."""
+
 import time
 
 import click
@@ -12,6 +13,7 @@ def register_cli(app):
     def seed_demo_command():
         """Load the HIPS catalogue and one demo account per role (safe to run twice)."""
         from .demo import seed_demo
+
         report = seed_demo()
         db.session.commit()
         for line in report:
@@ -23,6 +25,7 @@ def register_cli(app):
     def send_mail_command(loop, interval):
         """Deliver queued emails from the outbox over SMTP (retries with backoff; never sends twice)."""
         from .mail import deliver_pending
+
         while True:
             sent, failed = deliver_pending()
             click.echo(f"sent {sent}, failed {failed}")
@@ -38,16 +41,20 @@ def register_cli(app):
         """Give an existing account a role: how the first system administrator is appointed."""
         from .auth.services import find_user_by_email
         from .models import Partnership
+
         user = find_user_by_email(email)
         if user is None or user.closed_at is not None:
             raise click.ClickException(f"No open account has the email address {email}. Register it first.")
         partnership_id = None
         if role == Role.PARTNERSHIP_ADMIN:
-            found = db.session.scalars(db.select(Partnership).where(Partnership.code == (partnership or "").upper())).first()
+            found = db.session.scalars(
+                db.select(Partnership).where(Partnership.code == (partnership or "").upper())
+            ).first()
             if found is None:
                 raise click.ClickException("A partnership admin needs --partnership HSCP, IOWSCP, PSCP or SSCP.")
             partnership_id = found.id
-        from .admin.services import apply_role
+        from .admin.roles import apply_role
+
         apply_role(None, user, role, partnership_id, via="command line")
         db.session.commit()
         click.echo(f"{user.email} is now {role}" + (f" of {partnership.upper()}" if partnership_id else ""))
@@ -56,19 +63,27 @@ def register_cli(app):
     def send_reminders_command():
         """Queue reminder emails for sessions starting soon (safe to run repeatedly)."""
         from .bookings.reminders import send_reminders
+
         count = send_reminders()
         db.session.commit()
         click.echo(f"queued {count} reminders")
 
     @app.cli.command("apply-retention")
-    @click.option("--years", default=3, show_default=True, type=click.IntRange(min=1),
-                  help="Close accounts not used for this many years.")
+    @click.option(
+        "--years",
+        default=3,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Close accounts not used for this many years.",
+    )
     def apply_retention_command(years):
         """Anonymise accounts inactive for --years years (as closing an account does)."""
         from .privacy.services import apply_retention
+
         closed = apply_retention(years)
         db.session.commit()
         click.echo(f"anonymised {len(closed)} accounts inactive for {years} years")
 
     from .evaluations.cli import register_evaluation_cli
+
     register_evaluation_cli(app)

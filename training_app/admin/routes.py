@@ -2,6 +2,7 @@
 
 Every view checks permission first: admin_required for the area, can_manage_course for one course.
 """
+
 from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -12,13 +13,24 @@ from wtforms.fields.choices import SelectChoice
 from .. import clock
 from ..errors import show_error
 from ..extensions import db
-from ..models import CourseStatus, Course, CourseSession
+from ..models import Course, CourseSession, CourseStatus
 from ..permissions import admin_required, can_manage_course, require, sees_all_partnerships
 from . import bp
 from .forms import CourseForm, SessionForm
-from .services import (AdminError, archive_course, create_course, managed_courses, partnership_by_code,
-                       partnerships, restore_course, schedule_session, sessions_with_counts, trainer_choices,
-                       update_course, update_session)
+from .services import (
+    AdminError,
+    archive_course,
+    create_course,
+    managed_courses,
+    partnership_by_code,
+    partnerships,
+    restore_course,
+    schedule_session,
+    sessions_with_counts,
+    trainer_choices,
+    update_course,
+    update_session,
+)
 
 
 def managed_course_or_abort(course_id):
@@ -40,8 +52,9 @@ def index():
     choices = partnerships() if all_partnerships else []
     selected = partnership_by_code(request.args.get("partnership", "")) if all_partnerships else None
     rows = managed_courses(current_user, selected.id if selected else None)
-    return render_template("admin/index.html", rows=rows, partnership_choices=choices, selected=selected,
-                           action_form=FlaskForm())
+    return render_template(
+        "admin/index.html", rows=rows, partnership_choices=choices, selected=selected, action_form=FlaskForm()
+    )
 
 
 def course_form(course=None):
@@ -50,7 +63,8 @@ def course_form(course=None):
     form.joint_partnership_ids.choices = [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
     if sees_all_partnerships(current_user):
         form.owner_partnership_id.choices = [SelectChoice("", "Choose a partnership")] + [
-            SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
+            SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships
+        ]
     else:
         del form.owner_partnership_id
     if course is not None and course.status == CourseStatus.ARCHIVED:
@@ -106,8 +120,10 @@ def course_archive(course_id):
     db.session.commit()
     message = f"‘{course.title}’ has been archived and is no longer in the catalogue."
     if upcoming:
-        message += (f" It still has {upcoming} upcoming scheduled {'session' if upcoming == 1 else 'sessions'}:"
-                    " cancel them if they will not run.")
+        message += (
+            f" It still has {upcoming} upcoming scheduled {'session' if upcoming == 1 else 'sessions'}:"
+            " cancel them if they will not run."
+        )
     flash(message, "success")
     return redirect(url_for("admin.index"))
 
@@ -132,9 +148,13 @@ def course_sessions(course_id):
     past = [row for row in rows if row[0].starts_at <= now][::-1]
     # The bookings area's page for one session (bookings, capacity, cancel, postpone), when it is there.
     bookings_endpoint = "bookings.admin_session_bookings"
-    return render_template("admin/course_sessions.html", course=course, upcoming=upcoming, past=past,
-                           bookings_endpoint=bookings_endpoint if bookings_endpoint in current_app.view_functions
-                           else None)
+    return render_template(
+        "admin/course_sessions.html",
+        course=course,
+        upcoming=upcoming,
+        past=past,
+        bookings_endpoint=bookings_endpoint if bookings_endpoint in current_app.view_functions else None,
+    )
 
 
 def session_form(course_session=None):
@@ -169,8 +189,12 @@ def session_values(form):
 def session_new(course_id):
     course = managed_course_or_abort(course_id)
     if course.is_elearning or course.status == CourseStatus.ARCHIVED:
-        flash("E-learning courses have no sessions." if course.is_elearning
-              else "This course is archived. Restore it before scheduling sessions.", "info")
+        flash(
+            "E-learning courses have no sessions."
+            if course.is_elearning
+            else "This course is archived. Restore it before scheduling sessions.",
+            "info",
+        )
         return redirect(url_for("admin.course_sessions", course_id=course.id))
     form = session_form()
     if form.validate_on_submit():
@@ -200,13 +224,17 @@ def session_edit(session_id):
             if changed:
                 # Written by the bookings area: tells booked delegates and updates their calendars.
                 from ..bookings.sessions import notify_session_changed
+
                 notify_session_changed(current_user, course_session, changed)
         except AdminError as error:
             db.session.rollback()
             show_error(error, form)
         else:
             db.session.commit()
-            flash("The session has been updated." + (" Booked delegates will be told about the change."
-                                                      if changed else ""), "success")
+            flash(
+                "The session has been updated."
+                + (" Booked delegates will be told about the change." if changed else ""),
+                "success",
+            )
             return redirect(url_for("admin.course_sessions", course_id=course.id))
     return render_template("admin/session_form.html", form=form, course=course, course_session=course_session)

@@ -3,28 +3,52 @@
 Every function takes the acting user explicitly, flushes (never commits) and records an audit
 event in the caller's transaction. Permission checks are the views' job (training_app.permissions).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import changes, record_audit
+from ..bookings.services import confirmed_count, count_per_session
 from ..errors import DomainError
 from ..extensions import db
-from ..bookings.services import confirmed_count
-from ..models import BookingStatus, Role, CourseStatus, SessionStatus, Booking, Course, CourseSession, Partnership, User
-from ..permissions import assignable_roles, course_owner_for, managed_courses_condition
+from ..models import BookingStatus, Course, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User
+from ..permissions import course_owner_for, managed_courses_condition
 from ..slugs import slugify
 
-COURSE_FIELDS = ("title", "slug", "summary", "learning_outcomes", "level", "level_kind", "format", "audience",
-                 "duration_minutes", "prerequisite_text", "prerequisite_min_level", "pre_course_work",
-                 "owner_partnership_id", "is_hips", "elearning_url", "status")
-SESSION_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url", "capacity",
-                  "booking_opens_at", "booking_closes_at")
+COURSE_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "learning_outcomes",
+    "level",
+    "level_kind",
+    "format",
+    "audience",
+    "duration_minutes",
+    "prerequisite_text",
+    "prerequisite_min_level",
+    "pre_course_work",
+    "owner_partnership_id",
+    "is_hips",
+    "elearning_url",
+    "status",
+)
+SESSION_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "venue",
+    "online_platform",
+    "join_url",
+    "capacity",
+    "booking_opens_at",
+    "booking_closes_at",
+)
 # Changes delegates must be told about (and that calendars must pick up).
 NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
 # A form's values() by field name (CourseForm, SessionForm): each field's own type.
@@ -60,25 +84,26 @@ def managed_courses(actor: User, partnership_id: int | None = None) -> list[tupl
     now = clock.now()
     upcoming = (
         select(func.count(CourseSession.id))
-        .where(CourseSession.course_id == Course.id, CourseSession.status == SessionStatus.SCHEDULED,
-               CourseSession.starts_at > now)
+        .where(
+            CourseSession.course_id == Course.id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+        )
         .correlate(Course)
         .scalar_subquery()
     )
-    query = (select(Course, upcoming.label("upcoming")).where(managed_courses_condition(actor, partnership_id))
-             .order_by(func.lower(Course.title), Course.id))
+    query = (
+        select(Course, upcoming.label("upcoming"))
+        .where(managed_courses_condition(actor, partnership_id))
+        .order_by(func.lower(Course.title), Course.id)
+    )
     return [(course, count) for course, count in db.session.execute(query).all()]
 
 
 def sessions_with_counts(course: Course) -> list[tuple[CourseSession, int, int]]:
     """[(session, confirmed, waitlisted)] for every session of `course`, earliest first."""
-    def count(status: BookingStatus) -> ScalarSelect[int]:
-        return (select(func.count(Booking.id))
-                .where(Booking.session_id == CourseSession.id, Booking.status == status)
-                .correlate(CourseSession).scalar_subquery())
-
     rows = db.session.execute(
-        select(CourseSession, count(BookingStatus.CONFIRMED), count(BookingStatus.WAITLISTED))
+        select(CourseSession, count_per_session(BookingStatus.CONFIRMED), count_per_session(BookingStatus.WAITLISTED))
         .where(CourseSession.course_id == course.id)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
@@ -164,9 +189,13 @@ def create_course(actor: User, values: Values) -> Course:
     _apply_course(course, values, _joint_partnerships(values, values["owner_partnership_id"]))
     db.session.add(course)
     _flush_course()
-    record_audit(actor, "course.created", course,
-                 values={f: getattr(course, f) for f in COURSE_FIELDS},
-                 joint_partnerships=[p.code for p in course.joint_partnerships])
+    record_audit(
+        actor,
+        "course.created",
+        course,
+        values={f: getattr(course, f) for f in COURSE_FIELDS},
+        joint_partnerships=[p.code for p in course.joint_partnerships],
+    )
     return course
 
 
@@ -177,8 +206,9 @@ def update_course(actor: User, course: Course, values: Values) -> dict[str, dict
     ({} when nothing changed). Raises SlugTaken.
     """
     values = dict(values)
-    values["owner_partnership_id"] = course_owner_for(actor, values.get("owner_partnership_id"),
-                                                      course.owner_partnership_id)
+    values["owner_partnership_id"] = course_owner_for(
+        actor, values.get("owner_partnership_id"), course.owner_partnership_id
+    )
     if course.status == CourseStatus.ARCHIVED or values.get("status") not in CourseStatus.EDITABLE:
         values["status"] = course.status
     values["slug"] = _choose_slug(values, course)
@@ -202,23 +232,30 @@ def archive_course(actor: User, course: Course) -> int:
     Returns the number of upcoming scheduled sessions, which are not cancelled by this.
     """
     if course.status != CourseStatus.ARCHIVED:
-        record_audit(actor, "course.archived", course,
-                     changes=changes(course, ("status",), {"status": CourseStatus.ARCHIVED}))
+        record_audit(
+            actor, "course.archived", course, changes=changes(course, ("status",), {"status": CourseStatus.ARCHIVED})
+        )
         course.status = CourseStatus.ARCHIVED
         course.archived_at = clock.now()
         db.session.flush()
-    return db.session.scalar(
-        select(func.count(CourseSession.id)).where(CourseSession.course_id == course.id,
-                                                   CourseSession.status == SessionStatus.SCHEDULED,
-                                                   CourseSession.starts_at > clock.now())
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(CourseSession.id)).where(
+                CourseSession.course_id == course.id,
+                CourseSession.status == SessionStatus.SCHEDULED,
+                CourseSession.starts_at > clock.now(),
+            )
+        )
+        or 0
+    )
 
 
 def restore_course(actor: User, course: Course) -> Course:
     """Bring an archived course back as a draft, so it is checked before it is published again."""
     if course.status == CourseStatus.ARCHIVED:
-        record_audit(actor, "course.restored", course,
-                     changes=changes(course, ("status",), {"status": CourseStatus.DRAFT}))
+        record_audit(
+            actor, "course.restored", course, changes=changes(course, ("status",), {"status": CourseStatus.DRAFT})
+        )
         course.status = CourseStatus.DRAFT
         course.archived_at = None
         db.session.flush()
@@ -269,13 +306,24 @@ def schedule_session(actor: User, course: Course, values: Values) -> CourseSessi
         raise InvalidSession("This course is archived. Restore it before scheduling sessions", "date")
     _check_session(values)
     trainers = _trainers(values.get("trainer_ids", []))
-    course_session = CourseSession(course_id=course.id, status=SessionStatus.SCHEDULED, sequence=0, trainers=trainers,
-                                   **{f: values.get(f) for f in SESSION_FIELDS})
+    course_session = CourseSession(
+        course_id=course.id,
+        status=SessionStatus.SCHEDULED,
+        sequence=0,
+        trainers=trainers,
+        **{f: values.get(f) for f in SESSION_FIELDS},
+    )
     db.session.add(course_session)
     db.session.flush()
-    record_audit(actor, "session.created", course_session, session_id=course_session.id,
-                 course_id=course.id, values={f: getattr(course_session, f) for f in SESSION_FIELDS},
-                 trainers=[t.id for t in course_session.trainers])
+    record_audit(
+        actor,
+        "session.created",
+        course_session,
+        session_id=course_session.id,
+        course_id=course.id,
+        values={f: getattr(course_session, f) for f in SESSION_FIELDS},
+        trainers=[t.id for t in course_session.trainers],
+    )
     return course_session
 
 
@@ -304,46 +352,11 @@ def update_session(actor: User, course_session: CourseSession, values: Values) -
         db.session.flush()
         record_audit(actor, "session.updated", course_session, session_id=course_session.id, changes=diff)
     if values["capacity"] != course_session.capacity:
-        from ..bookings.services import CapacityError, change_capacity
+        from ..bookings.errors import CapacityError
+        from ..bookings.services import change_capacity
+
         try:
             change_capacity(actor, course_session, values["capacity"])
         except CapacityError as error:
             raise CapacityBelowConfirmed(error.message) from None
     return notify
-
-
-# ---------------------------------------------------------------- people and roles
-
-class RoleError(DomainError):
-    """A role change refused; `field` is "partnership_id" when the partnership is what is wrong."""
-
-    field = "role"
-
-
-def set_role(actor: User, user: User, role: str, partnership_id: int | None = None) -> None:
-    """Give `user` a role (and, for partnership admins, their partnership). Raises RoleError."""
-    if user.id == actor.id:
-        raise RoleError("You cannot change your own role. Ask another administrator.")
-    allowed = assignable_roles(actor)
-    if role not in allowed or user.role not in allowed:
-        raise RoleError("Only a system administrator can give or take away that role.")
-    if user.closed_at is not None:
-        raise RoleError("This account is closed.")
-    if role == Role.PARTNERSHIP_ADMIN:
-        if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
-            raise RoleError("Choose the partnership they will run", field="partnership_id")
-    else:
-        partnership_id = user.partnership_id if role != Role.SYSTEM_ADMIN and user.role != Role.PARTNERSHIP_ADMIN else None
-    apply_role(actor, user, role, partnership_id)
-
-
-def apply_role(actor: User | None, user: User, role: str, partnership_id: int | None = None,
-               **audit_details: Any) -> None:  # JSON-able details for the audit event
-    """Record the new role (no permission check: set_role and the set-role command decide)."""
-    before = {"role": user.role, "partnership_id": user.partnership_id}
-    user.role, user.partnership_id = role, partnership_id
-    # A change of role takes effect at once on every device.
-    user.session_version += 1
-    record_audit(actor, "user.role_changed", user, before=before,
-                 after={"role": role, "partnership_id": partnership_id}, **audit_details)
-    db.session.flush()

@@ -1,4 +1,5 @@
 """Training done: the register of a session, and e-learning completions (training without a session)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,12 +10,20 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..audit import record_audit
 from ..extensions import db
-from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, SessionStatus, User
-from .services import BookingError, RegisterNotOpen
+from ..models import (
+    Booking,
+    BookingStatus,
+    Course,
+    CourseSession,
+    CourseStatus,
+    ElearningCompletion,
+    SessionStatus,
+    User,
+)
+from .errors import BookingError, RegisterNotOpen
 
 
-def record_attendance(actor: User, course_session: CourseSession,
-                      marks: dict[int, str]) -> dict[int, dict[str, Any]]:
+def record_attendance(actor: User, course_session: CourseSession, marks: dict[int, str]) -> dict[int, dict[str, Any]]:
     """Take the register: `marks` maps booking id -> 'attended' or 'no_show'.
 
     Only bookings holding a place (confirmed, attended, no_show) of this session can be marked; the
@@ -24,9 +33,14 @@ def record_attendance(actor: User, course_session: CourseSession,
         raise RegisterNotOpen()
     if course_session.status == SessionStatus.CANCELLED:
         raise RegisterNotOpen("This session was cancelled, so there is no register.")
-    bookings = {b.id: b for b in db.session.scalars(
-        select(Booking).where(Booking.session_id == course_session.id,
-                              Booking.status.in_(BookingStatus.HOLDS_PLACE)))}
+    bookings = {
+        b.id: b
+        for b in db.session.scalars(
+            select(Booking).where(
+                Booking.session_id == course_session.id, Booking.status.in_(BookingStatus.HOLDS_PLACE)
+            )
+        )
+    }
     for booking_id, value in marks.items():
         if booking_id not in bookings or value not in BookingStatus.ATTENDANCE:
             raise BookingError("The register included someone who is not booked on this session.")
@@ -37,8 +51,11 @@ def record_attendance(actor: User, course_session: CourseSession,
             changed[booking_id] = {"before": booking.status, "after": value}
             booking.status = value
             booking.attendance_recorded_at = clock.now()
-    if course_session.status == SessionStatus.SCHEDULED and course_session.ends_at <= clock.now() and \
-            all(b.status in BookingStatus.ATTENDANCE for b in bookings.values()):
+    if (
+        course_session.status == SessionStatus.SCHEDULED
+        and course_session.ends_at <= clock.now()
+        and all(b.status in BookingStatus.ATTENDANCE for b in bookings.values())
+    ):
         course_session.status = SessionStatus.COMPLETED
     record_audit(actor, "register.taken", course_session, session_id=course_session.id, changes=changed)
     db.session.flush()
@@ -47,8 +64,9 @@ def record_attendance(actor: User, course_session: CourseSession,
 
 def _completion_of(actor: User, course: Course) -> ElearningCompletion | None:
     return db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == actor.id,
-                                          ElearningCompletion.course_id == course.id)
+        select(ElearningCompletion).where(
+            ElearningCompletion.user_id == actor.id, ElearningCompletion.course_id == course.id
+        )
     ).first()
 
 

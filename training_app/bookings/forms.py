@@ -12,9 +12,14 @@ from ..ids import coerce_id
 
 class BookingForm(FlaskForm):
     access_needs = TextAreaField(
-        "Access needs (optional)", widget=GovCharacterCount(), filters=[strip_filter],
-        validators=[Optional(), Length(max=1000, message="Access needs must be 1,000 characters or fewer"),
-                    no_control_characters],
+        "Access needs (optional)",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=1000, message="Access needs must be 1,000 characters or fewer"),
+            no_control_characters,
+        ],
     )
     submit = SubmitField("Book a place", widget=GovSubmitInput())
 
@@ -25,9 +30,14 @@ class CancelForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
-        "Reason (sent to every delegate)", widget=GovCharacterCount(), filters=[strip_filter],
-        validators=[InputRequired("Enter a reason for the delegates"),
-                    Length(max=1000, message="Reason must be 1,000 characters or fewer"), no_control_characters],
+        "Reason (sent to every delegate)",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter a reason for the delegates"),
+            Length(max=1000, message="Reason must be 1,000 characters or fewer"),
+            no_control_characters,
+        ],
     )
     submit = SubmitField("Cancel the session and tell delegates", widget=GovSubmitInput())
 
@@ -36,16 +46,24 @@ class PostponeForm(FlaskForm):
     """Postpone with an optional new date (London time); no date means "postponed, date to follow"."""
 
     reason = TextAreaField(
-        "Reason (sent to every delegate)", widget=GovCharacterCount(), filters=[strip_filter],
-        validators=[InputRequired("Enter a reason for the delegates"),
-                    Length(max=1000, message="Reason must be 1,000 characters or fewer"), no_control_characters],
+        "Reason (sent to every delegate)",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter a reason for the delegates"),
+            Length(max=1000, message="Reason must be 1,000 characters or fewer"),
+            no_control_characters,
+        ],
     )
-    new_date = StringField("New date (optional)", widget=GovTextInput(), filters=[strip_filter],
-                           validators=[Optional(), Length(max=20)])
-    new_start = StringField("New start time", widget=GovTextInput(), filters=[strip_filter],
-                            validators=[Optional(), Length(max=10)])
-    new_end = StringField("New end time", widget=GovTextInput(), filters=[strip_filter],
-                          validators=[Optional(), Length(max=10)])
+    new_date = StringField(
+        "New date (optional)", widget=GovTextInput(), filters=[strip_filter], validators=[Optional(), Length(max=20)]
+    )
+    new_start = StringField(
+        "New start time", widget=GovTextInput(), filters=[strip_filter], validators=[Optional(), Length(max=10)]
+    )
+    new_end = StringField(
+        "New end time", widget=GovTextInput(), filters=[strip_filter], validators=[Optional(), Length(max=10)]
+    )
     submit = SubmitField("Postpone and tell delegates", widget=GovSubmitInput())
 
     def new_times(self):
@@ -69,13 +87,22 @@ class PostponeForm(FlaskForm):
 
 
 class CapacityForm(FlaskForm):
-    capacity = IntegerField("New capacity", widget=GovTextInput(),
-                            validators=[InputRequired("Enter the capacity as a whole number, like 30"),
-                                        NumberRange(min=1, max=1000, message="Capacity must be between 1 and 1,000")])
+    capacity = IntegerField(
+        "New capacity",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter the capacity as a whole number, like 30"),
+            NumberRange(min=1, max=1000, message="Capacity must be between 1 and 1,000"),
+        ],
+    )
     submit = SubmitField("Change capacity", widget=GovSubmitInput())
 
 
 class MoveForm(FlaskForm):
-    target_session = SelectField("Move to session", widget=GovSelect(), coerce=coerce_id,
-                                 validators=[DataRequired("Choose the session to move the delegate to")])
+    target_session = SelectField(
+        "Move to session",
+        widget=GovSelect(),
+        coerce=coerce_id,
+        validators=[DataRequired("Choose the session to move the delegate to")],
+    )
     submit = SubmitField("Move delegate", widget=GovSubmitInput())

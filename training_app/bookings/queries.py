@@ -1,5 +1,6 @@
 """View-side queries of the booking pages: My training, the register's attendee list, a trainer's
 sessions, the team's view of one session's bookings, and where a booking can be moved."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -30,8 +31,10 @@ def my_training(user: User, now: datetime) -> MyTraining:
     """`user`'s bookings at `now`: upcoming (confirmed, not yet ended), waitlisted (session not started),
     past (everything else that was not cancelled) and cancelled; and their e-learning completions."""
     rows = db.session.execute(
-        select(Booking, CourseSession).join(CourseSession, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id).options(selectinload(CourseSession.course))
+        select(Booking, CourseSession)
+        .join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(Booking.user_id == user.id)
+        .options(selectinload(CourseSession.course))
         .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
     ).all()
     groups = MyTraining()
@@ -46,7 +49,8 @@ def my_training(user: User, now: datetime) -> MyTraining:
             groups.past.append(booking)
     groups.upcoming.reverse()
     groups.completions = db.session.scalars(
-        select(ElearningCompletion).where(ElearningCompletion.user_id == user.id)
+        select(ElearningCompletion)
+        .where(ElearningCompletion.user_id == user.id)
         .order_by(ElearningCompletion.completed_at.desc())
     ).all()
     return groups
@@ -59,7 +63,8 @@ def course_by_slug(slug: str) -> Course | None:
 def attendees(course_session: CourseSession) -> Sequence[Booking]:
     """Bookings that hold a place on the session, by name (the register and the sign-in sheet)."""
     return db.session.scalars(
-        select(Booking).join(User, Booking.user_id == User.id)
+        select(Booking)
+        .join(User, Booking.user_id == User.id)
         .where(Booking.session_id == course_session.id, Booking.status.in_(BookingStatus.HOLDS_PLACE))
         .order_by(User.name, Booking.id)
     ).all()
@@ -73,15 +78,23 @@ def register_csv_rows(course_session: CourseSession) -> Iterator[list[str]]:
     yield list(REGISTER_CSV_HEADER)
     for booking in attendees(course_session):
         agency = booking.agency
-        yield [booking.user.name, agency.name if agency else "", agency.sector if agency else "",
-               booking.job_role or "", booking.access_needs or "", booking.status_label]
+        yield [
+            booking.user.name,
+            agency.name if agency else "",
+            agency.sector if agency else "",
+            booking.job_role or "",
+            booking.access_needs or "",
+            booking.status_label,
+        ]
 
 
 def trainer_sessions(trainer: User) -> Sequence[CourseSession]:
     """The sessions `trainer` is down to run, earliest first."""
     return db.session.scalars(
-        select(CourseSession).join(session_trainers, session_trainers.c.session_id == CourseSession.id)
-        .where(session_trainers.c.user_id == trainer.id).order_by(CourseSession.starts_at)
+        select(CourseSession)
+        .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
+        .where(session_trainers.c.user_id == trainer.id)
+        .order_by(CourseSession.starts_at)
         .options(selectinload(CourseSession.course))
     ).all()
 
@@ -96,7 +109,8 @@ def session_bookings(course_session: CourseSession) -> Sequence[Booking]:
 def session_audit(course_session: CourseSession) -> Sequence[AuditEvent]:
     """The session's audit trail, newest first."""
     return db.session.scalars(
-        select(AuditEvent).where(AuditEvent.session_id == course_session.id)
+        select(AuditEvent)
+        .where(AuditEvent.session_id == course_session.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     ).all()
 
@@ -104,8 +118,12 @@ def session_audit(course_session: CourseSession) -> Sequence[AuditEvent]:
 def move_targets(booking: Booking, now: datetime) -> Sequence[CourseSession]:
     """The other upcoming, scheduled sessions of the booking's course, soonest first."""
     return db.session.scalars(
-        select(CourseSession).where(CourseSession.course_id == booking.session.course_id,
-                                    CourseSession.id != booking.session_id,
-                                    CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now)
+        select(CourseSession)
+        .where(
+            CourseSession.course_id == booking.session.course_id,
+            CourseSession.id != booking.session_id,
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+        )
         .order_by(CourseSession.starts_at)
     ).all()

@@ -1,4 +1,5 @@
 """Delegates' bookings, trainers' registers and the team's per-session booking management."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -13,9 +14,16 @@ from ..permissions import admin_required, can_manage_course, can_see_register, r
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
+from .errors import BookingError, UnknownSession
 from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
-from .services import (BookingError, UnknownSession, book_place, cancel_booking, cancellation_deadline,
-                       change_capacity, move_booking, waiting_list)
+from .services import (
+    book_place,
+    cancel_booking,
+    cancellation_deadline,
+    change_capacity,
+    move_booking,
+    waiting_list,
+)
 from .sessions import cancel_session, postpone_session
 
 
@@ -27,6 +35,7 @@ def fail(error, endpoint, **values):
 
 
 # --------------------------------------------------------------------------- delegates
+
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 @login_required
@@ -44,8 +53,11 @@ def book(session_id):
     except BookingError as error:
         return fail(error, "catalogue.session_detail", session_id=session_id)
     if result.waitlist_position:
-        flash(f"The session is full, so you are on the waiting list: number {result.waitlist_position}. "
-              "We will email you if a place becomes free.", "success")
+        flash(
+            f"The session is full, so you are on the waiting list: number {result.waitlist_position}. "
+            "We will email you if a place becomes free.",
+            "success",
+        )
     else:
         flash("Your place is booked. We have emailed you a confirmation with a calendar invitation.", "success")
     return redirect(url_for("catalogue.session_detail", session_id=session_id))
@@ -56,9 +68,14 @@ def book(session_id):
 def my_training():
     now = clock.now()
     groups = queries.my_training(current_user, now)
-    return render_template("bookings/my_training.html", groups=groups, completions=groups.completions,
-                           outstanding=outstanding_evaluations(current_user, now), deadline=cancellation_deadline,
-                           now=now)
+    return render_template(
+        "bookings/my_training.html",
+        groups=groups,
+        completions=groups.completions,
+        outstanding=outstanding_evaluations(current_user, now),
+        deadline=cancellation_deadline,
+        now=now,
+    )
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -75,8 +92,13 @@ def cancel(booking_id):
             return fail(error, "bookings.my_training")
         flash(f"Your booking for {booking.session.course.title} has been cancelled.", "success")
         return redirect(url_for("bookings.my_training"))
-    return render_template("bookings/cancel.html", booking=booking, form=form,
-                           deadline=cancellation_deadline(booking.session), now=clock.now())
+    return render_template(
+        "bookings/cancel.html",
+        booking=booking,
+        form=form,
+        deadline=cancellation_deadline(booking.session),
+        now=clock.now(),
+    )
 
 
 @bp.route("/courses/<slug>/complete", methods=["POST"], endpoint="complete_elearning")
@@ -93,21 +115,29 @@ def complete_elearning_view(slug):
         db.session.commit()
     except BookingError as error:
         return fail(error, "catalogue.course", slug=slug)
-    flash(f"Your completion of {course.title} has been recorded." if created
-          else f"You have already recorded completing {course.title}.", "success")
+    flash(
+        f"Your completion of {course.title} has been recorded."
+        if created
+        else f"You have already recorded completing {course.title}.",
+        "success",
+    )
     return redirect(url_for("bookings.my_training"))
 
 
 # --------------------------------------------------------------------------- trainers
+
 
 @bp.route("/trainer/sessions")
 @login_required
 def trainer_sessions():
     sessions = queries.trainer_sessions(current_user)
     now = clock.now()
-    return render_template("bookings/trainer_sessions.html",
-                           upcoming=[s for s in sessions if s.ends_at > now],
-                           past=[s for s in sessions if s.ends_at <= now][::-1], now=now)
+    return render_template(
+        "bookings/trainer_sessions.html",
+        upcoming=[s for s in sessions if s.ends_at > now],
+        past=[s for s in sessions if s.ends_at <= now][::-1],
+        now=now,
+    )
 
 
 @bp.route("/trainer/sessions/<int:session_id>/register", methods=["GET", "POST"])
@@ -125,24 +155,41 @@ def register(session_id):
             if value in BookingStatus.ATTENDANCE:
                 marks[booking.id] = value
             elif value:
-                errors.append({"text": f"Choose attended or did not attend for {booking.user.name}",
-                               "href": f"#attendance-{booking.id}"})
+                errors.append(
+                    {
+                        "text": f"Choose attended or did not attend for {booking.user.name}",
+                        "href": f"#attendance-{booking.id}",
+                    }
+                )
         if not errors and not marks:
-            errors.append({"text": "Mark at least one delegate as attended or did not attend",
-                           "href": f"#attendance-{people[0].id}" if people else "#main-content"})
+            errors.append(
+                {
+                    "text": "Mark at least one delegate as attended or did not attend",
+                    "href": f"#attendance-{people[0].id}" if people else "#main-content",
+                }
+            )
         if not errors:
             try:
                 record_attendance(current_user, course_session, marks)
                 db.session.commit()
             except BookingError as error:
                 return fail(error, "bookings.register", session_id=session_id)
-            flash(f"Register saved: {sum(1 for v in marks.values() if v == BookingStatus.ATTENDED)} attended, "
-                  f"{sum(1 for v in marks.values() if v == BookingStatus.NO_SHOW)} did not attend.", "success")
+            flash(
+                f"Register saved: {sum(1 for v in marks.values() if v == BookingStatus.ATTENDED)} attended, "
+                f"{sum(1 for v in marks.values() if v == BookingStatus.NO_SHOW)} did not attend.",
+                "success",
+            )
             return redirect(url_for("bookings.register", session_id=session_id))
     elif request.method == "POST":
         abort(400)
-    return render_template("bookings/register.html", course_session=course_session, people=people, form=form,
-                           errors=errors, register_open=course_session.starts_at <= clock.now())
+    return render_template(
+        "bookings/register.html",
+        course_session=course_session,
+        people=people,
+        form=form,
+        errors=errors,
+        register_open=course_session.starts_at <= clock.now(),
+    )
 
 
 @bp.route("/trainer/sessions/<int:session_id>/register.csv")
@@ -158,11 +205,13 @@ def register_csv(session_id):
 def sign_in_sheet(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
-    return render_template("bookings/sign_in_sheet.html", course_session=course_session,
-                           people=queries.attendees(course_session))
+    return render_template(
+        "bookings/sign_in_sheet.html", course_session=course_session, people=queries.attendees(course_session)
+    )
 
 
 # --------------------------------------------------------------------------- the team
+
 
 def managed_session(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
@@ -177,10 +226,14 @@ def admin_session_bookings(session_id):
     all_bookings = queries.session_bookings(course_session)
     audit = queries.session_audit(course_session)
     return render_template(
-        "bookings/admin_session.html", course_session=course_session,
+        "bookings/admin_session.html",
+        course_session=course_session,
         confirmed=[b for b in all_bookings if b.status in BookingStatus.HOLDS_PLACE],
-        waitlist=waiting_list(session_id), cancelled=[b for b in all_bookings if b.status == BookingStatus.CANCELLED],
-        audit=audit, capacity_form=CapacityForm(capacity=course_session.capacity), confirm_form=CancelForm(),
+        waitlist=waiting_list(session_id),
+        cancelled=[b for b in all_bookings if b.status == BookingStatus.CANCELLED],
+        audit=audit,
+        capacity_form=CapacityForm(capacity=course_session.capacity),
+        confirm_form=CancelForm(),
     )
 
 
@@ -197,8 +250,11 @@ def admin_capacity(session_id):
         db.session.commit()
     except BookingError as error:
         return fail(error, "bookings.admin_session_bookings", session_id=session_id)
-    flash(f"Capacity is now {form.capacity.data}." + (f" {len(promoted)} promoted from the waiting list."
-                                                      if promoted else ""), "success")
+    flash(
+        f"Capacity is now {form.capacity.data}."
+        + (f" {len(promoted)} promoted from the waiting list." if promoted else ""),
+        "success",
+    )
     return redirect(url_for("bookings.admin_session_bookings", session_id=session_id))
 
 
@@ -261,8 +317,9 @@ def admin_move_booking(booking_id):
     require(can_manage_course(current_user, booking.session.course))
     others = queries.move_targets(booking, clock.now())
     form = MoveForm()
-    form.target_session.choices = [SelectChoice("", "Choose a session")] + [SelectChoice(str(s.id), session_when(s))
-                                                                          for s in others]
+    form.target_session.choices = [SelectChoice("", "Choose a session")] + [
+        SelectChoice(str(s.id), session_when(s)) for s in others
+    ]
     if form.validate_on_submit():
         try:
             moved = move_booking(current_user, booking, form.target_session.data)

@@ -5,76 +5,49 @@ course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transac
 with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
 caller's transaction. A partial unique index backs "one active booking per person per session".
 Whole-session operations live in .sessions, the register and e-learning completions in .attendance,
-the reminder job in .reminders, and the booking pages' queries in .queries.
+the reminder job in .reminders, the booking pages' queries in .queries, the errors in .errors and
+the emails to delegates in .emails.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import ScalarSelect, and_, case, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import record_audit
-from ..errors import DomainError
 from ..extensions import db
-from ..mail import queue_email
-from ..web import external_url
-from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, ElearningCompletion, LevelKind, SessionStatus, User
-
-
-class BookingError(DomainError):
-    """A booking rule said no; `message` is what the person reads."""
-
-    message = "This booking could not be made."
-
-
-class SessionNotBookable(BookingError):
-    message = "This session cannot be booked."
-
-
-class UnknownSession(SessionNotBookable):
-    message = "This session does not exist."
-
-
-class BookingClosed(BookingError):
-    message = "Booking is closed for this session."
-
-
-class AlreadyBooked(BookingError):
-    message = "You already have a booking for this session."
-
-
-class PrerequisiteMissing(BookingError):
-    message = "You have not completed the training this course needs first."
-
-
-class CancellationTooLate(BookingError):
-    message = "It is too late to cancel this booking online."
-
-
-class NotCancellable(BookingError):
-    message = "This booking cannot be cancelled."
-
-
-class CapacityError(BookingError):
-    message = "Capacity cannot be lower than the number of confirmed places."
-
-
-class MoveNotAllowed(BookingError):
-    message = "This booking cannot be moved to that session."
-    field = "target_session"
-
-
-class RegisterNotOpen(BookingError):
-    message = "The register can be taken once the session has started."
-
+from ..models import (
+    Booking,
+    BookingStatus,
+    Course,
+    CourseSession,
+    CourseStatus,
+    ElearningCompletion,
+    LevelKind,
+    SessionStatus,
+    User,
+)
+from .emails import email_delegate
+from .errors import (
+    AlreadyBooked,
+    BookingClosed,
+    CancellationTooLate,
+    CapacityError,
+    MoveNotAllowed,
+    NotCancellable,
+    PrerequisiteMissing,
+    SessionNotBookable,
+    UnknownSession,
+)
 
 # --------------------------------------------------------------------------- helpers
+
 
 def lock_session(session_id: int) -> CourseSession | None:
     """Lock the course session row for the rest of the transaction and return it, brought up to date
@@ -91,7 +64,9 @@ def lock_session(session_id: int) -> CourseSession | None:
         timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
         db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
     return db.session.scalars(
-        select(CourseSession).where(CourseSession.id == session_id).with_for_update()
+        select(CourseSession)
+        .where(CourseSession.id == session_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
 
@@ -103,17 +78,27 @@ def lock_known_session(session_id: int) -> CourseSession:
     return locked
 
 
+def count_per_session(status: BookingStatus = BookingStatus.CONFIRMED) -> ScalarSelect[int]:
+    """The number of `status` bookings of each session, as a subquery correlated to CourseSession: the
+    one definition of "places confirmed" (and of the other counts) for lists of sessions."""
+    return (
+        select(func.count(Booking.id))
+        .where(Booking.session_id == CourseSession.id, Booking.status == status)
+        .correlate(CourseSession)
+        .scalar_subquery()
+    )
+
+
 def confirmed_count(session_id: int) -> int:
-    """How many confirmed places the session has."""
-    return db.session.scalar(
-        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)
-    ) or 0
+    """How many confirmed places one session has (count_per_session, for one session)."""
+    return db.session.scalar(select(count_per_session()).where(CourseSession.id == session_id)) or 0
 
 
 def waiting_list(session_id: int) -> Sequence[Booking]:
     """Waitlisted bookings in the order people asked."""
     return db.session.scalars(
-        select(Booking).where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
+        select(Booking)
+        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
         .order_by(Booking.requested_at, Booking.id)
     ).all()
 
@@ -121,8 +106,11 @@ def waiting_list(session_id: int) -> Sequence[Booking]:
 def active_booking_for(user: User, course_session: CourseSession) -> Booking | None:
     """The person's booking on the session that is not cancelled, if any."""
     return db.session.scalars(
-        select(Booking).where(Booking.session_id == course_session.id, Booking.user_id == user.id,
-                              Booking.status != BookingStatus.CANCELLED)
+        select(Booking).where(
+            Booking.session_id == course_session.id,
+            Booking.user_id == user.id,
+            Booking.status != BookingStatus.CANCELLED,
+        )
     ).first()
 
 
@@ -132,8 +120,10 @@ def waitlist_position(booking: Booking) -> int:
         select(func.count(Booking.id)).where(
             Booking.session_id == booking.session_id,
             Booking.status == BookingStatus.WAITLISTED,
-            or_(Booking.requested_at < booking.requested_at,
-                and_(Booking.requested_at == booking.requested_at, Booking.id < booking.id)),
+            or_(
+                Booking.requested_at < booking.requested_at,
+                and_(Booking.requested_at == booking.requested_at, Booking.id < booking.id),
+            ),
         )
     )
     return (ahead or 0) + 1
@@ -142,12 +132,16 @@ def waitlist_position(booking: Booking) -> int:
 def completed_level(user: User) -> int:
     """The highest safeguarding level the person has completed, from their record."""
     attended = db.session.scalar(
-        select(func.max(Course.level)).join(CourseSession, CourseSession.course_id == Course.id)
+        select(func.max(Course.level))
+        .join(CourseSession, CourseSession.course_id == Course.id)
         .join(Booking, Booking.session_id == CourseSession.id)
-        .where(Booking.user_id == user.id, Booking.status == BookingStatus.ATTENDED, Course.level_kind == LevelKind.CORE)
+        .where(
+            Booking.user_id == user.id, Booking.status == BookingStatus.ATTENDED, Course.level_kind == LevelKind.CORE
+        )
     )
     elearning = db.session.scalar(
-        select(func.max(Course.level)).join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
+        select(func.max(Course.level))
+        .join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
         .where(ElearningCompletion.user_id == user.id, Course.level_kind == LevelKind.CORE)
     )
     levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
@@ -166,27 +160,8 @@ def cancellation_deadline(course_session: CourseSession) -> datetime:
     return clock.from_london(datetime.combine(day + timedelta(days=1), time()))
 
 
-def session_url(course_session: CourseSession) -> str:
-    """The public address of the session's page (for emails)."""
-    return external_url("catalogue.session_detail", session_id=course_session.id)
-
-
-def email_delegate(booking: Booking, template: str, subject: str, attach_calendar: bool = False,
-                   dedupe_key: str | None = None, **context: Any) -> None:
-    """Queue an email about `booking` to its delegate, with the session's calendar event if asked."""
-    course_session = booking.session
-    attachments: list[dict[str, Any]] = []
-    if attach_calendar:
-        # Rendered when the mail is sent (training_app.mail), outside the booking lock, and then
-        # carries the session's latest SEQUENCE.
-        attachments.append({"filename": "session.ics", "content_type": "text/calendar; method=PUBLISH",
-                            "session_ics": {"session_id": course_session.id, "include_join_url": True}})
-    queue_email(booking.user.email, template, subject, attachments=attachments, dedupe_key=dedupe_key,
-                booking=booking, user=booking.user, course_session=course_session, course=course_session.course,
-                url=session_url(course_session), **context)
-
-
 # --------------------------------------------------------------------------- booking
+
 
 @dataclass(frozen=True)
 class BookingResult:
@@ -224,17 +199,25 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
         raise BookingClosed(reason)
     # One round trip for all three questions, while the lock is held.
     confirmed, waiting, mine = db.session.execute(
-        select(func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
-               func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
-               func.count(case((Booking.user_id == actor.id, 1))))
-        .where(Booking.session_id == session_id, Booking.status != BookingStatus.CANCELLED)
+        select(
+            func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
+            func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
+            func.count(case((Booking.user_id == actor.id, 1))),
+        ).where(Booking.session_id == session_id, Booking.status != BookingStatus.CANCELLED)
     ).one()
     if mine:
         raise AlreadyBooked()
     has_place = confirmed < course_session.capacity
-    booking = Booking(session=course_session, user=actor, status=BookingStatus.CONFIRMED if has_place else BookingStatus.WAITLISTED,
-                      requested_at=now, confirmed_at=now if has_place else None, agency_id=actor.agency_id,
-                      job_role=actor.job_role, access_needs=access_needs or None)
+    booking = Booking(
+        session=course_session,
+        user=actor,
+        status=BookingStatus.CONFIRMED if has_place else BookingStatus.WAITLISTED,
+        requested_at=now,
+        confirmed_at=now if has_place else None,
+        agency_id=actor.agency_id,
+        job_role=actor.job_role,
+        access_needs=access_needs or None,
+    )
     try:
         # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
         # only this insert is undone, not the caller's transaction.
@@ -264,8 +247,9 @@ def promote_from_waiting_list(actor: User, course_session: CourseSession) -> lis
         booking.confirmed_at = clock.now()
         promoted.append(booking)
         record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
-        email_delegate(booking, "booking_promoted", f"A place is now yours: {course_session.course.title}",
-               attach_calendar=True)
+        email_delegate(
+            booking, "booking_promoted", f"A place is now yours: {course_session.course.title}", attach_calendar=True
+        )
     db.session.flush()
     return promoted
 
@@ -295,10 +279,21 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
     booking.cancelled_by_id = actor.id
     booking.late_cancellation = late
     db.session.flush()
-    record_audit(actor, "booking.cancelled", booking, session_id=course_session.id,
-                 was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED, late=late, by_admin=as_admin)
-    email_delegate(booking, "booking_cancelled", f"Booking cancelled: {course_session.course.title}",
-           by_admin=as_admin and actor.id != booking.user_id)
+    record_audit(
+        actor,
+        "booking.cancelled",
+        booking,
+        session_id=course_session.id,
+        was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED,
+        late=late,
+        by_admin=as_admin,
+    )
+    email_delegate(
+        booking,
+        "booking_cancelled",
+        f"Booking cancelled: {course_session.course.title}",
+        by_admin=as_admin and actor.id != booking.user_id,
+    )
     if was_confirmed:
         promote_from_waiting_list(actor, course_session)
     return booking
@@ -313,8 +308,13 @@ def change_capacity(actor: User, course_session: CourseSession, new_capacity: in
         raise CapacityError(f"Capacity must be at least {max(1, taken)}: that many places are confirmed.")
     before = course_session.capacity
     course_session.capacity = new_capacity
-    record_audit(actor, "session.capacity_changed", course_session, session_id=course_session.id,
-                 capacity={"before": before, "after": new_capacity})
+    record_audit(
+        actor,
+        "session.capacity_changed",
+        course_session,
+        session_id=course_session.id,
+        capacity={"before": before, "after": new_capacity},
+    )
     db.session.flush()
     return promote_from_waiting_list(actor, course_session)
 
@@ -345,16 +345,27 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = clock.now()
     booking.cancelled_by_id = actor.id
-    moved = Booking(session=target, user=booking.user, status=BookingStatus.CONFIRMED, requested_at=clock.now(),
-                    confirmed_at=clock.now(), agency_id=booking.agency_id, job_role=booking.job_role,
-                    access_needs=booking.access_needs)
+    moved = Booking(
+        session=target,
+        user=booking.user,
+        status=BookingStatus.CONFIRMED,
+        requested_at=clock.now(),
+        confirmed_at=clock.now(),
+        agency_id=booking.agency_id,
+        job_role=booking.job_role,
+        access_needs=booking.access_needs,
+    )
     db.session.add(moved)
     db.session.flush()
-    record_audit(actor, "booking.moved", moved, session_id=target.id, from_session=source_id,
-                 from_booking=booking.id)
+    record_audit(actor, "booking.moved", moved, session_id=target.id, from_session=source_id, from_booking=booking.id)
     record_audit(actor, "booking.moved_out", booking, session_id=source_id, to_session=target.id)
-    email_delegate(moved, "booking_moved", f"Your booking has moved: {target.course.title}", attach_calendar=True,
-           old_session=source)
+    email_delegate(
+        moved,
+        "booking_moved",
+        f"Your booking has moved: {target.course.title}",
+        attach_calendar=True,
+        old_session=source,
+    )
     if was_confirmed:
         promote_from_waiting_list(actor, source)
     return moved

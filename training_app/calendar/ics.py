@@ -4,11 +4,12 @@ One VEVENT per session. The UID is derived from the session id only, so every do
 attachment and feed describes the same event: calendar clients then move the event when SEQUENCE
 grows and remove it when STATUS:CANCELLED arrives.
 """
+
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_request_context, url_for
@@ -35,7 +36,7 @@ class _Trainer(Protocol):
 
 
 class EventSession(Protocol):
-    """What an event is made from: a CourseSession, or a calendar.services.FeedSession (no ORM)."""
+    """What an event is made from: a CourseSession, or a calendar.feed_sessions.FeedSession (no ORM)."""
 
     @property
     def id(self) -> int: ...
@@ -80,7 +81,7 @@ def session_url(session_id: int) -> str:
 
 
 def _utc(naive: datetime) -> datetime:
-    return naive.replace(tzinfo=timezone.utc)
+    return naive.replace(tzinfo=UTC)
 
 
 def _london(naive_utc: datetime) -> datetime:
@@ -113,8 +114,9 @@ def event_status(course_session: EventSession, status: str | None = None) -> str
     return status or "CONFIRMED"
 
 
-def session_event(course_session: EventSession, include_join_url: bool = False, status: str | None = None,
-                  url: str | None = None) -> Event:
+def session_event(
+    course_session: EventSession, include_join_url: bool = False, status: str | None = None, url: str | None = None
+) -> Event:
     """A VEVENT for one session.
 
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
@@ -136,9 +138,14 @@ def session_event(course_session: EventSession, include_join_url: bool = False, 
     )
 
 
-def build_calendar(sessions: Iterable[EventSession], name: str, include_join_url: bool,
-                   status_for: StatusFor | None = None, url_for_session: UrlForSession | None = None,
-                   uid: str | None = None) -> Calendar:
+def build_calendar(
+    sessions: Iterable[EventSession],
+    name: str,
+    include_join_url: bool,
+    status_for: StatusFor | None = None,
+    url_for_session: UrlForSession | None = None,
+    uid: str | None = None,
+) -> Calendar:
     """A VCALENDAR with one VEVENT per session and the Europe/London VTIMEZONE they need.
 
     `status_for(session)` may return "CONFIRMED", "TENTATIVE" or "CANCELLED" (personal feeds);
@@ -150,8 +157,9 @@ def build_calendar(sessions: Iterable[EventSession], name: str, include_join_url
     make_url = url_for_session or session_url
     for course_session in sessions:
         status = status_for(course_session) if status_for else None
-        cal.add_component(session_event(course_session, include_join_url, status=status,
-                                        url=make_url(course_session.id)))
+        cal.add_component(
+            session_event(course_session, include_join_url, status=status, url=make_url(course_session.id))
+        )
         start, end = course_session.starts_at.date(), course_session.ends_at.date()
         first = start if first is None or start < first else first
         last = end if last is None or end > last else last
@@ -167,9 +175,13 @@ def session_ics(course_session: EventSession, include_join_url: bool = False, st
     `include_join_url` adds the online joining link (only for someone holding a place);
     `status="TENTATIVE"` suits a waiting-list email. A cancelled session is always CANCELLED.
     """
-    cal = build_calendar([course_session], course_session.course.title, include_join_url,
-                         status_for=(lambda _session: status) if status else None,
-                         uid=f"calendar-session-{course_session.id}@{UID_DOMAIN}")
+    cal = build_calendar(
+        [course_session],
+        course_session.course.title,
+        include_join_url,
+        status_for=(lambda _session: status) if status else None,
+        uid=f"calendar-session-{course_session.id}@{UID_DOMAIN}",
+    )
     return cal.to_ical().decode("utf-8")
 
 
@@ -185,10 +197,18 @@ def calendar_uid(name: str) -> str:
 # bytes directly (tests compare it with build_calendar(...).to_ical() byte for byte), with
 # icalendar's escaping and folding rules, and icalendar itself for the header and VTIMEZONE.
 
+
 def _escape(text: str) -> str:
     """RFC 5545 TEXT escaping, the same replacements in the same order as icalendar 7."""
-    return (text.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
-            .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
+    return (
+        text.replace(r"\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", r"\;")
+        .replace(",", r"\,")
+        .replace("\r\n", r"\n")
+        .replace("\n", r"\n")
+        .replace("\r", r"\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -244,22 +264,29 @@ def _event_lines(course_session: EventSession, include_join_url: bool, status: s
     description = describe(course_session, include_join_url and event == "CONFIRMED")
     if description:
         lines.append(_text("DESCRIPTION", description))
-    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{event}", _fold(f"URL:{url}"),
-              "END:VEVENT"]
+    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{event}", _fold(f"URL:{url}"), "END:VEVENT"]
     return lines
 
 
-def render_calendar(sessions: Iterable[EventSession], name: str, include_join_url: bool,
-                    status_for: StatusFor | None = None, url_for_session: UrlForSession | None = None,
-                    uid: str | None = None) -> bytes:
+def render_calendar(
+    sessions: Iterable[EventSession],
+    name: str,
+    include_join_url: bool,
+    status_for: StatusFor | None = None,
+    url_for_session: UrlForSession | None = None,
+    uid: str | None = None,
+) -> bytes:
     """The bytes of build_calendar(...).to_ical(), written directly (for feeds of thousands of events)."""
     cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
     listed = list(sessions)
     if listed:
         first = min(s.starts_at for s in listed).date()
         last = max(s.ends_at for s in listed).date()
-        cal.add_component(Timezone.from_tzid("Europe/London", first_date=first - timedelta(days=1),
-                                             last_date=last + timedelta(days=1)))
+        cal.add_component(
+            Timezone.from_tzid(
+                "Europe/London", first_date=first - timedelta(days=1), last_date=last + timedelta(days=1)
+            )
+        )
     head = cal.to_ical().decode("utf-8")
     assert head.endswith("END:VCALENDAR\r\n")
     make_url = url_for_session or session_url

@@ -3,17 +3,27 @@
 Feeds need no sign-in (calendar apps cannot sign in): personal feeds are found by a secret token.
 Clients poll, so every response carries an ETag and Last-Modified and unchanged feeds get 304.
 """
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..extensions import db
 from . import bp
+from .feed_sessions import load_sessions
 from .ics import render_calendar, session_ics
 from .services import (
-    InvalidFeedFilter, course_exists, load_sessions, parse_public_filters, plan_personal_feed,
-    plan_public_feed, plan_session_download, plan_teaching_feed, public_feed_sessions,
-    published_session_or_none, regenerate_calendar_token, user_for_calendar_token,
+    InvalidFeedFilter,
+    course_exists,
+    parse_public_filters,
+    plan_personal_feed,
+    plan_public_feed,
+    plan_session_download,
+    plan_teaching_feed,
+    public_feed_sessions,
+    published_session_or_none,
+    regenerate_calendar_token,
+    user_for_calendar_token,
 )
 
 ICS_MIMETYPE = "text/calendar"
@@ -63,7 +73,8 @@ def session_download(session_id):
         abort(404)
     plan = plan_session_download(course_session)
     return ics_response(
-        plan, PUBLIC_CACHE,
+        plan,
+        PUBLIC_CACHE,
         lambda: session_ics(course_session, include_join_url=False).encode("utf-8"),
         filename=f"session-{course_session.id}.ics",
     )
@@ -75,10 +86,18 @@ def personal_feed(token):
     if user is None:
         abort(404)
     plan = plan_personal_feed(user, clock.now())
-    return ics_response(plan, PRIVATE_CACHE, lambda: render_calendar(
-        load_sessions(plan.session_ids), "My safeguarding training", include_join_url=True,
-        status_for=lambda s: plan.statuses[s.id], url_for_session=session_url_builder(),
-        uid=f"bookings-{user.id}@hips-training"))
+    return ics_response(
+        plan,
+        PRIVATE_CACHE,
+        lambda: render_calendar(
+            load_sessions(plan.session_ids),
+            "My safeguarding training",
+            include_join_url=True,
+            status_for=lambda s: plan.statuses[s.id],
+            url_for_session=session_url_builder(),
+            uid=f"bookings-{user.id}@hips-training",
+        ),
+    )
 
 
 @bp.route("/calendar/<token>/teaching.ics")
@@ -87,9 +106,17 @@ def trainer_feed(token):
     if user is None:
         abort(404)
     plan = plan_teaching_feed(user, clock.now())
-    return ics_response(plan, PRIVATE_CACHE, lambda: render_calendar(
-        load_sessions(plan.session_ids), "Safeguarding training I deliver", include_join_url=True,
-        url_for_session=session_url_builder(), uid=f"teaching-{user.id}@hips-training"))
+    return ics_response(
+        plan,
+        PRIVATE_CACHE,
+        lambda: render_calendar(
+            load_sessions(plan.session_ids),
+            "Safeguarding training I deliver",
+            include_join_url=True,
+            url_for_session=session_url_builder(),
+            uid=f"teaching-{user.id}@hips-training",
+        ),
+    )
 
 
 @bp.route("/calendar/public.ics")
@@ -102,9 +129,17 @@ def public_feed():
         abort(404)
     now = clock.now()
     plan = plan_public_feed(filters, now)
-    return ics_response(plan, PUBLIC_CACHE, lambda: render_calendar(
-        public_feed_sessions(filters, now), "Safeguarding children training (HIPS)", include_join_url=False,
-        url_for_session=session_url_builder(), uid="public-feed@hips-training"))
+    return ics_response(
+        plan,
+        PUBLIC_CACHE,
+        lambda: render_calendar(
+            public_feed_sessions(filters, now),
+            "Safeguarding children training (HIPS)",
+            include_join_url=False,
+            url_for_session=session_url_builder(),
+            uid="public-feed@hips-training",
+        ),
+    )
 
 
 @bp.route("/account/calendar-token", methods=["POST"])
@@ -112,6 +147,7 @@ def public_feed():
 def regenerate_token():
     regenerate_calendar_token(current_user)
     db.session.commit()
-    flash("Your calendar links have changed. Subscribe again with the new link; the old one no longer works.",
-          "success")
+    flash(
+        "Your calendar links have changed. Subscribe again with the new link; the old one no longer works.", "success"
+    )
     return redirect(url_for("auth.account"))

@@ -5,21 +5,23 @@ Each feed is planned in two steps so a poll by a calendar client stays cheap:
    that version the view answers 304 without loading anything else;
 2. otherwise the sessions are loaded with their course and trainers in a fixed number of queries.
 """
+
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, ScalarSelect, case, func, or_, select
 
+from ..catalogue.services import CatalogueFilters, course_query
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Booking, BookingStatus, Course, CourseSession, CourseStatus, SessionStatus, User
 from ..models.catalogue import session_trainers
 from ..models.users import new_calendar_token
-from ..catalogue.services import CatalogueFilters, course_query
+from .feed_sessions import FeedSession, sessions_where
 
 # Cancelled events stay in feeds this long, so clients that poll now and then still remove them.
 CANCELLED_KEPT_FOR = timedelta(days=30)
@@ -69,6 +71,7 @@ def _as_datetime(value: object) -> datetime | None:
 
 # Public feed ---------------------------------------------------------------------------------
 
+
 def parse_public_filters(args: Mapping[str, str]) -> PublicFeedFilters:
     """The public feed's filters from query arguments; raises InvalidFeedFilter for bad values.
 
@@ -77,6 +80,7 @@ def parse_public_filters(args: Mapping[str, str]) -> PublicFeedFilters:
     """
     from ..catalogue.forms import PARTNERSHIP_FILTERS
     from ..models import CourseFormat
+
     filters: PublicFeedFilters = {}
     level = (args.get("level") or "").strip()
     if level:
@@ -133,17 +137,30 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
             func.max(CourseSession.updated_at),
             # When the latest session left the window: clients relying on If-Modified-Since
             # must see a newer date once an event drops out.
-            func.max(case(((CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at <= now),
-                           CourseSession.ends_at))),
-            func.max(case(((CourseSession.status == SessionStatus.CANCELLED) & (CourseSession.starts_at <= cutoff),
-                           CourseSession.starts_at))),
+            func.max(
+                case(
+                    (
+                        (CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at <= now),
+                        CourseSession.ends_at,
+                    )
+                )
+            ),
+            func.max(
+                case(
+                    (
+                        (CourseSession.status == SessionStatus.CANCELLED) & (CourseSession.starts_at <= cutoff),
+                        CourseSession.starts_at,
+                    )
+                )
+            ),
         ).where(CourseSession.course_id.in_(course_ids))
     ).one()
     count, id_sum, sequence_sum = row[0], row[1], row[2]
     last_update, last_end, last_cancelled_start = (_as_datetime(v) for v in row[3:])
     courses = db.session.execute(
         select(Course.id, Course.title, Course.summary, Course.created_at, Course.archived_at)
-        .where(Course.id.in_(course_ids)).order_by(Course.id)
+        .where(Course.id.in_(course_ids))
+        .order_by(Course.id)
     ).all()
     # Every trainer link and name, not only those in this feed: one scan of a small table, and an
     # assignment elsewhere costs clients at most one needless refetch.
@@ -151,22 +168,32 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
         select(User.id, User.name, func.count(), func.sum(session_trainers.c.session_id))
         .select_from(session_trainers)
         .join(User, User.id == session_trainers.c.user_id)
-        .group_by(User.id, User.name).order_by(User.id)
+        .group_by(User.id, User.name)
+        .order_by(User.id)
     ).all()
-    etag = _digest("public", sorted(filters.items()), count, id_sum, sequence_sum, last_update,
-                   [tuple(c) for c in courses], [tuple(t) for t in trainers])
-    last_modified = _latest(last_update, last_end,
-                            last_cancelled_start + CANCELLED_KEPT_FOR if last_cancelled_start else None,
-                            *(_as_datetime(c.created_at) for c in courses),
-                            *(_as_datetime(c.archived_at) for c in courses))
+    etag = _digest(
+        "public",
+        sorted(filters.items()),
+        count,
+        id_sum,
+        sequence_sum,
+        last_update,
+        [tuple(c) for c in courses],
+        [tuple(t) for t in trainers],
+    )
+    last_modified = _latest(
+        last_update,
+        last_end,
+        last_cancelled_start + CANCELLED_KEPT_FOR if last_cancelled_start else None,
+        *(_as_datetime(c.created_at) for c in courses),
+        *(_as_datetime(c.archived_at) for c in courses),
+    )
     return FeedPlan(etag=etag, last_modified=last_modified)
 
 
 def public_feed_sessions(filters: PublicFeedFilters, now: datetime) -> list[FeedSession]:
     """The sessions of the public feed (lightweight rows with course and trainers)."""
-    return _feed_sessions(
-        (CourseSession.course_id.in_(_public_course_ids(filters, now)), _public_window(now))
-    )
+    return sessions_where((CourseSession.course_id.in_(_public_course_ids(filters, now)), _public_window(now)))
 
 
 def course_exists(slug: str) -> bool:
@@ -175,18 +202,21 @@ def course_exists(slug: str) -> bool:
 
 # Personal and teaching feeds -----------------------------------------------------------------
 
+
 def user_for_calendar_token(token: str) -> User | None:
     """The open account whose calendar feed token this is, or None."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalars(
-        select(User).where(User.calendar_token == token, User.closed_at.is_(None))
-    ).first()
+    return db.session.scalars(select(User).where(User.calendar_token == token, User.closed_at.is_(None))).first()
 
 
-BOOKING_EVENT_STATUS: dict[str, str] = {BookingStatus.CONFIRMED: "CONFIRMED", BookingStatus.ATTENDED: "CONFIRMED",
-                        BookingStatus.NO_SHOW: "CONFIRMED", BookingStatus.WAITLISTED: "TENTATIVE",
-                        BookingStatus.CANCELLED: "CANCELLED"}
+BOOKING_EVENT_STATUS: dict[str, str] = {
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.ATTENDED: "CONFIRMED",
+    BookingStatus.NO_SHOW: "CONFIRMED",
+    BookingStatus.WAITLISTED: "TENTATIVE",
+    BookingStatus.CANCELLED: "CANCELLED",
+}
 
 
 def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
@@ -198,9 +228,20 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
     Another active booking for the same session always wins over a cancelled one.
     """
     rows = db.session.execute(
-        select(Booking.id, Booking.status, Booking.requested_at, Booking.confirmed_at, Booking.cancelled_at,
-               Booking.attendance_recorded_at, CourseSession.id, CourseSession.status, CourseSession.starts_at,
-               CourseSession.ends_at, CourseSession.updated_at, CourseSession.sequence)
+        select(
+            Booking.id,
+            Booking.status,
+            Booking.requested_at,
+            Booking.confirmed_at,
+            Booking.cancelled_at,
+            Booking.attendance_recorded_at,
+            CourseSession.id,
+            CourseSession.status,
+            CourseSession.starts_at,
+            CourseSession.ends_at,
+            CourseSession.updated_at,
+            CourseSession.sequence,
+        )
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .where(Booking.user_id == user.id)
         .order_by(Booking.id)
@@ -209,8 +250,20 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
     signature: list[tuple[object, ...]] = []
     moments: list[datetime | None] = []
     cutoff = now - CANCELLED_KEPT_FOR
-    for (booking_id, booking_status, requested_at, confirmed_at, cancelled_at, attendance_at,
-         session_id, session_status, starts_at, ends_at, updated_at, sequence) in rows:
+    for (
+        booking_id,
+        booking_status,
+        requested_at,
+        confirmed_at,
+        cancelled_at,
+        attendance_at,
+        session_id,
+        session_status,
+        starts_at,
+        ends_at,
+        updated_at,
+        sequence,
+    ) in rows:
         moments += [requested_at, confirmed_at, cancelled_at, attendance_at, updated_at]
         if booking_status == BookingStatus.CANCELLED:
             if (cancelled_at or starts_at) <= cutoff:
@@ -237,8 +290,14 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
 def plan_teaching_feed(user: User, now: datetime) -> FeedPlan:
     """The sessions `user` delivers (as a trainer), cancelled ones kept for 30 days after their start."""
     rows = db.session.execute(
-        select(CourseSession.id, CourseSession.status, CourseSession.starts_at, CourseSession.ends_at,
-               CourseSession.updated_at, CourseSession.sequence)
+        select(
+            CourseSession.id,
+            CourseSession.status,
+            CourseSession.starts_at,
+            CourseSession.ends_at,
+            CourseSession.updated_at,
+            CourseSession.sequence,
+        )
         .join(session_trainers, session_trainers.c.session_id == CourseSession.id)
         .where(session_trainers.c.user_id == user.id)
         .order_by(CourseSession.id)
@@ -260,8 +319,13 @@ def plan_teaching_feed(user: User, now: datetime) -> FeedPlan:
     return _plan_from_statuses("teaching", user, statuses, signature, moments)
 
 
-def _plan_from_statuses(kind: str, user: User, statuses: dict[int, str | None], signature: list[tuple[object, ...]],
-                        moments: list[datetime | None]) -> FeedPlan:
+def _plan_from_statuses(
+    kind: str,
+    user: User,
+    statuses: dict[int, str | None],
+    signature: list[tuple[object, ...]],
+    moments: list[datetime | None],
+) -> FeedPlan:
     ids = sorted(statuses)
     courses: Sequence[Row[int, str, str, datetime, datetime | None]] = []
     trainers: Sequence[Row[int, int, str]] = []
@@ -282,80 +346,8 @@ def _plan_from_statuses(kind: str, user: User, statuses: dict[int, str | None], 
     return FeedPlan(etag=etag, last_modified=_latest(*moments), session_ids=ids, statuses=statuses)
 
 
-def load_sessions(session_ids: Sequence[int]) -> list[FeedSession]:
-    """Sessions by id, in start order (lightweight rows with course and trainers)."""
-    if not session_ids:
-        return []
-    return _feed_sessions((CourseSession.id.in_(session_ids),))
-
-
-@dataclass(slots=True)
-class _FeedCourse:
-    title: str
-    summary: str
-
-
-@dataclass(slots=True)
-class _FeedTrainer:
-    name: str
-
-
-# id, starts_at, ends_at, status, sequence, updated_at, venue, online_platform, join_url, course_id
-_SessionRow = Row[int, datetime, datetime, str, int, datetime, str | None, str | None, str | None, int]
-
-
-class FeedSession:
-    """The attributes of a CourseSession that an event needs, read without the ORM (5,000 per feed)."""
-
-    __slots__ = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at", "venue", "online_platform",
-                 "join_url", "course", "trainers")
-    location_label = CourseSession.location_label
-
-    id: int
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    sequence: int
-    updated_at: datetime
-    venue: str | None
-    online_platform: str | None
-    join_url: str | None
-    course: _FeedCourse
-    trainers: list[_FeedTrainer]
-
-    def __init__(self, row: _SessionRow, course: _FeedCourse, trainers: list[_FeedTrainer]) -> None:
-        (self.id, self.starts_at, self.ends_at, self.status, self.sequence, self.updated_at, self.venue,
-         self.online_platform, self.join_url) = row[:9]
-        self.course, self.trainers = course, trainers
-
-
-def _feed_sessions(conditions: Iterable[ColumnElement[bool]]) -> list[FeedSession]:
-    """Sessions matching `conditions` in start order, in three queries whatever their number."""
-    rows = db.session.execute(
-        select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.status,
-               CourseSession.sequence, CourseSession.updated_at, CourseSession.venue,
-               CourseSession.online_platform, CourseSession.join_url, CourseSession.course_id)
-        .where(*conditions)
-        .order_by(CourseSession.starts_at, CourseSession.id)
-    ).all()
-    if not rows:
-        return []
-    courses = {course_id: _FeedCourse(title=title, summary=summary) for course_id, title, summary in db.session.execute(
-        select(Course.id, Course.title, Course.summary)
-        .where(Course.id.in_(select(CourseSession.course_id).where(*conditions)))
-    )}
-    trainers: dict[int, list[_FeedTrainer]] = {}
-    for session_id, name in db.session.execute(
-        select(session_trainers.c.session_id, User.name)
-        .join(User, User.id == session_trainers.c.user_id)
-        .where(session_trainers.c.session_id.in_(select(CourseSession.id).where(*conditions)))
-        .order_by(session_trainers.c.session_id, User.name)
-    ):
-        trainers.setdefault(session_id, []).append(_FeedTrainer(name=name))
-    return [FeedSession(row, courses[row[9]], trainers.get(row[0], [])) for row in rows]
-
-
 # One session ---------------------------------------------------------------------------------
+
 
 def published_session_or_none(session_id: int) -> CourseSession | None:
     """A session whose course is published (the public download), or None."""
@@ -368,12 +360,21 @@ def published_session_or_none(session_id: int) -> CourseSession | None:
 def plan_session_download(course_session: CourseSession) -> FeedPlan:
     trainers = [(t.id, t.name) for t in course_session.trainers]
     course = course_session.course
-    etag = _digest("session", course_session.id, course_session.status, course_session.sequence,
-                   course_session.updated_at, course.title, course.summary, trainers)
+    etag = _digest(
+        "session",
+        course_session.id,
+        course_session.status,
+        course_session.sequence,
+        course_session.updated_at,
+        course.title,
+        course.summary,
+        trainers,
+    )
     return FeedPlan(etag=etag, last_modified=course_session.updated_at, session_ids=[course_session.id])
 
 
 # Tokens --------------------------------------------------------------------------------------
+
 
 def regenerate_calendar_token(user: User) -> str:
     """Give `user` a new calendar feed token; the old feed URLs stop working (404)."""

@@ -1,4 +1,5 @@
 """Finding courses and sessions: the public catalogue's queries."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -6,14 +7,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 
 from .. import clock
-from ..bookings.services import confirmed_count
+from ..bookings.services import confirmed_count, count_per_session
 from ..constants import CATALOGUE_PAGE_SIZE
 from ..extensions import db
+from ..models import (
+    Course,
+    CourseFormat,
+    CourseSession,
+    CourseStatus,
+    Partnership,
+    SessionStatus,
+)
 from ..pagination import paginate
-from ..models import Booking, BookingStatus, Course, CourseFormat, CourseSession, CourseStatus, Partnership, SessionStatus
 
 # Upcoming sessions shown under each course on a catalogue page.
 SESSIONS_SHOWN_PER_COURSE = 3
@@ -31,25 +39,18 @@ class CatalogueFilters(TypedDict, total=False):
     has_places: bool
 
 
-def confirmed_count_subquery() -> ScalarSelect[int]:
-    """Confirmed places per session, correlated to CourseSession."""
-    return (
-        select(func.count(Booking.id))
-        .where(Booking.session_id == CourseSession.id, Booking.status == BookingStatus.CONFIRMED)
-        .correlate(CourseSession)
-        .scalar_subquery()
-    )
-
-
 def upcoming_session_conditions(filters: CatalogueFilters, now: datetime) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [CourseSession.status == SessionStatus.SCHEDULED, CourseSession.starts_at > now]
+    conditions: list[ColumnElement[bool]] = [
+        CourseSession.status == SessionStatus.SCHEDULED,
+        CourseSession.starts_at > now,
+    ]
     if date_from := filters.get("date_from"):
         conditions.append(CourseSession.starts_at >= clock.from_london(datetime.combine(date_from, time())))
     if date_to := filters.get("date_to"):
         end = datetime.combine(date_to + timedelta(days=1), time())
         conditions.append(CourseSession.starts_at < clock.from_london(end))
     if filters.get("has_places"):
-        conditions.append(CourseSession.capacity > confirmed_count_subquery())
+        conditions.append(CourseSession.capacity > count_per_session())
     return conditions
 
 
@@ -62,8 +63,12 @@ def course_query(filters: CatalogueFilters, now: datetime) -> Select[Course]:
     query = select(Course).where(Course.status == CourseStatus.PUBLISHED)
     if text := filters.get("q"):
         pattern = f"%{escape_like(text.lower())}%"
-        query = query.where(or_(func.lower(Course.title).like(pattern, escape="\\"),
-                                func.lower(Course.summary).like(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                func.lower(Course.title).like(pattern, escape="\\"),
+                func.lower(Course.summary).like(pattern, escape="\\"),
+            )
+        )
     if filters.get("level"):
         query = query.where(Course.level == filters["level"])
     if filters.get("format"):
@@ -76,12 +81,16 @@ def course_query(filters: CatalogueFilters, now: datetime) -> Select[Course]:
         query = query.where(Course.counts_for(partnership_id))
     if filters.get("date_from") or filters.get("date_to"):
         # Only courses with a matching session (e-learning has no dates).
-        query = query.where(exists().where(CourseSession.course_id == Course.id,
-                                                  *upcoming_session_conditions(filters, now)))
+        query = query.where(
+            exists().where(CourseSession.course_id == Course.id, *upcoming_session_conditions(filters, now))
+        )
     elif filters.get("has_places"):
-        query = query.where(or_(Course.format == CourseFormat.ELEARNING,
-                                exists().where(CourseSession.course_id == Course.id,
-                                               *upcoming_session_conditions(filters, now))))
+        query = query.where(
+            or_(
+                Course.format == CourseFormat.ELEARNING,
+                exists().where(CourseSession.course_id == Course.id, *upcoming_session_conditions(filters, now)),
+            )
+        )
     return query
 
 
@@ -110,13 +119,14 @@ def search_catalogue(filters: CatalogueFilters, page: int = 1, per_page: int = C
     return CataloguePage(courses, sessions_by_course, total, page, pages)
 
 
-def upcoming_sessions_for(course_ids: Sequence[int], filters: CatalogueFilters, now: datetime,
-                          limit_per_course: int | None = None) -> dict[int, list[tuple[CourseSession, int]]]:
+def upcoming_sessions_for(
+    course_ids: Sequence[int], filters: CatalogueFilters, now: datetime, limit_per_course: int | None = None
+) -> dict[int, list[tuple[CourseSession, int]]]:
     """{course_id: [(session, places_left), ...]} for upcoming scheduled sessions."""
     result: dict[int, list[tuple[CourseSession, int]]] = {course_id: [] for course_id in course_ids}
     if not course_ids:
         return result
-    confirmed = confirmed_count_subquery().label("confirmed")
+    confirmed = count_per_session().label("confirmed")
     conditions = upcoming_session_conditions(filters, now)
     rows = db.session.execute(
         select(CourseSession, confirmed)

@@ -1,8 +1,18 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, CheckConstraint, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text,
-                        exists, or_)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    SQLColumnExpression,
+    String,
+    Text,
+    exists,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
@@ -59,9 +69,7 @@ class Course(Model):
     created_at: Mapped[datetime] = mapped_column(default=now)
     archived_at: Mapped[datetime | None]
 
-    sessions: Mapped[list["CourseSession"]] = relationship(
-        back_populates="course", order_by="CourseSession.starts_at"
-    )
+    sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 
     @property
     def level_label(self) -> str | None:
@@ -97,8 +105,9 @@ class Course(Model):
         partnerships in a join). Catalogue, reports, evaluations and the access policy use this;
         for one loaded course, query with it rather than restating it in Python.
         """
-        joint = exists().where(course_partnerships.c.course_id == cls.id,
-                               course_partnerships.c.partnership_id == partnership_id)
+        joint = exists().where(
+            course_partnerships.c.course_id == cls.id, course_partnerships.c.partnership_id == partnership_id
+        )
         return or_(cls.owner_partnership_id == partnership_id, cls.is_hips.is_(True), joint)
 
 
@@ -154,10 +163,6 @@ class CourseSession(Model):
     @property
     def status_label(self) -> str:
         return SessionStatus(self.status).label
-
-    @property
-    def is_bookable_status(self) -> bool:
-        return self.status == SessionStatus.SCHEDULED
 
     # The booking window, in one place: the catalogue shows it, book_place enforces it (at: naive UTC).
     def session_refusal(self, at: datetime) -> str | None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .catalogue import Course, CourseSession
     from .users import User
 
-# Stage -> label, for the evaluations package until it uses EvaluationStage directly.
+# The question key of a learning-outcome rating (other ratings are Likert questions).
 OUTCOME_KEY = "outcome"
 
 

@@ -10,8 +10,6 @@ from ..clock import now
 from ..extensions import Model
 from .vocabulary import Role, enum_check
 
-# Role -> label, for admin/users.py and admin/services.py until they use Role directly.
-
 SECTORS = [
     "Children's social care",
     "Police",
@@ -98,18 +96,6 @@ class User(UserMixin, Model):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role in Role.ADMINS
-
-    @property
-    def is_system_admin(self) -> bool:
-        return self.role == Role.SYSTEM_ADMIN
-
-    @property
-    def is_trainer(self) -> bool:
-        return self.role == Role.TRAINER
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

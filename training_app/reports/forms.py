@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..ids import parse_id
+from ..permissions import sees_all_partnerships
 from .scope import ReportFilters, current_financial_year, financial_year_start
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class ReportFilterForm(FlaskForm):
         form = cls(formdata=formdata)
         form.actor = actor
         form.partnership_ids = {code: pid for pid, code, _ in partnerships}
-        if actor.is_system_admin:
+        if sees_all_partnerships(actor):
             form.partnership.choices = [SelectChoice("", "All partnerships")] + [
                 SelectChoice(code, f"{name} ({code})") for _, code, name in partnerships
             ]
@@ -87,7 +88,7 @@ class ReportFilterForm(FlaskForm):
         return form
 
     def validate_partnership(self, field: SelectField) -> None:
-        if field.data and not self.actor.is_system_admin:
+        if field.data and not sees_all_partnerships(self.actor):
             field.errors[:] = []
             raise ValidationError("You can only see your own partnership's figures")
 

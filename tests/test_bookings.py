@@ -13,6 +13,7 @@ from training_app.bookings.errors import (
     CapacityError,
     MoveNotAllowed,
     PrerequisiteMissing,
+    RegisterNotOpen,
     SessionNotBookable,
 )
 from training_app.bookings.reminders import send_reminders
@@ -325,7 +326,7 @@ def test_register_marks_attendance_once_session_started(db, make_user, make_sess
     a, b = make_user(), make_user()
     ba, bb = book_place(a, s.id).booking, book_place(b, s.id).booking
     db.session.commit()
-    with pytest.raises(services.RegisterNotOpen):
+    with pytest.raises(RegisterNotOpen):
         record_attendance(trainer, s, {ba.id: "attended"})
     s.starts_at = clock.now() - timedelta(hours=3)
     s.ends_at = clock.now() - timedelta(hours=1)

@@ -85,14 +85,7 @@ def register_or_notify(
                 reset_url=reset_url,
             )
         return None
-    queue_email(
-        user.email,
-        "confirm_email",
-        "Confirm your email address",
-        user=user,
-        confirm_url=confirm_url_for(make_confirmation_token(user)),
-        days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400,
-    )
+    resend_confirmation(user, confirm_url_for)
     return user
 
 

@@ -145,36 +145,26 @@ def session_figures(
 
     Only scheduled and completed sessions are included. Returns SessionFigures in start order.
     """
+    # One row per session: the session's own columns, grouped by, with its booking counts.
+    per_session = (
+        CourseSession.id,
+        CourseSession.course_id,
+        Course.title,
+        Course.level,
+        Course.level_kind,
+        Course.owner_partnership_id,
+        Course.is_hips,
+        CourseSession.starts_at,
+        CourseSession.status,
+        CourseSession.capacity,
+    )
     query = (
-        select(
-            CourseSession.id,
-            CourseSession.course_id,
-            Course.title,
-            Course.level,
-            Course.level_kind,
-            Course.owner_partnership_id,
-            Course.is_hips,
-            CourseSession.starts_at,
-            CourseSession.status,
-            CourseSession.capacity,
-            *booking_counts(),
-        )
+        select(*per_session, *booking_counts())
         .select_from(CourseSession)
         .join(Course, Course.id == CourseSession.course_id)
         .outerjoin(Booking, Booking.session_id == CourseSession.id)
         .where(CourseSession.status.in_(SessionStatus.RUNS), *conditions)
-        .group_by(
-            CourseSession.id,
-            CourseSession.course_id,
-            Course.title,
-            Course.level,
-            Course.level_kind,
-            Course.owner_partnership_id,
-            Course.is_hips,
-            CourseSession.starts_at,
-            CourseSession.status,
-            CourseSession.capacity,
-        )
+        .group_by(*per_session)
         .order_by(CourseSession.starts_at, CourseSession.id)
     )
     rows = db.session.execute(query).all()

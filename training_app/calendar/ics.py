@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_request_context, url_for
@@ -21,6 +21,32 @@ from ..models import SessionStatus
 
 PRODID = "-//HIPS safeguarding children partnerships//Training bookings//EN"
 UID_DOMAIN = "hips-training"
+# Every calendar (feed, download, email attachment) is published, not an invitation: mail
+# clients then offer to add it, and the email's content type carries the same method.
+METHOD = "PUBLISH"
+# How often subscribers should poll (RFC 7986, and Outlook's X-PUBLISHED-TTL).
+REFRESH = timedelta(hours=1)
+# Europe/London with its full rules (since 1996), not a list of transitions: older Outlook
+# versions map a rule-based VTIMEZONE to their own zone, and it holds for every year.
+LONDON_VTIMEZONE = Timezone.from_ical(
+    "BEGIN:VTIMEZONE\r\n"
+    "TZID:Europe/London\r\n"
+    "BEGIN:DAYLIGHT\r\n"
+    "TZNAME:BST\r\n"
+    "TZOFFSETFROM:+0000\r\n"
+    "TZOFFSETTO:+0100\r\n"
+    "DTSTART:19700329T010000\r\n"
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+    "END:DAYLIGHT\r\n"
+    "BEGIN:STANDARD\r\n"
+    "TZNAME:GMT\r\n"
+    "TZOFFSETFROM:+0100\r\n"
+    "TZOFFSETTO:+0000\r\n"
+    "DTSTART:19701025T020000\r\n"
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+    "END:STANDARD\r\n"
+    "END:VTIMEZONE\r\n"
+)
 
 
 class _CourseText(Protocol):
@@ -88,17 +114,41 @@ def _london(naive_utc: datetime) -> datetime:
     return _utc(naive_utc).astimezone(LONDON)
 
 
-def describe(course_session: EventSession, include_join_url: bool) -> str:
-    """The DESCRIPTION text: course summary, trainers and, in private copies only, the join link."""
+def notice(course_session: EventSession, status: str | None = None) -> tuple[str, str] | None:
+    """(SUMMARY prefix, DESCRIPTION sentence) for an event that is not simply on, or None.
+
+    Clients that ignore STATUS (Google's subscriptions among them) would otherwise show a
+    cancelled, waiting-list or postponed event as a normal one. `status` is what the feed asks
+    for, as in event_status().
+    """
+    if course_session.status == SessionStatus.CANCELLED:
+        return "Cancelled: ", "This session has been cancelled."
+    if status == "CANCELLED":
+        return "Cancelled: ", "Your booking for this session has been cancelled."
+    if course_session.status == SessionStatus.POSTPONED:
+        return "Postponed: ", "This session has been postponed: the new date is to follow."
+    if status == "TENTATIVE":
+        return "Waiting list: ", "You are on the waiting list for this session: you do not have a place yet."
+    return None
+
+
+def summary(course_session: EventSession, status: str | None = None) -> str:
+    """The SUMMARY: the course title, prefixed when the event is cancelled, waiting or postponed."""
+    label = notice(course_session, status)
+    return (label[0] if label else "") + course_session.course.title
+
+
+def describe(course_session: EventSession, include_join_url: bool, status: str | None = None) -> str:
+    """The DESCRIPTION text: what is wrong with the event if anything, course summary, trainers
+    and, in private copies only, the join link."""
     course = course_session.course
-    parts = []
+    label = notice(course_session, status)
+    parts = [label[1]] if label else []
     if course.summary:
         parts.append(course.summary.strip())
     trainers = [t.name for t in course_session.trainers]
     if trainers:
         parts.append(("Trainer: " if len(trainers) == 1 else "Trainers: ") + ", ".join(trainers))
-    if course_session.status == SessionStatus.CANCELLED:
-        parts.insert(0, "This session has been cancelled.")
     if include_join_url and course_session.join_url and course_session.status != SessionStatus.CANCELLED:
         platform = course_session.online_platform or "online"
         parts.append(f"Join ({platform}): {course_session.join_url}")
@@ -122,20 +172,27 @@ def session_event(
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
     session is always CANCELLED, a postponed one at most TENTATIVE.
     """
-    status = event_status(course_session, status)
+    event = event_status(course_session, status)
     return Event.new(
         uid=session_uid(course_session),
         stamp=_utc(course_session.updated_at),
         sequence=course_session.sequence or 0,
         start=_london(course_session.starts_at),
         end=_london(course_session.ends_at),
-        summary=course_session.course.title,
+        summary=summary(course_session, status),
         location=course_session.location_label,
         # Join links go only to people holding a place (not the waiting list) in private copies.
-        description=describe(course_session, include_join_url and status == "CONFIRMED") or None,
+        description=describe(course_session, include_join_url and event == "CONFIRMED", status) or None,
         url=url or session_url(course_session.id),
-        status=STATUS(status),
+        status=STATUS(event),
     )
+
+
+def _calendar(name: str, uid: str) -> Calendar:
+    """An empty VCALENDAR with the headers every calendar carries."""
+    cal = Calendar.new(prodid=PRODID, name=name, uid=uid, method=METHOD, refresh_interval=REFRESH)
+    cal.add("X-PUBLISHED-TTL", REFRESH)
+    return cal
 
 
 def build_calendar(
@@ -151,21 +208,21 @@ def build_calendar(
     `status_for(session)` may return "CONFIRMED", "TENTATIVE" or "CANCELLED" (personal feeds);
     `url_for_session(session_id)` may replace the default absolute URL builder (speed).
     """
-    cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
-    first: date | None = None
-    last: date | None = None
+    cal = _calendar(name, uid or calendar_uid(name))
     make_url = url_for_session or session_url
-    for course_session in sessions:
-        status = status_for(course_session) if status_for else None
-        cal.add_component(
-            session_event(course_session, include_join_url, status=status, url=make_url(course_session.id))
+    events = [
+        session_event(
+            course_session,
+            include_join_url,
+            status=status_for(course_session) if status_for else None,
+            url=make_url(course_session.id),
         )
-        start, end = course_session.starts_at.date(), course_session.ends_at.date()
-        first = start if first is None or start < first else first
-        last = end if last is None or end > last else last
-    if first is not None and last is not None:
-        # Cover every event (a day of margin either side), without decades of transitions.
-        cal.add_missing_timezones(first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
+        for course_session in sessions
+    ]
+    if events:
+        cal.add_component(LONDON_VTIMEZONE)  # first, as render_calendar writes it
+    for event in events:
+        cal.add_component(event)
     return cal
 
 
@@ -254,14 +311,14 @@ def _event_lines(course_session: EventSession, include_join_url: bool, status: s
     end = _london(course_session.ends_at)
     lines = [
         "BEGIN:VEVENT",
-        _text("SUMMARY", course_session.course.title),
+        _text("SUMMARY", summary(course_session, status)),
         f"DTSTART;TZID=Europe/London:{start:%Y%m%dT%H%M%S}",
         f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
         f"DTSTAMP:{course_session.updated_at:%Y%m%dT%H%M%S}Z",
         _text("UID", session_uid(course_session)),
         f"SEQUENCE:{course_session.sequence or 0}",
     ]
-    description = describe(course_session, include_join_url and event == "CONFIRMED")
+    description = describe(course_session, include_join_url and event == "CONFIRMED", status)
     if description:
         lines.append(_text("DESCRIPTION", description))
     lines += [_text("LOCATION", course_session.location_label), f"STATUS:{event}", _fold(f"URL:{url}"), "END:VEVENT"]
@@ -277,16 +334,10 @@ def render_calendar(
     uid: str | None = None,
 ) -> bytes:
     """The bytes of build_calendar(...).to_ical(), written directly (for feeds of thousands of events)."""
-    cal = Calendar.new(prodid=PRODID, name=name, uid=uid or calendar_uid(name))
+    cal = _calendar(name, uid or calendar_uid(name))
     listed = list(sessions)
     if listed:
-        first = min(s.starts_at for s in listed).date()
-        last = max(s.ends_at for s in listed).date()
-        cal.add_component(
-            Timezone.from_tzid(
-                "Europe/London", first_date=first - timedelta(days=1), last_date=last + timedelta(days=1)
-            )
-        )
+        cal.add_component(LONDON_VTIMEZONE)
     head = cal.to_ical().decode("utf-8")
     assert head.endswith("END:VCALENDAR\r\n")
     make_url = url_for_session or session_url

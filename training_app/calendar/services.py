@@ -9,7 +9,7 @@ Each feed is planned in two steps so a poll by a calendar client stays cheap:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,8 +27,10 @@ from .feed_sessions import FeedSession, sessions_where
 CANCELLED_KEPT_FOR = timedelta(days=30)
 # Past sessions stay in personal and teaching feeds for a year (a record of training done).
 HISTORY_KEPT_FOR = timedelta(days=365)
-# Part of every ETag: bump when the rendering of events changes, so clients refetch.
-FEED_FORMAT_VERSION = "1"
+# Part of every ETag and Last-Modified: bump both when the rendering of events changes, so
+# clients refetch (the date must be the day of the change, never later than now).
+FEED_FORMAT_VERSION = "2"
+FEED_FORMAT_DATE = datetime(2026, 12, 3)
 
 
 class InvalidFeedFilter(DomainError):
@@ -52,14 +54,24 @@ class FeedPlan:
     statuses: dict[int, str | None] = field(default_factory=dict)
 
 
-def _digest(*parts: object) -> str:
-    text = "\x1f".join(str(p) for p in (FEED_FORMAT_VERSION,) + parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+def plan_from(
+    signature: Sequence[object],
+    moments: Iterable[datetime | str | None],
+    session_ids: list[int] | None = None,
+    statuses: dict[int, str | None] | None = None,
+) -> FeedPlan:
+    """Both validators from one state: Last-Modified is the latest moment, and the ETag digests
+    the feed's content `signature` together with that moment.
 
-
-def _latest(*moments: datetime | None) -> datetime:
-    present = [m for m in moments if m is not None]
-    return max(present) if present else datetime(2000, 1, 1)
+    Every change to what a feed shows must stamp a moment it reads (a session's, course's or
+    trainer's timestamp, or when an event leaves the feed), and every moment is the time of its
+    change: so Last-Modified moves whenever the ETag does and never goes backwards.
+    """
+    present = [m for m in (_as_datetime(m) for m in moments) if m is not None]
+    last_modified = max([FEED_FORMAT_DATE, *present])
+    text = "\x1f".join(str(p) for p in (FEED_FORMAT_VERSION, last_modified.isoformat(), *signature))
+    etag = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return FeedPlan(etag=etag, last_modified=last_modified, session_ids=session_ids or [], statuses=statuses or {})
 
 
 def _as_datetime(value: object) -> datetime | None:
@@ -121,74 +133,58 @@ def _public_window(now: datetime) -> ColumnElement[bool]:
 
 
 def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
-    """The public feed's validator and sessions, from aggregate queries only.
+    """The public feed's validators, from aggregate queries only.
 
-    The ETag covers the sessions in the window (count, ids, sequences, last change), the matching
-    courses' texts and the trainer assignments and names, so an edit to any of them changes it.
+    The content signature covers the sessions in the window (count, ids, sequences), the matching
+    courses' texts and the trainer assignments and names. The moments are taken over every
+    session, course and trainer, not only this feed's: a course leaves a filtered feed when it is
+    changed or when its last upcoming session starts, and that moment must still count after it
+    has left (a few needless refetches of a filtered feed are the price).
     """
     course_ids = _public_course_ids(filters, now)
     in_window = _public_window(now)
     cutoff = now - CANCELLED_KEPT_FOR
-    row = db.session.execute(
+    count, id_sum, sequence_sum = db.session.execute(
         select(
-            func.count(case((in_window, CourseSession.id))),
-            func.coalesce(func.sum(case((in_window, CourseSession.id))), 0),
-            func.coalesce(func.sum(case((in_window, CourseSession.sequence))), 0),
-            func.max(CourseSession.updated_at),
-            # When the latest session left the window: clients relying on If-Modified-Since
-            # must see a newer date once an event drops out.
-            func.max(
-                case(
-                    (
-                        (CourseSession.status != SessionStatus.CANCELLED) & (CourseSession.ends_at <= now),
-                        CourseSession.ends_at,
-                    )
-                )
-            ),
-            func.max(
-                case(
-                    (
-                        (CourseSession.status == SessionStatus.CANCELLED) & (CourseSession.starts_at <= cutoff),
-                        CourseSession.starts_at,
-                    )
-                )
-            ),
-        ).where(CourseSession.course_id.in_(course_ids))
+            func.count(CourseSession.id),
+            func.coalesce(func.sum(CourseSession.id), 0),
+            func.coalesce(func.sum(CourseSession.sequence), 0),
+        ).where(CourseSession.course_id.in_(course_ids), in_window)
     ).one()
-    count, id_sum, sequence_sum = row[0], row[1], row[2]
-    last_update, last_end, last_cancelled_start = (_as_datetime(v) for v in row[3:])
+    last_update, last_start, last_end, last_cancelled = db.session.execute(
+        select(
+            func.max(CourseSession.updated_at),
+            # When events left the window (or took their course out of the catalogue's filters).
+            func.max(case((CourseSession.starts_at <= now, CourseSession.starts_at))),
+            func.max(case((CourseSession.ends_at <= now, CourseSession.ends_at))),
+            func.max(case((CourseSession.starts_at <= cutoff, CourseSession.starts_at))),
+        )
+    ).one()
     courses = db.session.execute(
-        select(Course.id, Course.title, Course.summary, Course.created_at, Course.archived_at)
-        .where(Course.id.in_(course_ids))
-        .order_by(Course.id)
+        select(Course.id, Course.title, Course.summary).where(Course.id.in_(course_ids)).order_by(Course.id)
     ).all()
-    # Every trainer link and name, not only those in this feed: one scan of a small table, and an
-    # assignment elsewhere costs clients at most one needless refetch.
+    # Every trainer link and name, not only those in this feed: one scan of a small table.
     trainers = db.session.execute(
-        select(User.id, User.name, func.count(), func.sum(session_trainers.c.session_id))
+        select(User.id, User.name, func.count(), func.sum(session_trainers.c.session_id), User.calendar_changed_at)
         .select_from(session_trainers)
         .join(User, User.id == session_trainers.c.user_id)
-        .group_by(User.id, User.name)
+        .group_by(User.id, User.name, User.calendar_changed_at)
         .order_by(User.id)
     ).all()
-    etag = _digest(
-        "public",
-        sorted(filters.items()),
-        count,
-        id_sum,
-        sequence_sum,
-        last_update,
-        [tuple(c) for c in courses],
-        [tuple(t) for t in trainers],
+    last_cancelled = _as_datetime(last_cancelled)
+    return plan_from(
+        ["public", sorted(filters.items()), count, id_sum, sequence_sum]
+        + [tuple(c) for c in courses]
+        + [tuple(t[:4]) for t in trainers],
+        [
+            last_update,
+            last_start,
+            last_end,
+            last_cancelled + CANCELLED_KEPT_FOR if last_cancelled else None,
+            db.session.scalar(select(func.max(Course.updated_at))),
+            *(t.calendar_changed_at for t in trainers),
+        ],
     )
-    last_modified = _latest(
-        last_update,
-        last_end,
-        last_cancelled_start + CANCELLED_KEPT_FOR if last_cancelled_start else None,
-        *(_as_datetime(c.created_at) for c in courses),
-        *(_as_datetime(c.archived_at) for c in courses),
-    )
-    return FeedPlan(etag=etag, last_modified=last_modified)
 
 
 def public_feed_sessions(filters: PublicFeedFilters, now: datetime) -> list[FeedSession]:
@@ -327,23 +323,28 @@ def _plan_from_statuses(
     moments: list[datetime | None],
 ) -> FeedPlan:
     ids = sorted(statuses)
-    courses: Sequence[Row[int, str, str, datetime, datetime | None]] = []
-    trainers: Sequence[Row[int, int, str]] = []
+    courses: Sequence[Row[int, str, str, datetime]] = []
+    trainers: Sequence[Row[int, int, str, datetime]] = []
     if ids:
         courses = db.session.execute(
-            select(Course.id, Course.title, Course.summary, Course.created_at, Course.archived_at)
+            select(Course.id, Course.title, Course.summary, Course.updated_at)
             .where(Course.id.in_(select(CourseSession.course_id).where(CourseSession.id.in_(ids))))
             .order_by(Course.id)
         ).all()
         trainers = db.session.execute(
-            select(session_trainers.c.session_id, User.id, User.name)
+            select(session_trainers.c.session_id, User.id, User.name, User.calendar_changed_at)
             .join(User, User.id == session_trainers.c.user_id)
             .where(session_trainers.c.session_id.in_(ids))
             .order_by(session_trainers.c.session_id, User.id)
         ).all()
-        moments += [c.created_at for c in courses] + [c.archived_at for c in courses]
-    etag = _digest(kind, user.id, user.name, signature, [tuple(c) for c in courses], [tuple(t) for t in trainers])
-    return FeedPlan(etag=etag, last_modified=_latest(*moments), session_ids=ids, statuses=statuses)
+    # The owner's own stamp: a teaching feed loses a session when its owner is taken off it.
+    moments += [user.calendar_changed_at, *(c.updated_at for c in courses), *(t.calendar_changed_at for t in trainers)]
+    return plan_from(
+        [kind, user.id, signature, [tuple(c[:3]) for c in courses], [tuple(t[:3]) for t in trainers]],
+        moments,
+        session_ids=ids,
+        statuses=statuses,
+    )
 
 
 # One session ---------------------------------------------------------------------------------
@@ -358,19 +359,21 @@ def published_session_or_none(session_id: int) -> CourseSession | None:
 
 
 def plan_session_download(course_session: CourseSession) -> FeedPlan:
-    trainers = [(t.id, t.name) for t in course_session.trainers]
     course = course_session.course
-    etag = _digest(
-        "session",
-        course_session.id,
-        course_session.status,
-        course_session.sequence,
-        course_session.updated_at,
-        course.title,
-        course.summary,
-        trainers,
+    trainers = course_session.trainers
+    return plan_from(
+        [
+            "session",
+            course_session.id,
+            course_session.status,
+            course_session.sequence,
+            course.title,
+            course.summary,
+            [(t.id, t.name) for t in trainers],
+        ],
+        [course_session.updated_at, course.updated_at, *(t.calendar_changed_at for t in trainers)],
+        session_ids=[course_session.id],
     )
-    return FeedPlan(etag=etag, last_modified=course_session.updated_at, session_ids=[course_session.id])
 
 
 # Tokens --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import (
     SQLColumnExpression,
     String,
     Text,
+    event,
     exists,
     or_,
 )
@@ -67,6 +68,8 @@ class Course(Model):
     elearning_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), default=CourseStatus.PUBLISHED)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Any change to the course (title, summary, archiving): calendar feeds' Last-Modified.
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     archived_at: Mapped[datetime | None]
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
@@ -190,3 +193,13 @@ class CourseSession(Model):
 
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+@event.listens_for(CourseSession.trainers, "append")
+@event.listens_for(CourseSession.trainers, "remove")
+def _trainers_changed(course_session: CourseSession, trainer: "User", *_args: object) -> None:
+    """A trainer put on or taken off a session changes its calendar event and the trainer's
+    teaching feed: stamp both, so the feeds' Last-Modified moves with their ETag."""
+    moment = now()
+    course_session.updated_at = moment
+    trainer.calendar_changed_at = moment

@@ -2,7 +2,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -79,6 +79,9 @@ class User(UserMixin, Model):
     email_confirmed_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # What calendars show about this person changed: their name, or the sessions they teach
+    # (set by listeners here and in models.catalogue); feeds' Last-Modified uses it.
+    calendar_changed_at: Mapped[datetime] = mapped_column(default=now)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -99,3 +102,9 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@event.listens_for(User.name, "set")
+def _name_changed(user: User, value: str, old: object, _initiator: object) -> None:
+    if value != old:
+        user.calendar_changed_at = now()

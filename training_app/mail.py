@@ -72,12 +72,29 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="hips-training")
     email.set_content(message.body_text)
     for item in message.attachments or []:
-        maintype, subtype = item["content_type"].split("/", 1)
-        subtype = subtype.split(";")[0]
+        maintype, subtype, params = split_content_type(item["content_type"])
         email.add_attachment(
-            attachment_content(item).encode("utf-8"), maintype=maintype, subtype=subtype, filename=item["filename"]
+            attachment_content(item).encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=item["filename"],
+            params=params,  # e.g. method=PUBLISH, which mail clients need to offer a calendar
         )
     return email
+
+
+def split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
+    """("text", "calendar", {"method": "PUBLISH"}) from "text/calendar; method=PUBLISH"."""
+    kind, *rest = (part.strip() for part in content_type.split(";"))
+    maintype, subtype = kind.split("/", 1)
+    params = {}
+    for part in rest:
+        name, _, value = part.partition("=")
+        if name:
+            params[name.strip().lower()] = value.strip().strip('"')
+    if maintype == "text":
+        params.setdefault("charset", "utf-8")
+    return maintype, subtype, params
 
 
 def _send(email: EmailMessage, config: Mapping[str, Any]) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app, has_request_context, url_for
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vDuration
 from icalendar.enums import STATUS
 
 from ..clock import LONDON
@@ -190,8 +190,10 @@ def session_event(
 
 def _calendar(name: str, uid: str) -> Calendar:
     """An empty VCALENDAR with the headers every calendar carries."""
-    cal = Calendar.new(prodid=PRODID, name=name, uid=uid, method=METHOD, refresh_interval=REFRESH)
-    cal.add("X-PUBLISHED-TTL", REFRESH)
+    cal = Calendar.new(prodid=PRODID, name=name, uid=uid, method=METHOD)
+    # RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL, which icalendar leaves out.
+    cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     return cal
 
 

@@ -1,10 +1,9 @@
-"""Calendar feeds and downloads: RFC 5545 checked with two parsers, privacy, tokens, caching."""
+"""Calendar feeds and downloads: RFC 5545 checked with three parsers, privacy, tokens, caching."""
 
 from datetime import UTC, datetime, timedelta
 
-import icalendar
 import pytest
-import vobject
+from ical_parsers import parse_three
 from sqlalchemy import event
 
 from training_app import clock
@@ -21,17 +20,15 @@ def now(frozen_clock, db):
 
 
 def parse(response):
-    """Check a calendar response and parse it with icalendar and, independently, vobject."""
+    """Check a calendar response and parse it with icalendar and, independently, vobject and ical."""
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     raw = response.get_data()
     text = raw.decode("utf-8")
     for line in raw.split(b"\r\n"):
         assert len(line) <= 75, line
-    cal = icalendar.Calendar.from_ical(text)
-    assert cal.get_missing_tzids() == set()
-    vcal = vobject.readOne(text, validate=True)
-    return text, cal, vcal
+    parsed = parse_three(text)  # icalendar, vobject and ical
+    return text, parsed.cal, parsed.vcal
 
 
 def events_by_uid(cal):

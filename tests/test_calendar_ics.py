@@ -2,8 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-import icalendar
-import vobject
+from ical_parsers import parse_three
 
 from training_app import clock
 from training_app.calendar.ics import build_calendar, session_ics
@@ -11,11 +10,9 @@ from training_app.models import CourseSession
 
 
 def parse_both(text):
-    """Parse with icalendar and, independently, with vobject (validating)."""
-    cal = icalendar.Calendar.from_ical(text)
-    assert cal.get_missing_tzids() == set()
-    vcal = vobject.readOne(text, validate=True)
-    return cal, vcal
+    """Parse with icalendar and, independently, with vobject (validating) and ical."""
+    parsed = parse_three(text)
+    return parsed.cal, parsed.vcal
 
 
 def at_london(db, make_course, local_start, hours=2, **extra):

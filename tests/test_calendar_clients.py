@@ -230,3 +230,18 @@ def test_vtimezone_has_full_rules_for_every_event_year(client, db, world, make_c
     for event in parsed.ical.events:
         assert event.dtstart.utcoffset() == event.dtstart.replace(tzinfo=LONDON).utcoffset()
     assert {e.dtstart.utcoffset() for e in parsed.ical.events} == {timedelta(0), timedelta(hours=1)}
+
+
+def test_a_course_leaving_a_filtered_feed_moves_its_last_modified(client, db, world, frozen_clock, partnerships):
+    """The course leaves ?partnership=PSCP when PSCP stops running it jointly: no session changes."""
+    world["course"].joint_partnerships.append(partnerships["PSCP"])
+    db.session.commit()
+    url = "/calendar/public.ics?partnership=PSCP"
+    first, _, parsed = feed(client, url)
+    assert parsed.summaries() == {f"session-{world['session'].id}@hips-training": "Neglect basics"}
+    frozen_clock(NOW + timedelta(minutes=5))
+    world["course"].joint_partnerships.clear()
+    db.session.commit()
+    again, _, parsed = feed(client, url, **{"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200 and parsed.summaries() == {}
+    assert again.last_modified > first.last_modified and again.headers["ETag"] != first.headers["ETag"]

@@ -203,3 +203,10 @@ def _trainers_changed(course_session: CourseSession, trainer: "User", *_args: ob
     moment = now()
     course_session.updated_at = moment
     trainer.calendar_changed_at = moment
+
+
+@event.listens_for(Course.joint_partnerships, "append")
+@event.listens_for(Course.joint_partnerships, "remove")
+def _partnerships_changed(course: Course, *_args: object) -> None:
+    """Joint partnerships decide which partnership-filtered public feeds list the course."""
+    course.updated_at = now()

@@ -128,7 +128,16 @@ def test_course_summary_known_answers(db, scenario):
     assert second.mean_change == pytest.approx(3.25)
     half = 3.182446 * statistics.stdev(changes) / 2
     assert second.ci == pytest.approx((3.25 - half, 3.25 + half), abs=1e-5)
-    assert summary.overall.n == 8
+    # All outcomes, one unit per delegate: A-D's mean changes (4+7)/2, (1+4)/2, (0+0)/2, (-1+2)/2.
+    people = [5.5, 2.5, 0.0, 0.5]
+    overall = summary.overall
+    assert overall.n == 4  # delegates, not the 8 (delegate, outcome) ratings
+    assert overall.mean_change == pytest.approx(statistics.mean(people))  # 2.125
+    assert overall.mean_pre == pytest.approx(statistics.mean([2.5, 4.5, 5.5, 7.5]))
+    assert overall.mean_post == pytest.approx(statistics.mean([8, 7, 5.5, 8]))
+    half = 3.182446 * statistics.stdev(people) / 2  # t(0.975, 3): df = 4 delegates - 1
+    assert overall.ci == pytest.approx((2.125 - half, 2.125 + half), abs=1e-5)
+    assert (overall.improved, overall.unchanged, overall.worse) == (3, 1, 0)
     # Distribution over paired ratings only: outcome 1 pre values 3,5,6,8, post 7,6,6,7.
     dist = summary.distributions[0]
     assert dist.pre == {3: 1, 5: 1, 6: 1, 8: 1}
@@ -175,9 +184,10 @@ def test_filters_partnership_sector_and_period(db, scenario):
     assert [o.label for o in course2.outcomes] == ["Neglect"]
     assert course2.overall.n == 1 and course2.overall.mean_change == 7
     everything = build_summary(Scope(), clock.now())
-    assert everything.overall.n == 9
+    assert everything.overall.n == 5  # A-D on course 1 and Z on course 2, each counted once
+    assert everything.overall.mean_change == pytest.approx((5.5 + 2.5 + 0 + 0.5 + 7) / 5)
     assert build_summary(Scope(sector="Police"), clock.now()).overall.n == 0
-    assert build_summary(Scope(sector="Health"), clock.now()).overall.n == 9
+    assert build_summary(Scope(sector="Health"), clock.now()).overall.n == 5
     later = build_summary(Scope(date_from=T0 + timedelta(days=1)), clock.now())
     assert later.overall.n == 0 and later.stages[0].invited == 0
     by_submission = build_summary(Scope(date_from=T0, date_basis="submitted"), clock.now())
@@ -188,7 +198,7 @@ def test_hips_course_counts_for_every_partnership(db, scenario, partnerships):
     scenario["course1"].is_hips = True
     db.session.commit()
     summary = build_summary(Scope(partnership_id=partnerships["SSCP"].id), clock.now())
-    assert summary.overall.n == 8
+    assert summary.overall.n == 4
 
 
 def test_trainer_sees_own_session_without_names_and_403_for_another(client, login, scenario):

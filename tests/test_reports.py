@@ -422,7 +422,8 @@ def add_post_evaluation(db, booking_session, user, pairs, practice_text):
 
 def test_annual_shows_distance_travelled_and_comments_from_evaluations(client, login, data, system_admin, db):
     s, p = data.sessions, data.people
-    # Neglect (S1): U1 outcomes 4->7 and 5->6, U2 6->6 and 3->7: changes 3, 1, 0, 4, mean 2.0.
+    # Neglect (S1): U1 outcomes 4->7 and 5->6, U2 6->6 and 3->7: changes 3, 1, 0, 4; per delegate
+    # mean changes (3+1)/2 = 2 and (0+4)/2 = 2, so mean 2.0 over 2 delegates (not 4 ratings).
     add_post_evaluation(db, s["S1"], p["U1"], [(4, 7), (5, 6)], "I will use the neglect toolkit with families.")
     add_post_evaluation(db, s["S1"], p["U2"], [(6, 6), (3, 7)], "")
     # Child exploitation (S4): U5 2->3 and 5->4: changes 1, -1, mean 0.0.
@@ -436,7 +437,7 @@ def test_annual_shows_distance_travelled_and_comments_from_evaluations(client, l
     assert "I will use the neglect toolkit with families." in html
     assert "Evaluation figures appear here once evaluations are collected" not in html
     rows = read_csv(client.get("/reports/annual.csv"))
-    assert ["Course distance travelled (mean change, pairs)", "Neglect", "", "2.0", "4"] in rows
+    assert ["Course distance travelled (mean change, delegates paired)", "Neglect", "", "2.0", "2"] in rows
     assert ["Impact comment", "Child exploitation", "", "'=cmd|' /C calc'!A0", ""] in rows
     # The IOWSCP admin sees HIPS Child exploitation's figure but not HSCP-only Neglect's.
     login(data.iow)

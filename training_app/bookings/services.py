@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import record_audit
+from ..evaluations.pairing import carry_responses
 from ..extensions import db
 from ..models import (
     Booking,
@@ -357,7 +358,16 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
     )
     db.session.add(moved)
     db.session.flush()
-    record_audit(actor, "booking.moved", moved, session_id=target.id, from_session=source_id, from_booking=booking.id)
+    carried = carry_responses(booking, moved)
+    record_audit(
+        actor,
+        "booking.moved",
+        moved,
+        session_id=target.id,
+        from_session=source_id,
+        from_booking=booking.id,
+        evaluation_responses=carried,
+    )
     record_audit(actor, "booking.moved_out", booking, session_id=source_id, to_session=target.id)
     email_delegate(
         moved,

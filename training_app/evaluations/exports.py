@@ -31,7 +31,7 @@ def summary_csv_rows(summary: Summary, part: str) -> Iterator[list[Any]]:
         rows.append(
             [
                 "Learning outcome" if summary.single_course else "Course (all outcomes)",
-                "Paired count",
+                "Delegates paired",
                 "Mean pre",
                 "Mean post",
                 "Mean change",

@@ -3,7 +3,11 @@
 Every figure is aggregated in the database with GROUP BY; Python only combines the sums
 (training_app.evaluations.statistics) and computes means and confidence intervals.
 Distance travelled = post rating - pre rating, per delegate per outcome, from pairs by the same
-delegate only (same pair_key: the same booking, or the same person and e-learning course).
+delegate only (same pair_key: the same booking, carried across a move, or the same person and
+e-learning course). Figures that pool outcomes (a course, all courses) count each delegate once, by
+their mean change over the outcomes they rated: one person's ratings are not independent.
+A delegate is a pair_key, not a user: it survives anonymisation, and someone who attends two courses
+(or one course twice) counts once for each.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ..constants import SUMMARY_COMMENTS, SUMMARY_RESPONDENTS
 from ..extensions import db
 from ..models import Booking, BookingStatus, Course, CourseSession, ElearningCompletion, EvaluationStage, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
-from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, STANDARD_LIKERT, latest_form
+from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, OUTCOME_SCALE, STANDARD_LIKERT, latest_form
 from .scope import Scope, booking_filters, completion_filters, response_filters
 from .services import follow_up_days
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
@@ -33,7 +37,8 @@ class Summary:
     course_session: CourseSession | None = None
     stages: list[StageStat] = field(default_factory=list)
     outcomes: list[PairStat] = field(default_factory=list)  # per outcome (one course) or per course (several)
-    overall: PairStat = field(default_factory=lambda: PairStat("All outcomes"))
+    overall: PairStat = field(default_factory=lambda: PairStat("All outcomes"))  # pooled per delegate
+    scale: dict[str, Any] = field(default_factory=lambda: dict(OUTCOME_SCALE))  # the outcome rating scale
     distributions: list[Distribution] = field(default_factory=list)
     satisfaction: list[SatisfactionStat] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
@@ -155,6 +160,25 @@ def paired_outcomes(scope: Scope) -> list[PairStat]:
     return stats
 
 
+def pooled_by_course(scope: Scope) -> tuple[dict[int, PairStat], PairStat]:
+    """({course_id: PairStat over its outcomes}, PairStat over everything): each pooled per delegate.
+
+    The database sums each delegate's paired ratings (one row per pair_key); each delegate then
+    counts once, by their mean over the outcomes they rated, in their course and in the total.
+    """
+    query, R, V = _paired_ratings(scope)
+    query = query.add_columns(
+        R.course_id, func.count(), func.sum(V.pre_value), func.sum(V.value), func.sum(V.value - V.pre_value)
+    ).group_by(R.course_id, R.pair_key)
+    per_course: dict[int, PairStat] = {}
+    overall = PairStat("All outcomes")
+    for course_id, outcomes, sum_pre, sum_post, sum_change in db.session.execute(query):
+        sums = (int(outcomes), int(sum_pre), int(sum_post), int(sum_change))
+        per_course.setdefault(course_id, PairStat("", course_id=course_id)).add_delegate(*sums)
+        overall.add_delegate(*sums)
+    return per_course, overall
+
+
 def paired_distribution(scope: Scope, by_outcome: bool) -> dict[tuple[int | None, str], dict[int, int]]:
     """{(outcome_index or None, "pre"/"post"): {value: count}} over paired ratings (one GROUP BY query)."""
     query, R, V = _paired_ratings(scope)
@@ -248,6 +272,15 @@ def outcome_labels(course: Course) -> list[str]:
     return list(course.learning_outcomes or [])
 
 
+def outcome_scale(course: Course) -> dict[str, Any]:
+    """The outcome rating scale (min, max and their labels) of the newest post (else pre) form."""
+    for stage in (EvaluationStage.POST, EvaluationStage.PRE):
+        form = latest_form(course.id, stage)
+        if form is not None:
+            return dict(form.questions["scale"])
+    return dict(OUTCOME_SCALE)
+
+
 def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summary:
     """Every figure of an evaluation summary for `scope` (already restricted to what the viewer may see)."""
     summary = Summary(scope=scope)
@@ -257,21 +290,18 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
     elif scope.course_id:
         summary.course = db.session.get(Course, scope.course_id)
     summary.stages = stage_counts(scope, at)
-    stats = paired_outcomes(scope)
-    for stat in stats:
-        summary.overall.add(stat)
+    per_course, summary.overall = pooled_by_course(scope)
     if summary.course is not None:
         labels = outcome_labels(summary.course)
-        by_index = {s.outcome_index: s for s in stats}
+        summary.scale = outcome_scale(summary.course)
+        by_index = {s.outcome_index: s for s in paired_outcomes(scope)}
         for index, label in enumerate(labels):
             stat = by_index.get(index) or PairStat("", outcome_index=index)
             stat.label = f"{index + 1}. {label}"
             summary.outcomes.append(stat)
+        summary.overall.label = "All outcomes"
     else:
-        per_course: dict[int | None, PairStat] = {}
-        for stat in stats:
-            per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
-        titles: dict[int | None, str] = (
+        titles: dict[int, str] = (
             dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(list(per_course)))).all())
             if per_course
             else {}
@@ -279,8 +309,9 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
         for course_id, stat in per_course.items():
             stat.label = titles.get(course_id, "")
         summary.outcomes = sorted(per_course.values(), key=lambda s: s.label)
+        summary.overall.label = "All courses"
     dist = paired_distribution(scope, by_outcome=summary.single_course)
-    values = list(range(1, 11))
+    values = list(range(int(summary.scale["min"]), int(summary.scale["max"]) + 1))
     if summary.single_course:
         for stat in summary.outcomes:
             summary.distributions.append(

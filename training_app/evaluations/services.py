@@ -120,7 +120,8 @@ def elearning_opening(user: User, course: Course, stage: str, at: datetime) -> O
 
 
 def pair_key_for(opening: Opening, user: User) -> str:
-    """The key a delegate's pre and post responses share: their booking, or them and the e-learning course."""
+    """The key a delegate's pre and post responses share: their booking (moves carry it, see
+    .pairing), or them and the e-learning course."""
     if opening.booking is not None:
         return f"booking:{opening.booking.id}"
     return f"elearning:{opening.course.id}:{user.id}"

@@ -63,24 +63,37 @@ def t_975(df: int) -> float:
 
 @dataclass
 class PairStat:
-    """Distance travelled for one outcome (or a combination): sums from the database."""
+    """Distance travelled for one outcome, or pooled over outcomes (a course, or several).
+
+    One unit per delegate: for one outcome, a delegate's pre and post rating of it; pooled, a
+    delegate's mean pre, mean post and mean change over the outcomes they rated (add_delegate), so
+    n is always delegates (people, once per course attended) and the interval has df = n - 1.
+    """
 
     label: str
     n: int = 0
-    sum_pre: int = 0
-    sum_post: int = 0
-    sum_change: int = 0
-    sum_change_sq: int = 0
+    sum_pre: float = 0
+    sum_post: float = 0
+    sum_change: float = 0
+    sum_change_sq: float = 0
     improved: int = 0
     unchanged: int = 0
     worse: int = 0
     course_id: int | None = None
     outcome_index: int | None = None
 
-    def add(self, other: PairStat) -> None:
-        """Add `other`'s sums to these (to combine outcomes or courses)."""
-        for name in ("n", "sum_pre", "sum_post", "sum_change", "sum_change_sq", "improved", "unchanged", "worse"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def add_delegate(self, outcomes: int, sum_pre: int, sum_post: int, sum_change: int) -> None:
+        """Count one delegate by their means over the `outcomes` outcomes they rated before and after."""
+        mean_change = sum_change / outcomes
+        self.n += 1
+        self.sum_pre += sum_pre / outcomes
+        self.sum_post += sum_post / outcomes
+        self.sum_change += mean_change
+        self.sum_change_sq += mean_change * mean_change
+        # The sign of the integer sum, so a delegate whose changes cancel out counts as unchanged exactly.
+        self.improved += sum_change > 0
+        self.unchanged += sum_change == 0
+        self.worse += sum_change < 0
 
     @property
     def mean_pre(self) -> float | None:
@@ -111,7 +124,7 @@ class PairStat:
         return mean - half, mean + half
 
     def share(self, name: str) -> float | None:
-        """Percentage of pairs counted in `name` (improved, unchanged, worse)."""
+        """Percentage of delegates counted in `name` (improved, unchanged, worse)."""
         return 100.0 * getattr(self, name) / self.n if self.n else None
 
 

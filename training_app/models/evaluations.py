@@ -53,6 +53,8 @@ class EvaluationResponse(Model):
     __table_args__ = (
         # "booking:<id>" or "elearning:<course>:<user>": the same delegate's pre and post share it,
         # so one response per delegate per stage is a constraint and pairing is an equality join.
+        # Per booking, not per person and course, so taking a course again starts a new pair; a moved
+        # booking takes its responses and key with it (evaluations.pairing.carry_responses).
         UniqueConstraint("pair_key", "stage", name="uq_evaluation_responses_pair_stage"),
         enum_check("stage", EvaluationStage),
         Index("ix_evaluation_responses_course_stage", "course_id", "stage"),

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 
 from .. import clock
 from ..constants import ANNUAL_IMPACT_COMMENTS
-from ..evaluations.figures import comments, paired_outcomes
+from ..evaluations.figures import comments, pooled_by_course
 from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
@@ -66,10 +66,10 @@ def evaluation_summaries(
     """Per-course distance travelled and a selection of impact comments, from the evaluations area.
 
     Uses the evaluations area's own summary functions (training_app.evaluations.figures:
-    paired_outcomes, the pre/post pairs behind build_summary's distance travelled, and comments)
+    pooled_by_course, the per-delegate pooling behind build_summary's per-course rows, and comments)
     for the same period, partnership, course and level, so both areas report the same numbers.
     Only these two are called: the pack needs neither response rates nor satisfaction.
-    Returns ({course_id: PairStat with mean_change and n}, [ImpactComment]).
+    Returns ({course_id: PairStat with mean_change and n, n counting delegates}, [ImpactComment]).
     """
     start, end = filters.utc_bounds
     scope = Scope(
@@ -79,11 +79,7 @@ def evaluation_summaries(
         date_from=start,
         date_to=end,
     )
-    per_course: dict[int, PairStat] = {}
-    for stat in paired_outcomes(scope):
-        if stat.course_id is None:  # paired_outcomes groups by course, so every row names one
-            continue
-        per_course.setdefault(stat.course_id, PairStat("", course_id=stat.course_id)).add(stat)
+    per_course, _ = pooled_by_course(scope)
     selected: list[ImpactComment] = []
     for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:
         text = (comment.get("practice_text") or comment.get("changed_text") or "").strip()

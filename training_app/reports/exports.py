@@ -207,7 +207,7 @@ def annual_rows(report: AnnualReport) -> Iterator[CsvRow]:
         yield ("Course (sessions delivered, delegates)", course.title, "", course.sessions, course.delegates)
         if course.distance is not None and course.distance.mean_change is not None:
             yield (
-                "Course distance travelled (mean change, pairs)",
+                "Course distance travelled (mean change, delegates paired)",
                 course.title,
                 "",
                 round(course.distance.mean_change, 2),

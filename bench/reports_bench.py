@@ -33,6 +33,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from config import database_url  # noqa: E402
+from training_app.models import SECTORS  # noqa: E402  (the sectors people choose from)
 
 SESSIONS = 20_000
 PRACTITIONERS = 200_000
@@ -43,20 +44,6 @@ COMPLETIONS = 50_000
 RUNS = 5
 PAGE_TARGET = 1.0
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-SECTORS = [
-    "Children's social care",
-    "Police",
-    "Health",
-    "Education",
-    "Early years",
-    "Local authority",
-    "Probation and youth justice",
-    "Fire and rescue",
-    "Housing",
-    "Voluntary and community",
-    "Faith groups",
-    "Other",
-]
 JOB_ROLES = [
     "Social worker",
     "Police officer",

@@ -111,6 +111,7 @@ def session_audit(course_session: CourseSession) -> Sequence[AuditEvent]:
     return db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.session_id == course_session.id)
+        .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     ).all()
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..audit_text import describe
 from ..csvutil import csv_response
 from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
@@ -231,7 +232,7 @@ def admin_session_bookings(session_id):
         confirmed=[b for b in all_bookings if b.status in BookingStatus.HOLDS_PLACE],
         waitlist=waiting_list(session_id),
         cancelled=[b for b in all_bookings if b.status == BookingStatus.CANCELLED],
-        audit=audit,
+        audit=describe(audit),
         capacity_form=CapacityForm(capacity=course_session.capacity),
         confirm_form=CancelForm(),
     )

@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..audit_text import action_label
 from ..forms import strip_filter
 
 
@@ -34,4 +35,4 @@ class AuditFilterForm(FlaskForm):
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
     def set_actions(self, actions):
-        self.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]
+        self.action.choices = [SelectChoice("", "Any action")] + [SelectChoice(a, action_label(a)) for a in actions]

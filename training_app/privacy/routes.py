@@ -7,6 +7,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import MultiDict
 
+from ..audit_text import describe
 from ..errors import show_error
 from ..extensions import db
 from ..models import Role
@@ -63,4 +64,6 @@ def audit_log():
     def page_url(number):
         return url_for("privacy.audit_log", page=number, **args)
 
-    return render_template("privacy/audit_log.html", filter_form=form, result=result, page_url=page_url)
+    return render_template(
+        "privacy/audit_log.html", filter_form=form, result=result, events=describe(result.items), page_url=page_url
+    )

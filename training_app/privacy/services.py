@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from .. import clock
@@ -209,7 +210,11 @@ def audit_actions() -> list[str]:
 
 def audit_page(page: int, action: str | None = None, actor: str | None = None) -> Pagination:
     """One page of audit events, newest first, optionally one action and/or one actor (email or name)."""
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
     if action:
         query = query.where(AuditEvent.action == action)
     if actor:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from training_app import clock
 from training_app.bookings.services import book_place
+from training_app.constants import SIGN_IN_SHEET_WALK_IN_ROWS
 from training_app.models import Booking
 
 
@@ -148,6 +149,46 @@ def test_trainer_takes_the_register_and_downloads_it(client, db, login, make_use
     assert "Ada Delegate,Solent NHS Trust,Health,Health visitor,Needs a hearing loop,Attended" in csv_text
     assert "'=HYPERLINK(evil)" in csv_text
     assert "Sign-in sheet" in client.get(f"/trainer/sessions/{s.id}/sign-in-sheet").get_data(as_text=True)
+
+
+def test_mark_everyone_attended_prefills_only_and_keeps_saved_marks(
+    client, db, login, make_user, make_session, post_form
+):
+    trainer = make_user(role="trainer")
+    s = make_session(trainers=[trainer])
+    came, stayed_away = make_user(name="Ada Came"), make_user(name="Noel Away")
+    ba, bb = book_place(came, s.id).booking, book_place(stayed_away, s.id).booking
+    s.starts_at = clock.now() - timedelta(hours=1)
+    bb.status = "no_show"  # already marked before
+    db.session.commit()
+    login(trainer)
+    plain = client.get(f"/trainer/sessions/{s.id}/register").get_data(as_text=True)
+    assert "Mark everyone as attended" in plain
+    assert plain.count("checked") == 1  # only the saved mark
+    page = client.get(f"/trainer/sessions/{s.id}/register?prefill=attended").get_data(as_text=True)
+    assert "Nothing is saved until you do" in page
+    assert f'id="attendance-{ba.id}" name="attendance-{ba.id}" type="radio" value="attended" checked' in page
+    # A saved "did not attend" is not overwritten by the prefill.
+    assert f'name="attendance-{bb.id}" type="radio" value="no_show" checked' in page
+    db.session.refresh(ba)
+    assert ba.status == "confirmed"  # the prefill saved nothing
+    response = post_form(
+        f"/trainer/sessions/{s.id}/register?prefill=attended",
+        {f"attendance-{ba.id}": "attended", f"attendance-{bb.id}": "no_show"},
+        follow_redirects=True,
+    )
+    assert "Register saved: 1 attended, 1 did not attend" in response.get_data(as_text=True)
+
+
+def test_sign_in_sheet_has_blank_rows_for_walk_ins(client, db, login, make_user, make_session):
+    trainer = make_user(role="trainer")
+    s = make_session(trainers=[trainer])
+    book_place(make_user(name="Ada Booked"), s.id)
+    db.session.commit()
+    login(trainer)
+    page = client.get(f"/trainer/sessions/{s.id}/sign-in-sheet").get_data(as_text=True)
+    assert "1 booked. Walk-ins" in page and "Ada Booked" in page
+    assert page.count("app-sign-in-sheet__walk-in") == SIGN_IN_SHEET_WALK_IN_ROWS
 
 
 def test_register_rejects_junk_values(client, db, login, make_user, make_session, post_form):

@@ -21,3 +21,6 @@ SUMMARY_COMMENTS = 50
 SUMMARY_RESPONDENTS = 200
 # Impact comments quoted in the annual report pack.
 ANNUAL_IMPACT_COMMENTS = 6
+
+# Blank rows at the foot of a printed sign-in sheet, for people who come without a booking.
+SIGN_IN_SHEET_WALK_IN_ROWS = 8

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..audit_text import describe
+from ..constants import SIGN_IN_SHEET_WALK_IN_ROWS
 from ..csvutil import csv_response
 from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
@@ -190,6 +191,8 @@ def register(session_id):
         form=form,
         errors=errors,
         register_open=course_session.starts_at <= clock.now(),
+        # "Mark everyone as attended": pre-ticks the unmarked; nothing is saved until the form is sent.
+        prefill=request.method == "GET" and request.args.get("prefill") == BookingStatus.ATTENDED,
     )
 
 
@@ -207,7 +210,10 @@ def sign_in_sheet(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
     require(can_see_register(current_user, course_session))
     return render_template(
-        "bookings/sign_in_sheet.html", course_session=course_session, people=queries.attendees(course_session)
+        "bookings/sign_in_sheet.html",
+        course_session=course_session,
+        people=queries.attendees(course_session),
+        walk_in_rows=SIGN_IN_SHEET_WALK_IN_ROWS,
     )
 
 

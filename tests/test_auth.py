@@ -113,6 +113,23 @@ def test_sign_in_ignores_offsite_next(client, db, make_user, post_form):
     assert response.headers["Location"] == "/my-training"
 
 
+@pytest.mark.parametrize(
+    ("role", "partnership", "home"),
+    [
+        ("practitioner", None, "/my-training"),
+        ("trainer", None, "/trainer/sessions"),
+        ("partnership_admin", "HSCP", "/admin/"),
+        ("system_admin", None, "/admin/"),
+    ],
+)
+def test_staff_land_on_their_own_home_after_signing_in(client, db, make_user, post_form, role, partnership, home):
+    make_user(role, partnership, email="person@example.org")
+    response = post_form("/sign-in", {"email": "person@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == home
+    # Visiting the sign-in page while signed in goes home too.
+    assert client.get("/sign-in").headers["Location"] == home
+
+
 def test_password_reset_link_works_once_and_expires(app, client, db, make_user, post_form, frozen_clock):
     user = make_user(email="reset@example.org")
     page = post_form("/forgot-password", {"email": "reset@example.org"}).get_data(as_text=True)

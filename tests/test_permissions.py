@@ -74,7 +74,6 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
                 "catalogue.index",
                 "bookings.my_training",
                 "bookings.trainer_sessions",
-                "evaluations.summary",
                 "admin.index",
                 "reports.index",
                 "auth.account",
@@ -86,7 +85,6 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
                 "catalogue.index",
                 "bookings.my_training",
                 "bookings.trainer_sessions",
-                "evaluations.summary",
                 "admin.index",
                 "reports.index",
                 "auth.account",
@@ -97,6 +95,22 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
 def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
     user = people[role] if role else ANONYMOUS
     assert [item.endpoint for item in policy.nav_items(user)] == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "home", "admin_menu"),
+    [
+        (None, "bookings.my_training", []),
+        ("practitioner", "bookings.my_training", []),
+        ("trainer", "bookings.trainer_sessions", []),
+        ("hscp_admin", "admin.index", ["admin.index", "admin.users"]),
+        ("system_admin", "admin.index", ["admin.index", "admin.users", "privacy.audit_log"]),
+    ],
+)
+def test_each_role_has_its_home_and_admin_menu(people, role, home, admin_menu):
+    user = people[role] if role else ANONYMOUS
+    assert policy.home_endpoint(user) == home
+    assert [item.endpoint for item in policy.admin_nav_items(user)] == admin_menu
 
 
 def test_assignable_roles(people):

@@ -263,11 +263,43 @@ class NavItem(NamedTuple):
     label: str
 
 
+def home_endpoint(user: Any) -> str:
+    """Where a person lands after signing in: their own daily page (admins: the programme; trainers:
+    the sessions they deliver; everyone else: their training)."""
+    if is_admin(user):
+        return "admin.index"
+    if _signed_in(user) and user.role == Role.TRAINER:
+        return "bookings.trainer_sessions"
+    return "bookings.my_training"
+
+
+def admin_nav_items(user: Any) -> list[NavItem]:
+    """The programme-management menu shown on the admin pages, so the header menu stays on one line."""
+    if not is_admin(user):
+        return []
+    items = [NavItem("admin.index", "Courses and sessions"), NavItem("admin.users", "People and roles")]
+    if sees_all_partnerships(user):
+        items.append(NavItem("privacy.audit_log", "Audit log"))
+    return items
+
+
 def nav_items(user: Any) -> list[NavItem]:
-    """The links in the header, asked of the same rules the pages use."""
+    """The links in the header, asked of the same rules the pages use. Kept to one line at 1280 px:
+    admins reach evaluation summaries from Reports, and the admin pages have their own menu."""
     items = [NavItem("catalogue.index", "Find training")]
     if not _signed_in(user):
         return items
+    items.append(NavItem("bookings.my_training", "My training"))
+    if may_deliver_sessions(user):
+        items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))
+    if may_see_evaluation_summaries(user) and not may_see_reports(user):
+        items.append(NavItem("evaluations.summary", "Evaluations"))
+    if is_admin(user):
+        items.append(NavItem("admin.index", "Programme"))
+    if may_see_reports(user):
+        items.append(NavItem("reports.index", "Reports"))
+    items.append(NavItem("auth.account", "Account"))
+    return items
     items.append(NavItem("bookings.my_training", "My training"))
     if may_deliver_sessions(user):
         items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))

@@ -54,7 +54,11 @@ def register_web(app):
 
     @app.context_processor
     def navigation():
-        return {"nav_items": permissions.nav_items(current_user)}
+        if not has_request_context():  # an email rendered by a command: no menus
+            return {"nav_items": [], "admin_nav": []}
+        admin_menu = permissions.admin_nav_items(current_user)
+        in_admin_area = request.blueprint == "admin" or request.endpoint in {item.endpoint for item in admin_menu}
+        return {"nav_items": permissions.nav_items(current_user), "admin_nav": admin_menu if in_admin_area else []}
 
     @app.after_request
     def cache_assets(response):

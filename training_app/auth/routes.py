@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
+from ..permissions import home_endpoint
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
@@ -44,7 +45,7 @@ def _level(value):
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("bookings.my_training"))
+        return redirect(url_for(home_endpoint(current_user)))
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
@@ -55,7 +56,7 @@ def sign_in():
         if user:
             db.session.commit()
             start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("bookings.my_training"))
+            return redirect(safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form)
 

@@ -321,9 +321,44 @@ def test_navigation_shows_each_role_its_areas(client, db, login, make_user):
     anonymous = nav_for(None)
     assert ">Signin<" in anonymous and ">Mytraining<" not in anonymous
     practitioner = nav_for(make_user())
-    assert ">Mytraining<" in practitioner and ">Manageprogramme<" not in practitioner
+    assert ">Mytraining<" in practitioner and ">Programme<" not in practitioner
     assert ">Evaluations<" not in practitioner
     trainer = nav_for(make_user(role="trainer"))
     assert ">SessionsIdeliver<" in trainer and ">Evaluations<" in trainer and ">Reports<" not in trainer
     admin = nav_for(make_user(role="partnership_admin", partnership="HSCP"))
-    assert ">Manageprogramme<" in admin and ">Reports<" in admin
+    assert ">Programme<" in admin and ">Reports<" in admin
+
+
+def test_prerequisite_is_explained_before_booking_and_recording_it_returns_to_the_session(
+    client, db, login, make_user, make_course, make_session, post_form
+):
+    level_3 = make_session(course=make_course(title="Level 3 Multi-agency", level=3, prerequisite_min_level=2))
+    person = make_user(name="Pat Newcomer")
+    login(person)
+    page = client.get(f"/sessions/{level_3.id}").get_data(as_text=True)
+    assert "Before you can book" in page and "completed Level 2 safeguarding children training" in page
+    assert "Book a place" not in page  # no button for someone who cannot book
+    assert f'href="/account?next=/sessions/{level_3.id}"' in page
+    assert 'href="/?level=2"' in page
+
+    response = post_form(
+        f"/account?next=/sessions/{level_3.id}",
+        {
+            "name": "Pat Newcomer",
+            "agency_id": str(person.agency_id),
+            "job_role": person.job_role or "Teacher",
+            "external_level_completed": "2",
+        },
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/sessions/{level_3.id}"
+    page = client.get(f"/sessions/{level_3.id}").get_data(as_text=True)
+    assert "Before you can book" not in page and "Book a place" in page
+
+
+def test_account_next_never_leaves_the_site(client, db, login, make_user, post_form):
+    person = make_user()
+    login(person)
+    fields = {"name": person.name, "agency_id": str(person.agency_id), "job_role": "Teacher"}
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = post_form(f"/account?next={target}", {**fields, "external_level_completed": ""})
+        assert response.headers["Location"] == "/account", target

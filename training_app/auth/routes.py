@@ -27,7 +27,8 @@ def safe_next(target):
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # A backslash is a slash to browsers: "/\\evil.example" would leave the site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
@@ -131,7 +132,8 @@ def account():
             current_user.external_level_completed = _level(form.external_level_completed.data)
             db.session.commit()
             flash("Your details have been saved.", "success")
-            return redirect(url_for("auth.account"))
+            # From a session page's "record it on your account": back to that session to book.
+            return redirect(safe_next(request.args.get("next")) or url_for("auth.account"))
     return render_template("auth/account.html", form=form, confirm_form=ConfirmForm())
 
 

@@ -149,6 +149,13 @@ def completed_level(user: User) -> int:
     return max(levels) if levels else 0
 
 
+def missing_level(user: User, course: Course) -> int | None:
+    """The level the course asks for first, if the person has not completed it (else None). The session
+    page asks this before showing the booking form; book_place asks it again."""
+    needed = course.prerequisite_min_level
+    return needed if needed and completed_level(user) < needed else None
+
+
 def cancellation_deadline(course_session: CourseSession) -> datetime:
     """The last moment (naive UTC) a delegate may cancel online: the end of the day that is
     CANCELLATION_CUTOFF_WORKING_DAYS working days (Monday to Friday) before the session's date."""
@@ -185,8 +192,7 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
     course = course_session.course
     if course.status != CourseStatus.PUBLISHED:
         raise SessionNotBookable("This course is no longer offered.")
-    needed = course.prerequisite_min_level
-    if needed and completed_level(actor) < needed:
+    if needed := missing_level(actor, course):
         raise PrerequisiteMissing(
             f"You need to have completed Level {needed} safeguarding children training before booking this course. "
             "If you completed it with your employer, add it to your account details, then book again."

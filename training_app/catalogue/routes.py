@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..bookings.forms import BookingForm
-from ..bookings.services import active_booking_for, waitlist_position
+from ..bookings.services import active_booking_for, missing_level, waitlist_position
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
@@ -51,7 +51,8 @@ def session_detail(session_id):
         current_user, course_session.course
     ):
         abort(404)
-    booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
+    signed_in = current_user.is_authenticated
+    booking = active_booking_for(current_user, course_session) if signed_in else None
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
     return render_template(
         "catalogue/session.html",
@@ -60,7 +61,10 @@ def session_detail(session_id):
         places_left=places_left(course_session),
         booking=booking,
         position=position,
-        booking_open=course_session.booking_open(clock.now()),
+        booking_open=course_session.booking_open(clock.now())
+        and course_session.course.status == CourseStatus.PUBLISHED,
+        # Said before the Book button, not after it is pressed.
+        missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,
         booking_form=BookingForm(),
     )

@@ -108,6 +108,8 @@ MATRIX = {
     ),
     "bookings.admin_session_bookings": ("GET", lambda w: f"/admin/sessions/{w.session.id}/bookings", HSCP_ADMIN),
     "bookings.admin_cancel_session": ("GET", lambda w: f"/admin/sessions/{w.session.id}/cancel", HSCP_ADMIN),
+    "bookings.book_someone": ("GET", lambda w: f"/admin/sessions/{w.session.id}/book-someone", HSCP_ADMIN),
+    "bookings.email_delegates": ("GET", lambda w: f"/admin/sessions/{w.session.id}/email", HSCP_ADMIN),
     "bookings.admin_postpone_session": ("GET", lambda w: f"/admin/sessions/{w.session.id}/postpone", HSCP_ADMIN),
     "bookings.admin_capacity": (
         "POST",

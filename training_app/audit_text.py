@@ -224,6 +224,7 @@ PHRASES: dict[str, Phrase] = {
     "session.cancelled": _session("cancelled"),
     "session.postponed": _session("postponed"),
     "session.changed_notified": _session("emailed the delegates of"),
+    "session.emailed": _session("sent a message about"),
     "register.taken": _register_taken,
     "user.role_changed": _role_changed,
     "account.closed": _account_closed,

@@ -179,9 +179,12 @@ class BookingResult:
     waitlist_position: int | None = None
 
 
-def book_place(actor: User, session_id: int, access_needs: str | None = None) -> BookingResult:
+def book_place(
+    actor: User, session_id: int, access_needs: str | None = None, booked_by: User | None = None
+) -> BookingResult:
     """Book `actor` onto a session: confirmed if a place is free, otherwise waitlisted (then the result
-    carries their place on the waiting list). Emails through the outbox.
+    carries their place on the waiting list). Emails through the outbox. `booked_by`: a member of the
+    training team booking for them (same rules; named in the audit trail and the email).
 
     Raises UnknownSession, SessionNotBookable (cancelled, postponed, started, or archived course),
     BookingClosed (outside the booking window), AlreadyBooked, PrerequisiteMissing.
@@ -232,13 +235,25 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
             db.session.add(booking)
     except IntegrityError:
         raise AlreadyBooked() from None
-    record_audit(actor, "booking.created", booking, session_id=session_id, status=booking.status)
+    record_audit(booked_by or actor, "booking.created", booking, session_id=session_id, status=booking.status)
     if has_place:
-        email_delegate(booking, "booking_confirmed", f"Booking confirmed: {course.title}", attach_calendar=True)
+        email_delegate(
+            booking,
+            "booking_confirmed",
+            f"Booking confirmed: {course.title}",
+            attach_calendar=True,
+            booked_by=booked_by,
+        )
         return BookingResult(booking)
     # Under the lock, everyone already waiting asked earlier: this booking joins the end.
     position = waiting + 1
-    email_delegate(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
+    email_delegate(
+        booking,
+        "booking_waitlisted",
+        f"You are on the waiting list: {course.title}",
+        position=position,
+        booked_by=booked_by,
+    )
     return BookingResult(booking, position)
 
 

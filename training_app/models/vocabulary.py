@@ -192,3 +192,18 @@ def one_of(column: str, vocabulary: type[StrEnum], nullable: bool = False) -> st
 def enum_check(column: str, vocabulary: type[StrEnum], nullable: bool = False) -> CheckConstraint:
     """The check constraint (named after the column) that keeps `column` within `vocabulary`."""
     return CheckConstraint(one_of(column, vocabulary, nullable), name=column)
+
+
+class MessageAudience(Vocabulary):
+    """Who the training team's message to a session goes to."""
+
+    PLACES = "places"
+    WAITING_LIST = "waiting_list"
+    EVERYONE = "everyone"
+
+
+MessageAudience.LABELS = {
+    MessageAudience.PLACES: "Everyone with a place",
+    MessageAudience.WAITING_LIST: "Everyone on the waiting list",
+    MessageAudience.EVERYONE: "Everyone with a place or on the waiting list",
+}

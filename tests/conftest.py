@@ -61,6 +61,8 @@ def app(database_uri, smtp_port, tmp_path_factory):
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_port,
             "SERVER_NAME": "localhost",
+            # Links in emails and calendars are built from this, never from the request's Host.
+            "PUBLIC_BASE_URL": "http://localhost",
         },
     )
     with application.app_context():

@@ -27,6 +27,7 @@ def env_int(name: str, default: int) -> int:
 
 
 class BaseConfig:
+    APP_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -71,6 +72,7 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
     MAIL_BACKEND = "smtp"
@@ -78,6 +80,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")

@@ -110,7 +110,8 @@ def test_bad_rows_load_nothing_and_say_where_they_are(cli, db, tmp_path):
     "not an object"
   ],
   "courses": [
-    {"title": "A course", "owner": "NOPE", "format": "carrier pigeon", "level_label": "Level 9"}
+    {"title": "A course", "owner": "NOPE", "format": "carrier pigeon", "level_label": "Level 9"},
+    {"title": ["not text"], "owner": ["HSCP"], "format": {}, "joint_with": [["HSCP"]], "status": []}
   ]
 }
 """
@@ -126,6 +127,10 @@ def test_bad_rows_load_nothing_and_say_where_they_are(cli, db, tmp_path):
         "courses[0] (line 14): owner 'NOPE' is not a partnership code",
         "courses[0] (line 14): format must be one of face_to_face, live_online, blended, elearning",
         "courses[0] (line 14): level_label 'Level 9' is not in level_labels",
+        "courses[1] (line 15): title must be text",
+        "courses[1] (line 15): owner ['HSCP'] is not a partnership code",
+        "courses[1] (line 15): joint_with must list partnership codes",
+        "courses[1] (line 15): status must be one of draft, published, archived",
     ]:
         assert expected in errors, (expected, errors)
     assert (count(db, Partnership), count(db, Agency), count(db, Course)) == (0, 0, 0)

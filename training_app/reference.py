@@ -202,26 +202,30 @@ def _unique(rows: Iterable[tuple[Row, str | None]], label: str, errors: list[str
         seen.setdefault(key.lower(), row)
 
 
+def _one_of(value: object, choices: Iterable[str]) -> bool:
+    return isinstance(value, str) and value in set(choices)
+
+
 def _check_course(row: Row, labels: Mapping[str, Any], codes: set[str], errors: list[str]) -> None:
     item = row.data
     _text(row, "title", errors, 200)
-    if item.get("owner") not in codes:
+    if not _one_of(item.get("owner"), codes):
         errors.append(f"{row.where}: owner {item.get('owner')!r} is not a partnership code")
-    if item.get("format") not in set(CourseFormat):
+    if not _one_of(item.get("format"), CourseFormat):
         errors.append(f"{row.where}: format must be one of {', '.join(CourseFormat)}")
     label = item.get("level_label")
     if label is not None:
         level = labels.get(label) if isinstance(label, str) else None
         if (
             not isinstance(level, dict)
-            or level.get("kind") not in set(LevelKind)
+            or not _one_of(level.get("kind"), LevelKind)
             or level.get("level") not in range(1, 7)
         ):
             errors.append(f"{row.where}: level_label {label!r} is not in level_labels")
     joint = item.get("joint_with") or []
-    if not isinstance(joint, list) or any(code not in codes for code in joint):
+    if not isinstance(joint, list) or not all(_one_of(code, codes) for code in joint):
         errors.append(f"{row.where}: joint_with must list partnership codes")
-    if item.get("status") is not None and item.get("status") not in set(CourseStatus):
+    if item.get("status") is not None and not _one_of(item.get("status"), CourseStatus):
         errors.append(f"{row.where}: status must be one of {', '.join(CourseStatus)}")
     duration = item.get("duration_minutes")
     if duration is not None and (not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0):

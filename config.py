@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from training_app import constants
 
@@ -26,6 +27,7 @@ def env_int(name: str, default: int) -> int:
 
 
 class BaseConfig:
+    APP_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -70,6 +72,7 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
     MAIL_BACKEND = "smtp"
@@ -77,15 +80,29 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
+    # Also accepted as the Host of a request, besides PUBLIC_BASE_URL's (e.g. a load balancer's health check).
+    EXTRA_TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        """Refuse to start with a development default where production needs a real value."""
+        required = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+        missing = [name for name in required if not os.environ.get(name)]
         if missing:
             raise RuntimeError("Production configuration needs these environment variables: " + ", ".join(missing))
+
+    @staticmethod
+    def trusted_hosts(public_base_url: str, extra: list[str]) -> list[str]:
+        """The Host values requests may carry: PUBLIC_BASE_URL's host (others get 400), plus `extra`."""
+        host = urlsplit(public_base_url).hostname
+        if not host:
+            raise RuntimeError(f"PUBLIC_BASE_URL must look like https://training.example.org, not {public_base_url!r}")
+        return [host, *extra]
 
 
 CONFIGS = {

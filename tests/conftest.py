@@ -7,15 +7,21 @@ database of its own, dropped at the end. Tables are emptied after each test.
 
 import os
 import socket
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from config import database_url
-from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
+from support import (  # noqa: F401  (re-exported for tests)
+    CSRF_RE,
+    PASSWORD,
+    FreshUserClient,
+    SmtpCollector,
+    csrf_from,
+    fresh_postgres_database,
+    session_csrf_token,
+)
 from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
@@ -29,20 +35,14 @@ def free_port():
 
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
+    """SQLite in a temporary folder, or a new PostgreSQL database for this run (see
+    support.fresh_postgres_database: the database TEST_DATABASE_URL names need not exist)."""
     server_url = database_url(os.environ.get("TEST_DATABASE_URL"))
     if not server_url:
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
         return
-    import psycopg
-
-    base = make_url(server_url)
-    name = f"training_test_{uuid.uuid4().hex[:10]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database(server_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +61,8 @@ def app(database_uri, smtp_port, tmp_path_factory):
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": smtp_port,
             "SERVER_NAME": "localhost",
+            # Links in emails and calendars are built from this, never from the request's Host.
+            "PUBLIC_BASE_URL": "http://localhost",
         },
     )
     with application.app_context():

@@ -2,8 +2,11 @@
 
 import os
 import re
+import uuid
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 PASSWORD = "correct-horse-battery"
 
@@ -49,3 +52,25 @@ class FreshUserClient(FlaskClient):
 
         g.pop("_login_user", None)
         return super().open(*args, **kwargs)
+
+
+@contextmanager
+def fresh_postgres_database(server_url):
+    """A new, empty PostgreSQL database; yields its URL and drops it afterwards.
+
+    `server_url` names a server and a user allowed to create databases. The database it names need
+    not exist: its name only starts the new one's. The new database is created and dropped from
+    the server's maintenance database, `postgres`, so a fresh server works.
+    """
+    import psycopg
+
+    base = make_url(server_url)
+    name = f"{(base.database or 'training')[:30]}_run_{uuid.uuid4().hex[:10]}"
+    maintenance_dsn = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(maintenance_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(maintenance_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -207,7 +207,8 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL, PUBLIC_BASE_URL"):
         create_app("production")
 
 

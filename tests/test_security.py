@@ -68,7 +68,11 @@ def test_the_only_inline_script_carries_this_responses_nonce(client):
 def test_hsts_in_production_only(database_uri, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", database_uri)
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"})
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://localhost")
+    app = create_app(
+        "production",
+        {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost", "PUBLIC_BASE_URL": "http://localhost"},
+    )
     with app.test_client().get("/assets/app.css") as response:
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
@@ -207,7 +211,11 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 def test_session_cookie_is_secure_in_production(database_uri, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", database_uri)
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"})
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://localhost")
+    app = create_app(
+        "production",
+        {"SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost", "PUBLIC_BASE_URL": "http://localhost"},
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     client = app.test_client()

@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import SecurityError
 
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
@@ -48,6 +49,11 @@ def create_app(config_name=None, overrides=None):
         # How long a transaction waits for the write lock (seconds) before "database is locked".
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
+        # Flask answers 400 to a request whose Host is not one of these.
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(
+            app.config["PUBLIC_BASE_URL"], app.config["EXTRA_TRUSTED_HOSTS"]
+        )
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -106,6 +112,9 @@ def create_app(config_name=None, overrides=None):
 
     @app.errorhandler(400)
     def bad_request(error):
+        if isinstance(error, SecurityError):
+            # The Host is not one of TRUSTED_HOSTS, so no URL (not even the stylesheet's) can be built.
+            return "Bad request: this site does not answer to that address.\n", 400, {"Content-Type": "text/plain"}
         return render_template("errors/400.html"), 400
 
     @app.errorhandler(403)

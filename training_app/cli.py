@@ -3,6 +3,7 @@
 import time
 
 import click
+from flask import current_app
 
 from .extensions import db
 from .models import Role
@@ -13,6 +14,12 @@ def register_cli(app):
     def seed_demo_command():
         """Load the HIPS catalogue and one demo account per role (safe to run twice)."""
         from .demo import seed_demo
+
+        if current_app.config["APP_ENV"] == "production":
+            raise click.ClickException(
+                "seed-demo adds demo accounts with published passwords, so it does not run with APP_ENV=production. "
+                "Use create-admin and load-reference instead (see the README, Running in production)."
+            )
 
         report = seed_demo()
         db.session.commit()
@@ -83,6 +90,55 @@ def register_cli(app):
         closed = apply_retention(years)
         db.session.commit()
         click.echo(f"anonymised {len(closed)} accounts inactive for {years} years")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", required=True, help="The administrator's full name.")
+    def create_admin_command(email, name):
+        """Create a confirmed system administrator and print a one-time link to set their password."""
+        from .admin.roles import RoleError, create_system_admin
+        from .auth.services import make_reset_token
+        from .web import external_url
+
+        try:
+            user = create_system_admin(email, name)
+        except RoleError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+        link = external_url("auth.reset_password_page", token=make_reset_token(user))
+        db.session.commit()
+        minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+        click.echo(f"Created system administrator {user.name} <{user.email}>.")
+        click.echo(f"They set their password at this link, which works once and for {minutes} minutes:")
+        click.echo(link)
+        click.echo("If it runs out, they can use 'Forgotten your password?' on the sign-in page.")
+
+    @app.cli.command("load-reference")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Report what would change, and save nothing.")
+    def load_reference_command(path, dry_run):
+        """Load partnerships, organisations and courses from a JSON or CSV file (safe to run twice)."""
+        from pathlib import Path
+
+        from .reference import ReferenceDataError, load_reference, read_reference
+
+        try:
+            report = load_reference(read_reference(Path(path)))
+        except ReferenceDataError as error:
+            db.session.rollback()
+            for line in error.errors:
+                click.echo(line, err=True)
+            raise click.ClickException(error.message) from error
+        for line in report.changes:
+            click.echo(f"would change: {line}" if dry_run else line)
+        for kind, tally in report.tallies.items():
+            click.echo(f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged")
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Dry run: {report.created} would be created, {report.updated} updated. Nothing was saved.")
+        else:
+            db.session.commit()
+            click.echo(f"{report.created} created, {report.updated} updated.")
 
     from .evaluations.cli import register_evaluation_cli
 

@@ -6,14 +6,14 @@ email) and only created when missing, so running `seed-demo` twice changes nothi
 
 import json
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import clock, slugs
+from . import clock
 from .extensions import db
-from .models import Agency, Course, CourseFormat, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User
+from .models import Agency, Course, CourseFormat, CourseSession, Partnership, Role, SessionStatus, User
+from .reference import course_from_item, course_slug
 
 DATA_FILE = Path(__file__).parent / "data" / "catalogue.json"
 
@@ -39,9 +39,8 @@ GENERIC_OUTCOMES = [
     "Know how to respond, record and refer concerns in line with HIPS procedures",
 ]
 
-
-# Demo courses are found again by slug; 200 characters keeps the long titles' slugs as they were.
-slugify = partial(slugs.slugify, max_length=200)
+# Demo courses are found again by slug, as loaded reference courses are.
+slugify = course_slug
 
 
 def load_catalogue():
@@ -105,29 +104,9 @@ def seed_demo(today=None):
     weeks = shift_weeks(dated, today)
     undated_index = 0
     for item in data["courses"]:
-        slug = slugify(item["title"])
-        if db.session.scalars(select(Course.id).where(Course.slug == slug)).first():
+        if db.session.scalars(select(Course.id).where(Course.slug == course_slug(item["title"]))).first():
             continue
-        level = labels.get(item.get("level_label"))
-        prerequisite = item.get("prerequisite") or {}
-        course = Course(
-            slug=slug,
-            title=item["title"],
-            summary=item.get("summary") or "",
-            learning_outcomes=list(GENERIC_OUTCOMES),
-            level=level["level"] if level else None,
-            level_kind=level["kind"] if level else None,
-            format=item["format"],
-            audience=item.get("audience"),
-            duration_minutes=item.get("duration_minutes"),
-            prerequisite_text=item.get("prerequisite_text"),
-            prerequisite_min_level=prerequisite.get("min_level_completed"),
-            pre_course_work=item.get("pre_course_work"),
-            owner_partnership=partnerships[item["owner"]],
-            is_hips=bool(item.get("hips")),
-            joint_partnerships=[partnerships[c] for c in item.get("joint_with", [])],
-            status=CourseStatus.PUBLISHED,
-        )
+        course = course_from_item(item, labels, partnerships, default_outcomes=GENERIC_OUTCOMES)
         db.session.add(course)
         created["courses"] += 1
         for published in item.get("sessions", []):

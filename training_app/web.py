@@ -1,6 +1,8 @@
 """Template helpers, navigation, the signed-in user loader and asset caching."""
 
-from flask import current_app, has_request_context, request, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, request
 from flask_login import current_user
 
 from . import permissions
@@ -30,12 +32,25 @@ def session_when(course_session):
     return f"{start} to {end}"
 
 
+def public_base(config) -> tuple[str, str, str]:
+    """(scheme, host[:port], path) of PUBLIC_BASE_URL; raises ValueError when it is not an http(s) URL."""
+    parts = urlsplit(config["PUBLIC_BASE_URL"] or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"PUBLIC_BASE_URL must look like https://training.example.org, not {parts.geturl()!r}")
+    return parts.scheme, parts.netloc, parts.path.rstrip("/") or "/"
+
+
 def external_url(endpoint, **values):
-    """An absolute URL, also outside a request (emails and calendars built by CLI commands)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """The absolute URL of `endpoint`, always on PUBLIC_BASE_URL.
+
+    The one way to make a link that leaves the site (emails, calendars, feed addresses shown to
+    copy). It never looks at the request: the Host header is the sender's to choose, so a link
+    built from it could send a password reset to someone else's server.
+    """
+    scheme, netloc, path = public_base(current_app.config)
+    adapter = current_app.url_map.bind(netloc, script_name=path, url_scheme=scheme)
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def register_web(app):
@@ -43,6 +58,7 @@ def register_web(app):
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.globals["session_when"] = session_when
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals["pagination_params"] = pagination_params
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
     # Templates compare with the vocabularies' members, never with bare strings.

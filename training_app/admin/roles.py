@@ -3,8 +3,12 @@ partnership admins appoint trainers (the rule is permissions.assignable_roles); 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
+from .. import clock
 from ..audit import record_audit
 from ..errors import DomainError
 from ..extensions import db
@@ -54,3 +58,31 @@ def apply_role(
         **audit_details,
     )
     db.session.flush()
+
+
+def create_system_admin(email: str, name: str) -> User:
+    """A confirmed system administrator with no usable password: they choose one by following a
+    password-reset link (auth.services.make_reset_token). How a new installation gets its first
+    administrator, without anyone registering. Raises RoleError when the address is not a valid
+    one or already has an account (give that account the role instead)."""
+    email, name = email.strip(), name.strip()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise RoleError(f"{email!r} is not a valid email address: {error}", field="email") from error
+    if not name or len(name) > 200:
+        raise RoleError("Give the administrator's name (200 characters or fewer)", field="name")
+    from ..auth.services import find_user_by_email
+
+    if find_user_by_email(email) is not None:
+        raise RoleError(
+            f"{email} already has an account. Give it the role with: flask --app wsgi set-role {email} system_admin",
+            field="email",
+        )
+    user = User(name=name, email=email, role=Role.PRACTITIONER, email_confirmed_at=clock.now())
+    user.set_password(secrets.token_urlsafe(32))  # never told to anyone: the reset link sets the real one
+    db.session.add(user)
+    db.session.flush()
+    record_audit(None, "user.created", user, via="command line")
+    apply_role(None, user, Role.SYSTEM_ADMIN, None, via="command line")
+    return user

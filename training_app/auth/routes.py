@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db
 from ..permissions import home_endpoint
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
+from ..web import external_url
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
 from .services import (
@@ -33,6 +34,14 @@ def safe_next(target):
     return target
 
 
+def confirm_url(token):
+    return external_url("auth.confirm_email_page", token=token)
+
+
+def reset_url(token):
+    return external_url("auth.reset_password_page", token=token)
+
+
 def start_session(user):
     session.clear()  # a fresh session at sign-in: nothing carried over from before
     login_user(user)
@@ -51,7 +60,7 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user and user.email_confirmed_at is None:
-            resend_confirmation(user, lambda token: url_for("auth.confirm_email_page", token=token, _external=True))
+            resend_confirmation(user, confirm_url)
             db.session.commit()
             return render_template("auth/check_email.html", email=user.email, unconfirmed=True)
         if user:
@@ -92,9 +101,9 @@ def register():
             }
             register_or_notify(
                 details,
-                confirm_url_for=lambda token: url_for("auth.confirm_email_page", token=token, _external=True),
-                sign_in_url=url_for("auth.sign_in", _external=True),
-                reset_url=url_for("auth.forgot_password", _external=True),
+                confirm_url_for=confirm_url,
+                sign_in_url=external_url("auth.sign_in"),
+                reset_url=external_url("auth.forgot_password"),
             )
             db.session.commit()
             # The same answer whether or not the address already had an account.
@@ -155,9 +164,7 @@ def sign_out_everywhere():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        request_password_reset(
-            form.email.data, lambda token: url_for("auth.reset_password_page", token=token, _external=True)
-        )
+        request_password_reset(form.email.data, reset_url)
         db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)

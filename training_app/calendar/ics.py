@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from flask import current_app, has_request_context, url_for
 from icalendar import Calendar, Event, Timezone, vDuration
 from icalendar.enums import STATUS
 
@@ -98,12 +97,10 @@ def session_uid(course_session: EventSession) -> str:
 
 
 def session_url(session_id: int) -> str:
-    """Absolute URL of the session page, also outside a request (e.g. the mail worker)."""
-    if has_request_context():
-        return url_for("catalogue.session_detail", session_id=session_id, _external=True)
-    base = current_app.config.get("PUBLIC_BASE_URL", "http://localhost")
-    with current_app.test_request_context(base_url=base):
-        return url_for("catalogue.session_detail", session_id=session_id, _external=True)
+    """Absolute URL of the session page, on PUBLIC_BASE_URL (also outside a request, e.g. the mail worker)."""
+    from ..web import external_url
+
+    return str(external_url("catalogue.session_detail", session_id=session_id))
 
 
 def _utc(naive: datetime) -> datetime:

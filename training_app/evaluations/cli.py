@@ -1,7 +1,6 @@
 """`flask --app wsgi send-evaluation-invitations`: invite delegates to open evaluations, remind once."""
 
 import click
-from flask import current_app
 
 from .. import clock
 from ..extensions import db
@@ -14,9 +13,8 @@ def register_evaluation_cli(app):
         from .invitations import send_evaluation_invitations
         from .services import opening_url
 
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-            invitations, reminders = send_evaluation_invitations(
-                clock.now(), lambda opening: opening_url(opening, _external=True)
-            )
+        invitations, reminders = send_evaluation_invitations(
+            clock.now(), lambda opening: opening_url(opening, absolute=True)
+        )
         db.session.commit()
         click.echo(f"Queued {invitations} evaluation invitation(s) and {reminders} reminder(s).")

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, select, true
@@ -360,15 +361,19 @@ def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
     return openings
 
 
-def opening_url(opening: Opening, _external: bool = False) -> str:
-    """The address of the evaluation form of `opening` (needs a request context)."""
+def opening_url(opening: Opening, absolute: bool = False) -> str:
+    """The address of the evaluation form of `opening`: a path (needs a request context), or with
+    `absolute` a full URL on PUBLIC_BASE_URL (for emails)."""
+    values: dict[str, Any] = {"stage": opening.stage}
     if opening.booking is not None:
-        return url_for(
-            "evaluations.booking_evaluation", booking_id=opening.booking.id, stage=opening.stage, _external=_external
-        )
-    return url_for(
-        "evaluations.elearning_evaluation", course_id=opening.course.id, stage=opening.stage, _external=_external
-    )
+        endpoint, values["booking_id"] = "evaluations.booking_evaluation", opening.booking.id
+    else:
+        endpoint, values["course_id"] = "evaluations.elearning_evaluation", opening.course.id
+    if absolute:
+        from ..web import external_url
+
+        return str(external_url(endpoint, **values))
+    return url_for(endpoint, **values)
 
 
 def outstanding_evaluations(user: User, at: datetime | None = None) -> list[Opening]:

@@ -46,6 +46,13 @@ class BaseConfig:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    # The HIPS-wide training team: named wherever nothing more specific is known (signed-out visitors,
+    # people outside the four areas, a partnership without contact details, an error page that cannot
+    # reach the database). See training_app.contact.
+    HELP_TEAM_NAME = os.environ.get("HELP_TEAM_NAME", "HIPS safeguarding children partnerships")
+    HELP_EMAIL = os.environ.get("HELP_EMAIL", "training@hips-safeguarding.example")
+    HELP_PHONE = os.environ.get("HELP_PHONE", "")
+    HELP_OPENING_HOURS = os.environ.get("HELP_OPENING_HOURS", "Monday to Friday, 9am to 5pm")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
     PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)  # seconds
     EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 86400)  # seconds

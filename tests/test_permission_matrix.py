@@ -46,6 +46,7 @@ MATRIX = {
     "catalogue.course": ("GET", lambda w: f"/courses/{w.course.slug}", PUBLIC),
     "catalogue.session_detail": ("GET", lambda w: f"/sessions/{w.session.id}", PUBLIC),
     "catalogue.page": ("GET", lambda w: "/help/privacy", PUBLIC),
+    "catalogue.help": ("GET", lambda w: "/help", PUBLIC),
     "calendar.session_ics": ("GET", lambda w: f"/sessions/{w.session.id}/calendar.ics", PUBLIC),
     "calendar.public_feed": ("GET", lambda w: "/calendar/public.ics", PUBLIC),
     # The secret token is the credential: whoever holds it reads the feed, nobody needs to sign in.
@@ -123,6 +124,8 @@ MATRIX = {
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
+    # A partnership's contact details: its own admins and system admins (Hampshire's here).
+    "admin.partnership_contact": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/contact", HSCP_ADMIN),
     # Data-protection rights and the audit log.
     # People and roles: any administrator may look; what they may change is checked inside.
     "admin.users": ("GET", lambda w: "/admin/users", ADMIN_AREA),
@@ -228,6 +231,7 @@ def world(db, partnerships, make_agency, frozen_clock):
     db.session.commit()
     return SimpleNamespace(
         people=people,
+        partnership=hscp,
         delegate=delegate,
         session_trainer=session_trainer,
         course=course,
@@ -266,6 +270,7 @@ def test_every_entry_names_its_route(app):
             confirm_token="c",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
+            partnership=SimpleNamespace(id=7),
         )
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))

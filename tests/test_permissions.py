@@ -56,8 +56,8 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
 @pytest.mark.parametrize(
     "role, expected",
     [
-        (None, ["catalogue.index"]),
-        ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account"]),
+        (None, ["catalogue.index", "catalogue.help"]),
+        ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account", "catalogue.help"]),
         (
             "trainer",
             [
@@ -66,6 +66,7 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
                 "bookings.trainer_sessions",
                 "evaluations.summary",
                 "auth.account",
+                "catalogue.help",
             ],
         ),
         (
@@ -77,6 +78,7 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
                 "admin.index",
                 "reports.index",
                 "auth.account",
+                "catalogue.help",
             ],
         ),
         (
@@ -88,6 +90,7 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
                 "admin.index",
                 "reports.index",
                 "auth.account",
+                "catalogue.help",
             ],
         ),
     ],

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import SecurityError
 
+from .contact import default_team, team_for_error_page
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
 from .ids import IdConverter
@@ -138,14 +139,18 @@ def create_app(config_name=None, overrides=None):
         # The page is drawn as for a signed-out visitor: finding out who is signed in would wait for
         # the database again (on SQLite every transaction waits for the same write lock).
         g._login_user = login_manager.anonymous_user()
-        response = make_response(render_template("errors/503.html"), 503)
+        response = make_response(render_template("errors/503.html", contact_team=default_team()), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
-        return render_template("errors/500.html"), 500
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database may be what failed; the page must still be drawn
+            pass
+        # Names the signed-in person's team if the database answers, else the HIPS-wide team from config.
+        return render_template("errors/500.html", contact_team=team_for_error_page()), 500
 
     return app
 

@@ -33,6 +33,14 @@ VENUES = {
     "SSCP": "Civic Centre, Southampton",
 }
 
+# Demo contact details: example.org addresses and Ofcom's drama numbers (01632 960xxx), clearly not real.
+DEMO_CONTACTS = {
+    "HSCP": ("hscp.training@example.org", "01632 960 101", "Monday to Friday, 9am to 5pm"),
+    "IOWSCP": ("iowscp.training@example.org", "01632 960 202", "Monday to Thursday, 9am to 4:30pm"),
+    "PSCP": ("pscp.training@example.org", "01632 960 303", "Monday to Friday, 8:30am to 4:30pm"),
+    "SSCP": ("sscp.training@example.org", "01632 960 404", "Monday to Friday, 9am to 5pm"),
+}
+
 GENERIC_OUTCOMES = [
     "Recognise the signs that a child may be at risk of harm in this area",
     "Understand your role and responsibilities, and those of partner agencies",
@@ -67,6 +75,10 @@ def seed_demo(today=None):
             partnerships[item["code"]] = Partnership(code=item["code"], name=item["name"])
             db.session.add(partnerships[item["code"]])
             created["partnerships"] += 1
+        partnership = partnerships[item["code"]]
+        if not partnership.contact_email and item["code"] in DEMO_CONTACTS:
+            email, phone, hours = DEMO_CONTACTS[item["code"]]
+            partnership.contact_email, partnership.contact_phone, partnership.opening_hours = email, phone, hours
 
     agencies = {a.name: a for a in db.session.scalars(select(Agency))}
     for item in data["agencies_seen"]:

@@ -25,7 +25,7 @@ from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
     from .evaluations.scope import Scope
-    from .models import User
+    from .models import Partnership, User
     from .models.evaluations import EvaluationResponse
     from .reports.scope import ReportFilters
 
@@ -150,6 +150,21 @@ def assignable_roles(actor: User) -> list[str]:
     if sees_all_partnerships(actor):
         return list(Role)
     return list(PARTNERSHIP_ADMIN_ASSIGNS)
+
+
+# --- partnerships ---------------------------------------------------------------------------------
+
+
+def may_edit_partnership_contact(user: Any, partnership: Partnership) -> bool:
+    """A partnership's contact details: its own admins edit them, and system admins any partnership's."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    # A partnership admin without a partnership (see own_partnership) edits nothing.
+    if user.role != Role.PARTNERSHIP_ADMIN or user.partnership_id is None:
+        return False
+    return bool(user.partnership_id == partnership.id)
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -288,7 +303,7 @@ def nav_items(user: Any) -> list[NavItem]:
     admins reach evaluation summaries from Reports, and the admin pages have their own menu."""
     items = [NavItem("catalogue.index", "Find training")]
     if not _signed_in(user):
-        return items
+        return [*items, NavItem("catalogue.help", "Help")]
     items.append(NavItem("bookings.my_training", "My training"))
     if may_deliver_sessions(user):
         items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))
@@ -299,15 +314,5 @@ def nav_items(user: Any) -> list[NavItem]:
     if may_see_reports(user):
         items.append(NavItem("reports.index", "Reports"))
     items.append(NavItem("auth.account", "Account"))
-    return items
-    items.append(NavItem("bookings.my_training", "My training"))
-    if may_deliver_sessions(user):
-        items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))
-    if may_see_evaluation_summaries(user):
-        items.append(NavItem("evaluations.summary", "Evaluations"))
-    if is_admin(user):
-        items.append(NavItem("admin.index", "Manage programme"))
-    if may_see_reports(user):
-        items.append(NavItem("reports.index", "Reports"))
-    items.append(NavItem("auth.account", "Your account"))
+    items.append(NavItem("catalogue.help", "Help"))
     return items

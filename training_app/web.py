@@ -4,8 +4,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
+from jinja2 import pass_context
 
-from . import permissions
+from . import contact, permissions
 from .extensions import db, login_manager
 from .models import User
 from .models.vocabulary import VOCABULARIES
@@ -64,6 +65,11 @@ def register_web(app):
     # Templates compare with the vocabularies' members, never with bare strings.
     app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
 
+    # Which training team a page or email names: training_app.contact decides.
+    app.jinja_env.globals["page_contact_team"] = pass_context(contact.team_for_page)
+    app.jinja_env.globals["session_team"] = contact.team_for_session
+    app.jinja_env.globals["user_team"] = contact.team_for_user
+    app.jinja_env.globals["default_contact_team"] = contact.default_team
     # Templates ask the same policy as the views (training_app.permissions).
     for name in ("sees_all_partnerships", "may_filter_by_trainer", "may_deliver_sessions"):
         app.jinja_env.globals[name] = getattr(permissions, name)

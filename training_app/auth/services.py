@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..contact import team_for_user
 from ..extensions import db
 from ..ids import parse_id
 from ..mail import queue_email
@@ -81,6 +82,7 @@ def register_or_notify(
                 "account_exists",
                 "You already have an account",
                 user=owner,
+                team=team_for_user(owner),
                 sign_in_url=sign_in_url,
                 reset_url=reset_url,
             )
@@ -119,6 +121,7 @@ def resend_confirmation(user: User, confirm_url_for: TokenUrl) -> None:
         "confirm_email",
         "Confirm your email address",
         user=user,
+        team=team_for_user(user),
         confirm_url=confirm_url_for(make_confirmation_token(user)),
         days=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] // 86400,
     )
@@ -170,6 +173,7 @@ def request_password_reset(email: str | None, reset_url_for: TokenUrl) -> None:
         "password_reset",
         "Reset your password",
         user=user,
+        team=team_for_user(user),
         reset_url=reset_url_for(make_reset_token(user)),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contact import team_for_session
 from ..mail import queue_email
 from ..models import Booking, CourseSession
 from ..web import external_url
@@ -46,5 +47,6 @@ def email_delegate(
         course_session=course_session,
         course=course_session.course,
         url=session_url(course_session),
+        team=team_for_session(course_session),
         **context,
     )

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit import record_audit
+from ..contact import team_for_session
 from ..evaluations.pairing import carry_responses
 from ..extensions import db
 from ..models import (
@@ -291,9 +292,10 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
         raise NotCancellable("This session has already started.")
     late = booking.status == BookingStatus.CONFIRMED and now >= cancellation_deadline(course_session)
     if late and not as_admin:
+        team = team_for_session(course_session)
         raise CancellationTooLate(
-            "It is too late to cancel online. Contact the training team if you cannot attend, so your place "
-            "can be offered to someone else."
+            f"It is too late to cancel online. Contact the training team ({team.name}, {team.email}) if you "
+            "cannot attend, so your place can be offered to someone else."
         )
     was_confirmed = booking.status == BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED

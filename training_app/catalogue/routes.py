@@ -7,6 +7,8 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..bookings.forms import BookingForm
 from ..bookings.services import active_booking_for, missing_level, waitlist_position
+from ..contact import default_team, partnership_teams
+from ..evaluations.services import follow_up_days
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
@@ -67,6 +69,19 @@ def session_detail(session_id):
         missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,
         booking_form=BookingForm(),
+    )
+
+
+@bp.route("/help", endpoint="help")
+def help_page():
+    """Answers to the common questions, with the rules' real settings and every partnership's team."""
+    return render_template(
+        "pages/help.html",
+        teams=partnership_teams(),
+        default_team=default_team(),
+        cutoff_days=current_app.config["CANCELLATION_CUTOFF_WORKING_DAYS"],
+        reminder_days=current_app.config["REMINDER_DAYS_BEFORE"],
+        follow_up_days=follow_up_days(),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ..contact import ContactTeam, team_for_course, team_for_session
 from ..extensions import db
 from ..mail import queue_email
 from ..models import OutboxMessage, User
@@ -22,6 +23,11 @@ def _delegate_of(opening: Opening) -> User | None:
         return opening.booking.user
     assert opening.completion is not None  # an opening is for a booking or an e-learning completion
     return opening.completion.user
+
+
+def _team_of(opening: Opening) -> ContactTeam:
+    """The team running the session the evaluation is about (the course's team for e-learning)."""
+    return team_for_session(opening.session) if opening.session is not None else team_for_course(opening.course)
 
 
 def _keys(opening: Opening) -> tuple[str, str]:
@@ -72,6 +78,7 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
                 delegate=delegate,
                 opening=opening,
                 url=url,
+                team=_team_of(opening),
             )
             invitations += 1
         elif reminder_key not in sent and sent[invite_key] <= at - REMINDER_AFTER:
@@ -83,6 +90,7 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
                 delegate=delegate,
                 opening=opening,
                 url=url,
+                team=_team_of(opening),
             )
             reminders += 1
     return invitations, reminders

@@ -31,6 +31,11 @@ class Partnership(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # How people reach the partnership's training team (edited by its admins; see training_app.contact).
+    # A partnership without an email address is answered for by the HIPS-wide team (HELP_* settings).
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    opening_hours: Mapped[str | None] = mapped_column(String(200))
 
     def __repr__(self) -> str:
         return f"<Partnership {self.code}>"

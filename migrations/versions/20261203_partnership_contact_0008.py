@@ -1,0 +1,32 @@
+"""Partnership contact details: the email, phone and opening hours of each partnership's training team.
+
+Pages, error pages and emails name the team to contact (training_app.contact). Existing partnerships
+start without details; until an admin enters them, the HIPS-wide team (HELP_* settings) answers.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-03 12:50:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("partnerships", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("contact_email", sa.String(length=320), nullable=True))
+        batch_op.add_column(sa.Column("contact_phone", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("opening_hours", sa.String(length=200), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("partnerships", schema=None) as batch_op:
+        batch_op.drop_column("opening_hours")
+        batch_op.drop_column("contact_phone")
+        batch_op.drop_column("contact_email")

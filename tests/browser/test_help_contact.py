@@ -30,9 +30,7 @@ def test_help_page_answers_the_common_questions_and_lists_the_teams(page, db, pa
     axe_check(page, "the Help page")
 
 
-def test_partnership_admin_edits_their_contact_details(
-    page, db, make_user, axe_check, sign_in_through_page, release
-):
+def test_partnership_admin_edits_their_contact_details(page, db, make_user, axe_check, sign_in_through_page, release):
     admin = make_user(role="partnership_admin", partnership="IOWSCP", email="admin@example.org")
     partnership_id = admin.partnership_id
     release()

@@ -37,7 +37,7 @@ def test_partnership_admin_edits_their_contact_details(page, db, make_user, axe_
 
     sign_in_through_page(page, "admin@example.org")
     page.goto("/admin/")
-    page.get_by_role("link", name="IOWSCP contact details").click()
+    page.get_by_role("link", name="IOWSCP training team contact details").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Training team contact details")
     expect(page.get_by_text("No contact details yet")).to_be_visible()
     axe_check(page, "the contact-details page")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from ..audit import record_audit
+from ..contact import team_for_session
 from ..extensions import db
 from ..mail import queue_email
 from ..models import Booking, BookingStatus, CourseSession, User
@@ -82,6 +83,7 @@ def email_session(actor: User, course_session: CourseSession, audience: Audience
             url=session_url(course_session),
             message=message,
             sender=actor,
+            team=team_for_session(course_session),
         )
     record_audit(
         actor,

@@ -20,12 +20,11 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role
+from .models import Course, CourseSession, Role, User
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
     from .evaluations.scope import Scope
-    from .models import User
     from .models.evaluations import EvaluationResponse
     from .reports.scope import ReportFilters
 
@@ -152,6 +151,43 @@ def assignable_roles(actor: User) -> list[str]:
     return list(PARTNERSHIP_ADMIN_ASSIGNS)
 
 
+def may_see_people(user: Any) -> bool:
+    """The People pages: administrators (each sees the people of their area, see people_condition)."""
+    return is_admin(user)
+
+
+def people_condition(actor: User) -> ColumnElement[bool]:
+    """SQL on User: the people `actor` may find and see. System admins: everyone. Partnership admins:
+    the people of their area (User.in_area_of: their own partnership or their organisation's).
+    Anyone else: nobody."""
+    if sees_all_partnerships(actor):
+        return true()
+    if is_admin(actor) and actor.partnership_id is not None:
+        return User.in_area_of(actor.partnership_id)
+    return false()
+
+
+def may_see_person(actor: Any, person: User) -> bool:
+    """`people_condition` for one loaded person."""
+    if not is_admin(actor):
+        return False
+    if sees_all_partnerships(actor):
+        return True
+    return actor.partnership_id is not None and person.is_in_area_of(actor.partnership_id)
+
+
+def may_manage_person(actor: Any, person: User) -> bool:
+    """Edit someone's details, deactivate or reactivate them, resend their confirmation: whoever may see
+    them, except that a partnership admin may not touch a system admin or another partnership's admin."""
+    if not may_see_person(actor, person):
+        return False
+    if sees_all_partnerships(actor):
+        return True
+    if person.role == Role.SYSTEM_ADMIN:
+        return False
+    return person.role != Role.PARTNERSHIP_ADMIN or person.partnership_id == actor.partnership_id
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 
@@ -275,6 +311,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("evaluations.summary", "Evaluations"))
     if is_admin(user):
         items.append(NavItem("admin.index", "Manage programme"))
+    if may_see_people(user):
+        items.append(NavItem("admin.users", "People"))
     if may_see_reports(user):
         items.append(NavItem("reports.index", "Reports"))
     items.append(NavItem("auth.account", "Your account"))

@@ -3,11 +3,13 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import show_error
 from ..extensions import db
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
 from .services import (
+    AccountDeactivated,
     Registration,
     agency_choices,
     authenticate,
@@ -47,7 +49,11 @@ def sign_in():
         return redirect(url_for("bookings.my_training"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except AccountDeactivated as error:
+            show_error(error, form)
+            return render_template("auth/sign_in.html", form=form)
         if user and user.email_confirmed_at is None:
             resend_confirmation(user, lambda token: url_for("auth.confirm_email_page", token=token, _external=True))
             db.session.commit()

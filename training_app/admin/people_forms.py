@@ -23,7 +23,11 @@ class PersonDetailsForm(FlaskForm):
         ],
     )
     agency_id = SelectField(
-        "Organisation", widget=GovSelect(), coerce=str, validators=[InputRequired("Select their organisation")]
+        "Organisation",
+        widget=GovSelect(),
+        coerce=str,
+        validate_choice=False,  # the view checks the organisation exists (auth.services.valid_agency_id)
+        validators=[InputRequired("Select their organisation")],
     )
     job_role = StringField(
         "Job role",

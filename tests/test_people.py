@@ -334,3 +334,33 @@ def test_closed_accounts_and_unknown_ids_are_not_found(client, db, login, area, 
     login(system_admin)
     for url in (f"/admin/users/{islander.id}", f"/admin/users/{islander.id}/edit", "/admin/users/987654/deactivate"):
         assert client.get(url).status_code == 404
+
+
+def test_a_deactivated_person_stays_on_registers_but_is_not_invited_to_evaluations(
+    app, client, db, login, area, hscp_admin, make_user, make_session
+):
+    from training_app import clock
+    from training_app.evaluations.invitations import send_evaluation_invitations
+
+    officer, colleague = area["officer"], make_user(name="Colin Colleague", agency=area["agencies"]["hampshire"])
+    past = make_session(starts_in=timedelta(days=-2))
+    for person in (officer, colleague):
+        db.session.add(Booking(session=past, user=person, status="attended", agency=person.agency, confirmed_at=NOW))
+    db.session.commit()
+    deactivate_account(hscp_admin, officer)
+    db.session.commit()
+    with app.test_request_context():
+        assert send_evaluation_invitations(clock.now(), lambda opening: "http://test/evaluation") == (1, 0)
+    db.session.commit()
+    assert [m.to_address for m in db.session.scalars(select(OutboxMessage))] == [colleague.email]
+    login(hscp_admin)
+    register = client.get(f"/trainer/sessions/{past.id}/register").get_data(as_text=True)
+    assert "Olive Officer" in register and "Colin Colleague" in register
+
+
+def test_a_deactivated_account_is_refused_even_with_a_current_session_id(client, db, login, area):
+    officer = area["officer"]
+    login(officer)
+    officer.deactivated_at = NOW  # as if the version had not been bumped: is_active alone must refuse
+    db.session.commit()
+    assert client.get("/my-training").headers["Location"].startswith("/sign-in")

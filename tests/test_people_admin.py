@@ -185,7 +185,7 @@ def test_edit_details_is_audited_and_an_unchanged_form_writes_nothing(
     changed = {"name": "Olive Constable", "agency_id": str(fire.id), "job_role": "Detective sergeant"}
     done = post_form(page, changed, follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert "Olive Constable&#39;s details have been saved." in html and "user.details_changed" in html
+    assert "Olive Constable&#39;s details have been saved." in html and "Details corrected" in html
     db.session.refresh(officer)
     assert (officer.name, officer.agency_id, officer.job_role) == ("Olive Constable", fire.id, "Detective sergeant")
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.details_changed")).one()

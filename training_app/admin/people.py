@@ -25,7 +25,7 @@ from .accounts import (
     update_person,
 )
 from .people_forms import PersonDetailsForm
-from .people_queries import attended, person_bookings, person_completions, person_history
+from .people_queries import attended, change_label, person_bookings, person_completions, person_history
 
 
 def visible_person(user_id: int) -> User:
@@ -62,6 +62,7 @@ def person(user_id: int) -> ResponseReturnValue:
         history=person_history(shown),
         deactivated_by=db.session.get(User, shown.deactivated_by_id) if shown.deactivated_by_id else None,
         may_manage=may_manage_person(current_user, shown),
+        change_label=change_label,
         confirm_form=ConfirmForm(),
     )
     record_person_viewed(current_user, shown)

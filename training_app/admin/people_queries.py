@@ -18,6 +18,22 @@ from ..permissions import people_condition
 HISTORY_LIMIT = 50
 # Audit actions that are about looking, not changing: left out of a person's history.
 VIEW_ACTIONS = ("user.viewed",)
+# What the person page calls each change; any other action is shown as recorded.
+CHANGE_LABELS = {
+    "user.role_changed": "Role changed",
+    "user.details_changed": "Details corrected",
+    "user.deactivated": "Account deactivated",
+    "user.reactivated": "Account reactivated",
+    "user.confirmation_resent": "Confirmation email sent again",
+    "account.password_changed": "Password changed",
+    "account.email_change_requested": "Asked to change email address",
+    "account.email_changed": "Email address changed",
+    "account.closed": "Account closed",
+}
+
+
+def change_label(action: str) -> str:
+    return CHANGE_LABELS.get(action, action)
 
 
 def find_people(actor: User, text: str, page: int, per_page: int) -> tuple[Sequence[User], Page]:

@@ -10,6 +10,12 @@ def test_system_admin_appoints_a_partnership_admin(client, db, login, make_user,
     login(make_user(role="system_admin"))
     person = make_user(name="Pat Lead", email="pat@example.org")
     assert "Pat Lead" in client.get("/admin/users?q=pat").get_data(as_text=True)
+    # Saving the role they already have changes nothing: no sign-out everywhere, no audit entry.
+    unchanged = post_form(f"/admin/users/{person.id}/role", {"role": "practitioner"}, follow_redirects=True)
+    assert "No changes to save" in unchanged.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.session_version == 1
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["user.viewed"]  # the person page, after
     page = f"/admin/users/{person.id}/role"
     missing = post_form(page, {"role": "partnership_admin", "partnership_id": ""})
     assert "Choose the partnership they will run" in missing.get_data(as_text=True)
@@ -29,7 +35,7 @@ def test_system_admin_appoints_a_partnership_admin(client, db, login, make_user,
 
 def test_partnership_admin_may_appoint_trainers_only(client, db, login, make_user, post_form):
     login(make_user(role="partnership_admin", partnership="HSCP"))
-    person = make_user()
+    person = make_user(partnership="HSCP")  # in Hampshire's area
     page = f"/admin/users/{person.id}/role"
     refused = post_form(page, {"role": "system_admin"})
     assert refused.status_code == 200 and "There is a problem" in refused.get_data(as_text=True)
@@ -37,7 +43,8 @@ def test_partnership_admin_may_appoint_trainers_only(client, db, login, make_use
     db.session.refresh(person)
     assert person.role == "trainer"
     other_admin = make_user(role="partnership_admin", partnership="IOWSCP")
-    post_form(f"/admin/users/{other_admin.id}/role", {"role": "practitioner"})
+    refused = post_form(f"/admin/users/{other_admin.id}/role", {"role": "practitioner"})
+    assert refused.status_code == 403  # another partnership's admin is not in Hampshire's area
     db.session.refresh(other_admin)
     assert other_admin.role == "partnership_admin"
 

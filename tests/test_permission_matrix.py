@@ -21,6 +21,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from support import session_csrf_token
+from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.evaluations.questions import default_questions
 from training_app.models import Booking, Course, CourseSession, User
@@ -61,6 +62,11 @@ MATRIX = {
     # The emailed link is the credential: it confirms the address and signs its owner in.
     "auth.confirm_email_page": ("GET", lambda w: f"/confirm-email/{w.confirm_token}", (REDIRECT,) * 6),
     "auth.account": ("GET", lambda w: "/account", PRIVATE_OWN),
+    "auth.change_password": ("GET", lambda w: "/account/password", PRIVATE_OWN),
+    "auth.change_email": ("GET", lambda w: "/account/email", PRIVATE_OWN),
+    # The emailed link is the credential (it changes the delegate's address, then sends anyone but the
+    # delegate to the sign-in page); it needs no sign-in.
+    "auth.confirm_email_change": ("GET", lambda w: f"/account/email/confirm/{w.email_change_token}", (SIGN_IN,) * 6),
     # Signed-in people are signed out everywhere and sent to the sign-in page too.
     "auth.sign_out_everywhere": ("POST", lambda w: "/account/sign-out-everywhere", (SIGN_IN,) * 6),
     "calendar.regenerate_token": ("POST", lambda w: "/account/calendar-token", (SIGN_IN,) + (REDIRECT,) * 5),
@@ -127,9 +133,19 @@ MATRIX = {
     # A partnership's contact details: its own admins and system admins (Hampshire's here).
     "admin.partnership_contact": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/contact", HSCP_ADMIN),
     # Data-protection rights and the audit log.
-    # People and roles: any administrator may look; what they may change is checked inside.
+    # People: any administrator may search (among the people of their area); the delegate works for a
+    # Hampshire organisation, so only Hampshire's admins and system admins see or change them.
     "admin.users": ("GET", lambda w: "/admin/users", ADMIN_AREA),
-    "admin.user_role": ("GET", lambda w: f"/admin/users/{w.delegate.id}/role", ADMIN_AREA),
+    "admin.user_role": ("GET", lambda w: f"/admin/users/{w.delegate.id}/role", HSCP_ADMIN),
+    "admin.person": ("GET", lambda w: f"/admin/users/{w.delegate.id}", HSCP_ADMIN),
+    "admin.person_edit": ("GET", lambda w: f"/admin/users/{w.delegate.id}/edit", HSCP_ADMIN),
+    "admin.person_deactivate": ("GET", lambda w: f"/admin/users/{w.delegate.id}/deactivate", HSCP_ADMIN),
+    "admin.person_reactivate": ("GET", lambda w: f"/admin/users/{w.delegate.id}/reactivate", HSCP_ADMIN),
+    "admin.person_resend_confirmation": (
+        "POST",
+        lambda w: f"/admin/users/{w.delegate.id}/resend-confirmation",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
     "privacy.export_data": ("GET", lambda w: "/account/data.json", PRIVATE_OWN),
     "privacy.close_account": ("GET", lambda w: "/account/close", PRIVATE_OWN),
     "privacy.audit_log": ("GET", lambda w: "/admin/audit", (SIGN_IN, 403, 403, 403, 403, 200)),
@@ -241,6 +257,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         response=response,
         reset_token=make_reset_token(delegate),
         confirm_token=make_confirmation_token(delegate),
+        email_change_token=make_email_change_token(delegate, "delegate.new@example.org"),
     )
 
 
@@ -268,6 +285,7 @@ def test_every_entry_names_its_route(app):
             response=SimpleNamespace(id=5),
             reset_token="t",
             confirm_token="c",
+            email_change_token="e",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
             partnership=SimpleNamespace(id=7),

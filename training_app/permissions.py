@@ -20,12 +20,12 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role
+from .models import Course, CourseSession, Role, User
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
     from .evaluations.scope import Scope
-    from .models import Partnership, User
+    from .models import Partnership
     from .models.evaluations import EvaluationResponse
     from .reports.scope import ReportFilters
 
@@ -167,6 +167,43 @@ def may_edit_partnership_contact(user: Any, partnership: Partnership) -> bool:
     return bool(user.partnership_id == partnership.id)
 
 
+def may_see_people(user: Any) -> bool:
+    """The People pages: administrators (each sees the people of their area, see people_condition)."""
+    return is_admin(user)
+
+
+def people_condition(actor: User) -> ColumnElement[bool]:
+    """SQL on User: the people `actor` may find and see. System admins: everyone. Partnership admins:
+    the people of their area (User.in_area_of: their own partnership or their organisation's).
+    Anyone else: nobody."""
+    if sees_all_partnerships(actor):
+        return true()
+    if is_admin(actor) and actor.partnership_id is not None:
+        return User.in_area_of(actor.partnership_id)
+    return false()
+
+
+def may_see_person(actor: Any, person: User) -> bool:
+    """`people_condition` for one loaded person."""
+    if not is_admin(actor):
+        return False
+    if sees_all_partnerships(actor):
+        return True
+    return actor.partnership_id is not None and person.is_in_area_of(actor.partnership_id)
+
+
+def may_manage_person(actor: Any, person: User) -> bool:
+    """Edit someone's details, deactivate or reactivate them, resend their confirmation: whoever may see
+    them, except that a partnership admin may not touch a system admin or another partnership's admin."""
+    if not may_see_person(actor, person):
+        return False
+    if sees_all_partnerships(actor):
+        return True
+    if person.role == Role.SYSTEM_ADMIN:
+        return False
+    return person.role != Role.PARTNERSHIP_ADMIN or person.partnership_id == actor.partnership_id
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 
@@ -292,7 +329,7 @@ def admin_nav_items(user: Any) -> list[NavItem]:
     """The programme-management menu shown on the admin pages, so the header menu stays on one line."""
     if not is_admin(user):
         return []
-    items = [NavItem("admin.index", "Courses and sessions"), NavItem("admin.users", "People and roles")]
+    items = [NavItem("admin.index", "Courses and sessions"), NavItem("admin.users", "People")]
     if sees_all_partnerships(user):
         items.append(NavItem("privacy.audit_log", "Audit log"))
     return items

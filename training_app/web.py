@@ -21,7 +21,7 @@ def load_user(login_id):
     except (ValueError, AttributeError):
         return None
     user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or user.closed_at is not None:
+    if user is None or user.session_version != version or not user.is_active:
         return None
     return user
 

@@ -22,8 +22,9 @@ class RoleError(DomainError):
     field = "role"
 
 
-def set_role(actor: User, user: User, role: str, partnership_id: int | None = None) -> None:
-    """Give `user` a role (and, for partnership admins, their partnership). Raises RoleError."""
+def set_role(actor: User, user: User, role: str, partnership_id: int | None = None) -> bool:
+    """Give `user` a role (and, for partnership admins, their partnership); returns whether anything
+    changed. Raises RoleError."""
     if user.id == actor.id:
         raise RoleError("You cannot change your own role. Ask another administrator.")
     allowed = assignable_roles(actor)
@@ -38,13 +39,18 @@ def set_role(actor: User, user: User, role: str, partnership_id: int | None = No
         partnership_id = (
             user.partnership_id if role != Role.SYSTEM_ADMIN and user.role != Role.PARTNERSHIP_ADMIN else None
         )
-    apply_role(actor, user, role, partnership_id)
+    return apply_role(actor, user, role, partnership_id)
 
 
 def apply_role(
     actor: User | None, user: User, role: str, partnership_id: int | None = None, **audit_details: Any
-) -> None:  # JSON-able details for the audit event
-    """Record the new role (no permission check: set_role and the set-role command decide)."""
+) -> bool:  # JSON-able details for the audit event
+    """Record the new role (no permission check: set_role and the set-role command decide).
+
+    Returns False, and touches nothing, when the role and partnership are already these: saving an
+    unchanged form must not sign the person out everywhere or write an audit entry."""
+    if (user.role, user.partnership_id) == (role, partnership_id):
+        return False
     before = {"role": user.role, "partnership_id": user.partnership_id}
     user.role, user.partnership_id = role, partnership_id
     # A change of role takes effect at once on every device.
@@ -58,6 +64,7 @@ def apply_role(
         **audit_details,
     )
     db.session.flush()
+    return True
 
 
 def create_system_admin(email: str, name: str) -> User:

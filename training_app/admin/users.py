@@ -1,25 +1,27 @@
-"""People and their roles: system admins appoint trainers and administrators; partnership admins
-appoint and stand down trainers. Nobody changes their own role."""
+"""People and their roles: finding people (by name, email address or organisation, among those the
+policy lets the administrator see), and appointing them. System admins appoint trainers and
+administrators; partnership admins appoint and stand down trainers. Nobody changes their own role."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from wtforms import RadioField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..catalogue.services import escape_like
 from ..constants import ADMIN_USERS_PAGE_SIZE
 from ..errors import show_error
 from ..extensions import db
 from ..ids import coerce_id
-from ..models import Partnership, Role, User
-from ..pagination import paginate, requested_page
+from ..models import Partnership, Role
+from ..pagination import requested_page
 from ..permissions import admin_required, assignable_roles
 from . import bp
+from .people import visible_person
+from .people_queries import find_people
 from .roles import RoleError, set_role
 
 
@@ -35,30 +37,26 @@ class RoleForm(FlaskForm):
 @admin_required
 def users() -> str:
     query_text = (request.args.get("q") or "").strip()[:200]
-    query = select(User).where(User.closed_at.is_(None))
-    if query_text:
-        pattern = f"%{escape_like(query_text.lower())}%"
-        query = query.where(
-            or_(func.lower(User.name).like(pattern, escape="\\"), func.lower(User.email).like(pattern, escape="\\"))
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = paginate(total, ADMIN_USERS_PAGE_SIZE, requested_page())
-    people = db.session.scalars(query.order_by(User.name, User.id).limit(pages.per_page).offset(pages.offset)).all()
+    people, pages = find_people(current_user, query_text, requested_page(), ADMIN_USERS_PAGE_SIZE)
 
     def page_url(number: int) -> str:
         return url_for("admin.users", q=query_text or None, page=number)
 
     return render_template(
-        "admin/users.html", people=people, page=pages.page, pages=pages.pages, page_url=page_url, q=query_text
+        "admin/users.html",
+        people=people,
+        page=pages.page,
+        pages=pages.pages,
+        total=pages.total,
+        page_url=page_url,
+        q=query_text,
     )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
 @admin_required
 def user_role(user_id: int) -> ResponseReturnValue:
-    person = db.get_or_404(User, user_id)
-    if person.closed_at is not None:
-        abort(404)
+    person = visible_person(user_id)
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
     form.role.choices = [SelectChoice(key, Role(key).label) for key in assignable_roles(current_user)]
     form.partnership_id.choices = [SelectChoice("", "Not a partnership administrator")] + [
@@ -67,12 +65,15 @@ def user_role(user_id: int) -> ResponseReturnValue:
     ]
     if form.validate_on_submit():
         try:
-            set_role(current_user, person, form.role.data, form.partnership_id.data)
+            changed = set_role(current_user, person, form.role.data, form.partnership_id.data)
             db.session.commit()
         except RoleError as error:
             db.session.rollback()
             show_error(error, form)
         else:
+            if not changed:
+                flash("No changes to save.", "success")
+                return redirect(url_for("admin.person", user_id=person.id))
             flash(
                 f"{person.name} is now: {person.role_label}"
                 + (
@@ -83,5 +84,5 @@ def user_role(user_id: int) -> ResponseReturnValue:
                 + ".",
                 "success",
             )
-            return redirect(url_for("admin.users", q=person.email))
+            return redirect(url_for("admin.person", user_id=person.id))
     return render_template("admin/user_role.html", person=person, form=form)

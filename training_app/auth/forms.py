@@ -104,3 +104,39 @@ class ConfirmForm(FlaskForm):
     """A button-only form: CSRF protection for simple actions."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), Length(max=200), no_control_characters],
+    )
+    password = PasswordField(
+        "New password", widget=GovPasswordInput(), validators=[InputRequired("Enter a new password"), PasswordRules()]
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your new password"), EqualTo("password", "Passwords must match")],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = StringField(
+        "New email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            InputRequired("Enter your new email address"),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your password"), Length(max=200), no_control_characters],
+    )
+    submit = SubmitField("Send a confirmation link", widget=GovSubmitInput())

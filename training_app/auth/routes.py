@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import show_error
 from ..extensions import db
 from ..permissions import home_endpoint
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
@@ -10,6 +11,7 @@ from ..web import external_url
 from . import bp
 from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
 from .services import (
+    AccountDeactivated,
     Registration,
     agency_choices,
     authenticate,
@@ -58,7 +60,11 @@ def sign_in():
         return redirect(url_for(home_endpoint(current_user)))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except AccountDeactivated as error:
+            show_error(error, form)
+            return render_template("auth/sign_in.html", form=form)
         if user and user.email_confirmed_at is None:
             resend_confirmation(user, confirm_url)
             db.session.commit()

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..contact import team_for_user
+from ..errors import DomainError
 from ..extensions import db
 from ..ids import parse_id
 from ..mail import queue_email
@@ -23,6 +24,13 @@ from ..models import Agency, Role, User
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 TokenUrl = Callable[[str], str]  # a signed token -> the absolute URL of the page that takes it
+
+
+class AccountDeactivated(DomainError):
+    """The right password for an account an administrator has deactivated."""
+
+    message = "This account has been deactivated. Contact the training team."
+    field = "email"
 
 
 class Registration(TypedDict):
@@ -128,13 +136,18 @@ def resend_confirmation(user: User, confirm_url_for: TokenUrl) -> None:
 
 
 def authenticate(email: str | None, password: str | None) -> User | None:
-    """The active user with this email and password, or None (same work either way)."""
+    """The active user with this email and password, or None (same work either way).
+
+    Raises AccountDeactivated only after the password is checked, so the answer tells nothing to
+    someone who does not know it."""
     user = find_user_by_email(email)
     if user is None or user.closed_at is not None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not user.check_password(password or ""):
         return None
+    if user.deactivated_at is not None:
+        raise AccountDeactivated()
     user.last_seen_at = clock.now()
     return user
 

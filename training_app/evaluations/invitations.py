@@ -66,7 +66,7 @@ def send_evaluation_invitations(at: datetime, link: Callable[[Opening], str]) ->
     for opening in openings:
         invite_key, reminder_key = _keys(opening)
         delegate = _delegate_of(opening)
-        if delegate is None or delegate.closed_at is not None:
+        if delegate is None or not delegate.is_active:  # closed or deactivated: they cannot sign in to answer
             continue
         url = link(opening)
         if invite_key not in sent:

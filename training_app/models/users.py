@@ -2,7 +2,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, event, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -84,6 +84,10 @@ class User(UserMixin, Model):
     email_confirmed_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Set by an administrator: the person cannot sign in, but keeps their name, bookings and record
+    # (unlike closure, which anonymises). Reactivation clears both.
+    deactivated_at: Mapped[datetime | None]
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # What calendars show about this person changed: their name, or the sessions they teach
     # (set by listeners here and in models.catalogue); feeds' Last-Modified uses it.
     calendar_changed_at: Mapped[datetime] = mapped_column(default=now)
@@ -99,7 +103,22 @@ class User(UserMixin, Model):
 
     @property
     def is_active(self) -> bool:
-        return self.closed_at is None
+        """Whether the person may sign in (Flask-Login refuses an inactive user)."""
+        return self.closed_at is None and self.deactivated_at is None
+
+    # --- "is this person in this partnership's area", the one definition ---
+    @classmethod
+    def in_area_of(cls, partnership_id: int) -> ColumnElement[bool]:
+        """SQL: the person belongs to the partnership's area: it is their own partnership, or their
+        organisation's. The access policy (permissions.people_condition) uses this."""
+        agencies = select(Agency.id).where(Agency.partnership_id == partnership_id)
+        return or_(cls.partnership_id == partnership_id, cls.agency_id.in_(agencies))
+
+    def is_in_area_of(self, partnership_id: int) -> bool:
+        """`in_area_of` for one loaded person (tests check the two agree)."""
+        return self.partnership_id == partnership_id or (
+            self.agency is not None and self.agency.partnership_id == partnership_id
+        )
 
     @property
     def role_label(self) -> str:

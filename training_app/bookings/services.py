@@ -26,11 +26,8 @@ from ..extensions import db
 from ..models import (
     Booking,
     BookingStatus,
-    Course,
     CourseSession,
     CourseStatus,
-    ElearningCompletion,
-    LevelKind,
     SessionStatus,
     User,
 )
@@ -46,6 +43,7 @@ from .errors import (
     SessionNotBookable,
     UnknownSession,
 )
+from .prerequisites import completed_level
 
 # --------------------------------------------------------------------------- helpers
 
@@ -115,6 +113,16 @@ def active_booking_for(user: User, course_session: CourseSession) -> Booking | N
     ).first()
 
 
+def latest_booking_for(user: User, course_session: CourseSession) -> Booking | None:
+    """The person's most recent booking on the session, whatever its status (None if they never booked)."""
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.session_id == course_session.id, Booking.user_id == user.id)
+        .order_by(Booking.id.desc())
+        .limit(1)
+    ).first()
+
+
 def waitlist_position(booking: Booking) -> int:
     """1-based place on the waiting list, in the order people asked."""
     ahead = db.session.scalar(
@@ -128,25 +136,6 @@ def waitlist_position(booking: Booking) -> int:
         )
     )
     return (ahead or 0) + 1
-
-
-def completed_level(user: User) -> int:
-    """The highest safeguarding level the person has completed, from their record."""
-    attended = db.session.scalar(
-        select(func.max(Course.level))
-        .join(CourseSession, CourseSession.course_id == Course.id)
-        .join(Booking, Booking.session_id == CourseSession.id)
-        .where(
-            Booking.user_id == user.id, Booking.status == BookingStatus.ATTENDED, Course.level_kind == LevelKind.CORE
-        )
-    )
-    elearning = db.session.scalar(
-        select(func.max(Course.level))
-        .join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
-        .where(ElearningCompletion.user_id == user.id, Course.level_kind == LevelKind.CORE)
-    )
-    levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
-    return max(levels) if levels else 0
 
 
 def cancellation_deadline(course_session: CourseSession) -> datetime:
@@ -198,13 +187,15 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
         raise SessionNotBookable(reason)
     if reason := course_session.window_refusal(now):
         raise BookingClosed(reason)
-    # One round trip for all three questions, while the lock is held.
-    confirmed, waiting, mine = db.session.execute(
+    # One round trip for all four questions, while the lock is held.
+    mine_active = and_(Booking.user_id == actor.id, Booking.status != BookingStatus.CANCELLED)
+    confirmed, waiting, mine, last_sequence = db.session.execute(
         select(
             func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
             func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
-            func.count(case((Booking.user_id == actor.id, 1))),
-        ).where(Booking.session_id == session_id, Booking.status != BookingStatus.CANCELLED)
+            func.count(case((mine_active, 1))),
+            func.max(case((Booking.user_id == actor.id, Booking.calendar_sequence))),
+        ).where(Booking.session_id == session_id)
     ).one()
     if mine:
         raise AlreadyBooked()
@@ -218,6 +209,8 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
         agency_id=actor.agency_id,
         job_role=actor.job_role,
         access_needs=access_needs or None,
+        # Above any earlier booking of theirs, so this copy of the event replaces a cancelled one.
+        calendar_sequence=(last_sequence or 0) + 1,
     )
     try:
         # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
@@ -232,7 +225,13 @@ def book_place(actor: User, session_id: int, access_needs: str | None = None) ->
         return BookingResult(booking)
     # Under the lock, everyone already waiting asked earlier: this booking joins the end.
     position = waiting + 1
-    email_delegate(booking, "booking_waitlisted", f"You are on the waiting list: {course.title}", position=position)
+    email_delegate(
+        booking,
+        "booking_waitlisted",
+        f"You are on the waiting list: {course.title}",
+        attach_calendar=True,
+        position=position,
+    )
     return BookingResult(booking, position)
 
 
@@ -246,6 +245,7 @@ def promote_from_waiting_list(actor: User, course_session: CourseSession) -> lis
     for booking in waiting_list(course_session.id)[:free]:
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = clock.now()
+        booking.calendar_sequence += 1
         promoted.append(booking)
         record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
         email_delegate(
@@ -255,11 +255,12 @@ def promote_from_waiting_list(actor: User, course_session: CourseSession) -> lis
     return promoted
 
 
-def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Booking:
+def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason: str | None = None) -> Booking:
     """Cancel a confirmed or waitlisted booking; a freed place goes to the first on the waiting list.
 
     Delegates may cancel until the cut-off (cancellation_deadline); admins at any time (after the
-    cut-off it counts as a late cancellation). Raises NotCancellable, CancellationTooLate.
+    cut-off it counts as a late cancellation) and give the `reason` the delegate is told. The
+    delegate's email carries the calendar CANCEL. Raises NotCancellable, CancellationTooLate.
     """
     course_session = lock_known_session(booking.session_id)
     db.session.refresh(booking)
@@ -279,6 +280,8 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
     booking.cancelled_at = now
     booking.cancelled_by_id = actor.id
     booking.late_cancellation = late
+    booking.cancel_reason = (reason or "").strip() or None
+    booking.calendar_sequence += 1
     db.session.flush()
     record_audit(
         actor,
@@ -288,11 +291,13 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
         was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED,
         late=late,
         by_admin=as_admin,
+        reason=booking.cancel_reason,
     )
     email_delegate(
         booking,
         "booking_cancelled",
         f"Booking cancelled: {course_session.course.title}",
+        attach_calendar=True,
         by_admin=as_admin and actor.id != booking.user_id,
     )
     if was_confirmed:
@@ -346,6 +351,12 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = clock.now()
     booking.cancelled_by_id = actor.id
+    booking.calendar_sequence += 1
+    earlier = db.session.scalar(
+        select(func.max(Booking.calendar_sequence)).where(
+            Booking.session_id == target.id, Booking.user_id == booking.user_id
+        )
+    )
     moved = Booking(
         session=target,
         user=booking.user,
@@ -355,9 +366,11 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
         agency_id=booking.agency_id,
         job_role=booking.job_role,
         access_needs=booking.access_needs,
+        calendar_sequence=(earlier or 0) + 1,
     )
     db.session.add(moved)
     db.session.flush()
+    booking.moved_to = moved
     carried = carry_responses(booking, moved)
     record_audit(
         actor,
@@ -374,6 +387,7 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
         "booking_moved",
         f"Your booking has moved: {target.course.title}",
         attach_calendar=True,
+        also_calendar_of=source,
         old_session=source,
     )
     if was_confirmed:

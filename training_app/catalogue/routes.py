@@ -6,7 +6,8 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..bookings.forms import BookingForm
-from ..bookings.services import active_booking_for, waitlist_position
+from ..bookings.services import active_booking_for, latest_booking_for, waitlist_position
+from ..bookings.state import booking_state
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
@@ -51,8 +52,11 @@ def session_detail(session_id):
         current_user, course_session.course
     ):
         abort(404)
+    now = clock.now()
     booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
+    # Without an active booking, the person's last one says what happened to it (cancelled by whom, moved).
+    last = booking or (latest_booking_for(current_user, course_session) if current_user.is_authenticated else None)
     return render_template(
         "catalogue/session.html",
         course_session=course_session,
@@ -60,7 +64,9 @@ def session_detail(session_id):
         places_left=places_left(course_session),
         booking=booking,
         position=position,
-        booking_open=course_session.booking_open(clock.now()),
+        last_booking=last,
+        booking_state=booking_state(last, now, position) if last else None,
+        booking_open=course_session.booking_open(now),
         form=None,
         booking_form=BookingForm(),
     )

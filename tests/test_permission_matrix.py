@@ -114,12 +114,8 @@ MATRIX = {
         lambda w: f"/admin/sessions/{w.session.id}/capacity",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
-    # The cancel form is only a button: a valid CSRF token is the whole submission.
-    "bookings.admin_cancel_booking": (
-        "POST",
-        lambda w: f"/admin/bookings/{w.booking.id}/cancel",
-        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
-    ),
+    # The confirmation page asking for the reason (its POST: tests/test_booking_states.py).
+    "bookings.admin_cancel_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/cancel", HSCP_ADMIN),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # Data-protection rights and the audit log.
     # People and roles: any administrator may look; what they may change is checked inside.

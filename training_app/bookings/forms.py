@@ -36,7 +36,8 @@ class CancelDelegateForm(FlaskForm):
         widget=GovCharacterCount(),
         filters=[strip_filter],
         validators=[
-            InputRequired("Enter the reason, which is sent to the delegate"),
+            # DataRequired, not InputRequired: it sees the stripped value, so spaces are not a reason.
+            DataRequired("Enter the reason, which is sent to the delegate"),
             Length(max=1000, message="Reason must be 1,000 characters or fewer"),
             no_control_characters,
         ],

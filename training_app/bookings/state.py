@@ -109,7 +109,7 @@ def booking_state(booking: Booking, at: datetime, position: int | None = None) -
 def _cancelled(booking: Booking, event: str) -> BookingState:
     moved_to = booking.moved_to
     if moved_to is not None:
-        when = london_datetime(moved_to.session.starts_at)
+        when = london_datetime(moved_to.session.starts_at).replace(":00", "")  # as session_when writes it
         return BookingState(StateKey.MOVED, "Moved", "grey", f"Moved by the training team to {when}.", event)
     reason = (booking.cancel_reason or "").strip()
     if booking.session.status == SessionStatus.CANCELLED and booking.cancelled_by_id != booking.user_id:

@@ -114,7 +114,7 @@ MATRIX = {
         lambda w: f"/admin/sessions/{w.session.id}/capacity",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
-    # The confirmation page asking for the reason (its POST: tests/test_booking_states.py).
+    # The confirmation page asking for the reason (its POST: tests/test_booking_state_rules.py).
     "bookings.admin_cancel_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/cancel", HSCP_ADMIN),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # Data-protection rights and the audit log.

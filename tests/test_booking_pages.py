@@ -38,7 +38,7 @@ def test_full_session_tells_the_waiting_list_position(client, db, login, make_us
         as_text=True
     )
     assert "you are on the waiting list: number 1" in page
-    assert "Number 1 on the waiting list" in client.get("/my-training").get_data(as_text=True)
+    assert "Waiting list: number 1" in client.get("/my-training").get_data(as_text=True)
 
 
 def test_double_submit_makes_one_booking(client, db, login, make_user, make_session, post_form):

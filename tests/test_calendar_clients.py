@@ -29,14 +29,14 @@ def feed(client, url, **headers):
     return response, None, None
 
 
-def check_headers(text, parsed):
+def check_headers(text, parsed, method="PUBLISH"):
     """The refresh hints and the METHOD every calendar carries, as the three parsers see them."""
     assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in text
     assert "\r\nX-PUBLISHED-TTL:PT1H\r\n" in text
-    assert "\r\nMETHOD:PUBLISH\r\n" in text
-    assert str(parsed.cal["METHOD"]) == "PUBLISH"
-    assert parsed.vcal.method.value == "PUBLISH"
-    assert parsed.ical.method == "PUBLISH"
+    assert f"\r\nMETHOD:{method}\r\n" in text
+    assert str(parsed.cal["METHOD"]) == method
+    assert parsed.vcal.method.value == method
+    assert parsed.ical.method == method
 
 
 @pytest.fixture
@@ -185,8 +185,10 @@ def test_summary_and_description_say_what_status_says(client, db, world, make_co
     assert one.summaries() == {uid(postponed): "Postponed: Course 4"}
 
 
-@pytest.mark.parametrize("status", ["scheduled", "cancelled"])
-def test_emailed_calendar_is_published_with_method(app, db, world, status):
+@pytest.mark.parametrize("status, method", [("scheduled", "REQUEST"), ("cancelled", "CANCEL")])
+def test_emailed_calendar_carries_its_itip_method(app, db, world, status, method):
+    """An email's calendar is an iTIP message to the delegate: REQUEST while they attend, CANCEL once
+    they do not (the session is cancelled), with the method in the content type too."""
     world["session"].status = status
     booking = db.session.scalars(select(Booking)).one()
     email_delegate(booking, "booking_confirmed", "Booking confirmed", attach_calendar=True)
@@ -195,11 +197,14 @@ def test_emailed_calendar_is_published_with_method(app, db, world, status):
     email = message_from_bytes(bytes(build_email(message, "training@hips.test")), policy=policy.default)
     [attachment] = list(email.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
-    assert attachment.get_param("method") == "PUBLISH"
+    assert attachment.get_param("method") == method
     assert attachment.get_filename() == "session.ics"
     text = attachment.get_content()
     parsed = parse_three(text)
-    check_headers(text, parsed)
+    check_headers(text, parsed, method)
+    [event] = parsed.cal.events
+    assert str(event["ORGANIZER"]) == "mailto:training@hips-safeguarding.example"
+    assert str(event["ATTENDEE"]) == f"mailto:{world['delegate'].email}"
     expected = "Neglect basics" if status == "scheduled" else "Cancelled: Neglect basics"
     assert parsed.summaries() == {f"session-{world['session'].id}@hips-training": expected}
 

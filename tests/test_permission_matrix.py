@@ -123,12 +123,8 @@ MATRIX = {
         lambda w: f"/admin/sessions/{w.session.id}/capacity",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
-    # The cancel form is only a button: a valid CSRF token is the whole submission.
-    "bookings.admin_cancel_booking": (
-        "POST",
-        lambda w: f"/admin/bookings/{w.booking.id}/cancel",
-        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
-    ),
+    # The confirmation page asking for the reason (its POST: tests/test_booking_state_rules.py).
+    "bookings.admin_cancel_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/cancel", HSCP_ADMIN),
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # A partnership's contact details: its own admins and system admins (Hampshire's here).
     "admin.partnership_contact": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/contact", HSCP_ADMIN),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from support import PASSWORD, csrf_from
 from training_app import create_app
-from training_app.mail import attachment_content
+from training_app.mail import attachment_part
 from training_app.models import OutboxMessage, User
 
 HOSTILE = "http://evil.example"
@@ -110,7 +110,7 @@ def test_booking_email_and_its_calendar_ignore_the_host_header(client, db, app, 
     [attachment] = message.attachments
     # The calendar is made when the mail is sent; a request in progress must not steer it either.
     with app.test_request_context("/", base_url=HOSTILE):
-        ics = attachment_content(attachment)
+        _content_type, ics = attachment_part(attachment)
     assert f"URL:{PUBLIC}/sessions/{course_session.id}" in ics
     assert "evil.example" not in ics
 

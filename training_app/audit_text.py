@@ -246,7 +246,7 @@ def detail_lines(event: AuditEvent, records: Records) -> list[str]:
     """Every detail of the event that the sentence does not already say, as lines of words."""
     lines: list[str] = []
     for key, value in event.details.items():
-        if key in SAID_IN_SENTENCE:
+        if key in SAID_IN_SENTENCE or value is None:  # an empty detail (no reason given) says nothing
             continue
         if key == "changes" and event.action == "register.taken" and isinstance(value, Mapping):
             lines += [

@@ -3,19 +3,28 @@
 `queue_email` writes an OutboxMessage in the caller's transaction, so an email exists if and
 only if the change that justifies it was committed. `deliver_pending` (the `send-mail`
 command) sends what is due over SMTP, with retries and exponential backoff.
+
+Every email is multipart/alternative: the plain text rendered from emails/<template>.txt, and an
+HTML part made from that text when it is sent (emails/_wrapper.html: escaped, paragraphs kept,
+addresses made links), so there is one template per email. `Date` is the moment of sending (a
+message queued while the mail server was down is dated when it actually went); `Message-ID` is
+derived from the outbox row, so a retry after a timeout keeps it and receivers drop the duplicate.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from . import clock
@@ -49,6 +58,22 @@ def queue_email(
     return message
 
 
+def attachment_part(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(content type, text) of an attachment. A person's calendar event ("person_ics": user and
+    session ids) is made when the mail is sent, from what is true then, and its content type carries
+    the iTIP method it turned out to need (REQUEST or CANCEL)."""
+    if "person_ics" in item:
+        from .calendar.person import person_calendar_for
+
+        spec = item["person_ics"]
+        made = person_calendar_for(spec["user_id"], spec["session_id"], clock.now())
+        if made is None:
+            return item["content_type"], ""
+        method, text = made
+        return f"text/calendar; method={method}", text
+    return item["content_type"], attachment_content(item)
+
+
 def attachment_content(item: Mapping[str, Any]) -> str:
     """The text of an attachment; a session's calendar is made at send time from the session."""
     if "session_ics" in item:
@@ -63,18 +88,48 @@ def attachment_content(item: Mapping[str, Any]) -> str:
     return str(item["content"])
 
 
+URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def html_body(text: str) -> str:
+    """The HTML part of an email, made from its plain text: escaped, a paragraph per block of lines
+    (line breaks kept), web addresses as links."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            parts, last = [], 0
+            for found in URL.finditer(line):
+                url = found.group(0)
+                parts += [escape(line[last : found.start()]), Markup('<a href="{0}">{0}</a>').format(url)]
+                last = found.end()
+            parts.append(escape(line[last:]))
+            lines.append(Markup("").join(parts))
+        paragraphs.append(Markup("<br>\n").join(lines))
+    return render_template("emails/_wrapper.html", paragraphs=paragraphs)
+
+
+def message_id(message: OutboxMessage) -> str:
+    """<outbox-ID.CREATED@host of PUBLIC_BASE_URL>: the same on every attempt to send the message."""
+    domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
+    email["Date"] = format_datetime(clock.now().replace(tzinfo=UTC), usegmt=True)
     # A stable Message-ID lets receiving servers drop a duplicate after a retry.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="hips-training")
+    email["Message-ID"] = message_id(message)
     email.set_content(message.body_text)
+    email.add_alternative(html_body(message.body_text), subtype="html")
     for item in message.attachments or []:
-        maintype, subtype, params = split_content_type(item["content_type"])
+        content_type, content = attachment_part(item)
+        maintype, subtype, params = split_content_type(content_type)
         email.add_attachment(
-            attachment_content(item).encode("utf-8"),
+            content.encode("utf-8"),
             maintype=maintype,
             subtype=subtype,
             filename=item["filename"],

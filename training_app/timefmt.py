@@ -29,6 +29,18 @@ def london_time(value: datetime | None) -> str:
     return london_datetime(value, "%-I:%M%p")
 
 
+def london_until(value: datetime | None) -> str:
+    """A deadline as people read it after "until": 'the end of Monday 15 March 2027' when it falls at
+    midnight London time (so nobody reads "Tuesday, 12:00am" as the start of Tuesday), otherwise
+    'Monday 15 March 2027, 3:30pm'. '' for None."""
+    if value is None:
+        return ""
+    local = to_london(value)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return "the end of " + (local - timedelta(days=1)).strftime("%A %-d %B %Y")
+    return london_datetime(value)
+
+
 @lru_cache(maxsize=8192)
 def _london_offset(utc_hour: datetime) -> timedelta:
     # Europe/London changes offset on the hour (01:00 UTC), so one lookup per UTC hour is exact.

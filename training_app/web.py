@@ -11,7 +11,7 @@ from .extensions import db, login_manager
 from .models import User
 from .models.vocabulary import VOCABULARIES
 from .pagination import pagination_params
-from .timefmt import london_date, london_datetime, london_time
+from .timefmt import london_date, london_datetime, london_time, london_until
 
 
 @login_manager.user_loader
@@ -58,8 +58,12 @@ def register_web(app):
     app.jinja_env.filters["london"] = london_datetime
     app.jinja_env.filters["london_date"] = london_date
     app.jinja_env.filters["london_time"] = london_time
+    app.jinja_env.filters["london_until"] = london_until
     app.jinja_env.globals["session_when"] = session_when
     app.jinja_env.globals["external_url"] = external_url
+    from .bookings.state import StateKey  # here, not at the top: the bookings package imports this module
+
+    app.jinja_env.globals["StateKey"] = StateKey
     app.jinja_env.globals["pagination_params"] = pagination_params
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
     # Templates compare with the vocabularies' members, never with bare strings.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import clock
 from ..contact import team_for_session
 from ..mail import queue_email
 from ..models import Booking, CourseSession
 from ..web import external_url
+from .state import booking_state
 
 
 def session_url(course_session: CourseSession) -> str:
@@ -21,19 +23,25 @@ def email_delegate(
     subject: str,
     attach_calendar: bool = False,
     dedupe_key: str | None = None,
+    also_calendar_of: CourseSession | None = None,
     **context: Any,
 ) -> None:
-    """Queue an email about `booking` to its delegate, with the session's calendar event if asked."""
+    """Queue an email about `booking` to its delegate. With `attach_calendar` it carries the delegate's
+    own copy of the session's event (calendar.person: REQUEST while they attend, CANCEL once they do
+    not), and `also_calendar_of` adds their copy of another session's event (a move cancels the old).
+
+    The events are rendered when the mail is sent (training_app.mail), outside the booking lock, from
+    what is true then: a later change never arrives before an earlier one's newer SEQUENCE.
+    """
     course_session = booking.session
     attachments: list[dict[str, Any]] = []
-    if attach_calendar:
-        # Rendered when the mail is sent (training_app.mail), outside the booking lock, and then
-        # carries the session's latest SEQUENCE.
+    calendar_sessions = ([course_session] if attach_calendar else []) + ([also_calendar_of] if also_calendar_of else [])
+    for number, each in enumerate(calendar_sessions):
         attachments.append(
             {
-                "filename": "session.ics",
-                "content_type": "text/calendar; method=PUBLISH",
-                "session_ics": {"session_id": course_session.id, "include_join_url": True},
+                "filename": "session.ics" if number == 0 else f"session-{each.id}.ics",
+                "content_type": "text/calendar",  # with the method it needs, decided when sent
+                "person_ics": {"user_id": booking.user_id, "session_id": each.id},
             }
         )
     queue_email(
@@ -48,5 +56,6 @@ def email_delegate(
         course=course_session.course,
         url=session_url(course_session),
         team=team_for_session(course_session),
+        state=booking_state(booking, clock.now()),
         **context,
     )

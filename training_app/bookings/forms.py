@@ -28,6 +28,23 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Yes, cancel my place", widget=GovSubmitInput())
 
 
+class CancelDelegateForm(FlaskForm):
+    """The team cancelling one delegate's booking: the reason is required, and the delegate reads it."""
+
+    reason = TextAreaField(
+        "Reason (sent to the delegate)",
+        widget=GovCharacterCount(),
+        filters=[strip_filter],
+        validators=[
+            # DataRequired, not InputRequired: it sees the stripped value, so spaces are not a reason.
+            DataRequired("Enter the reason, which is sent to the delegate"),
+            Length(max=1000, message="Reason must be 1,000 characters or fewer"),
+            no_control_characters,
+        ],
+    )
+    submit = SubmitField("Cancel the booking and tell the delegate", widget=GovSubmitInput())
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         "Reason (sent to every delegate)",

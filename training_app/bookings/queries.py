@@ -7,46 +7,74 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ScalarSelect, and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import AuditEvent, Booking, BookingStatus, Course, CourseSession, ElearningCompletion, SessionStatus, User
 from ..models.catalogue import session_trainers
-from .services import waitlist_position
+from .state import BookingState, booking_state
 
 
 @dataclass
 class MyTraining:
-    """A delegate's bookings grouped for the My training page, and their e-learning completions."""
+    """A delegate's bookings grouped for the My training page, each with its state (bookings.state),
+    and their e-learning completions."""
 
-    upcoming: list[Booking] = field(default_factory=list)  # soonest first
-    waitlisted: list[tuple[Booking, int]] = field(default_factory=list)  # with the place on the list
-    past: list[Booking] = field(default_factory=list)  # latest first
-    cancelled: list[Booking] = field(default_factory=list)
+    upcoming: list[tuple[Booking, BookingState]] = field(default_factory=list)  # soonest first
+    waitlisted: list[tuple[Booking, BookingState]] = field(default_factory=list)
+    past: list[tuple[Booking, BookingState]] = field(default_factory=list)  # latest first
+    cancelled: list[tuple[Booking, BookingState]] = field(default_factory=list)
     completions: Sequence[ElearningCompletion] = ()
 
 
+def waitlist_position_column() -> ScalarSelect[int]:
+    """Booking's 1-based place on its session's waiting list, as a correlated subquery (a list of
+    bookings gets every position in the same statement; services.waitlist_position for one)."""
+    ahead = aliased(Booking)
+    return (
+        select(func.count(ahead.id) + 1)
+        .where(
+            ahead.session_id == Booking.session_id,
+            ahead.status == BookingStatus.WAITLISTED,
+            or_(
+                ahead.requested_at < Booking.requested_at,
+                and_(ahead.requested_at == Booking.requested_at, ahead.id < Booking.id),
+            ),
+        )
+        .correlate(Booking)
+        .scalar_subquery()
+    )
+
+
 def my_training(user: User, now: datetime) -> MyTraining:
-    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended), waitlisted (session not started),
-    past (everything else that was not cancelled) and cancelled; and their e-learning completions."""
+    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended: postponed ones too), waitlisted
+    (session not started), past (everything else that was not cancelled) and cancelled, each with its
+    state; and their e-learning completions. A fixed number of statements, whatever the bookings."""
     rows = db.session.execute(
-        select(Booking, CourseSession)
+        select(Booking, CourseSession, waitlist_position_column())
         .join(CourseSession, Booking.session_id == CourseSession.id)
         .where(Booking.user_id == user.id)
-        .options(selectinload(CourseSession.course))
+        .options(
+            selectinload(CourseSession.course),
+            selectinload(Booking.moved_to).selectinload(Booking.session),
+        )
         .order_by(CourseSession.starts_at.desc(), Booking.id.desc())
     ).all()
     groups = MyTraining()
-    for booking, course_session in rows:
+    for booking, course_session, position in rows:
+        waiting = booking.status == BookingStatus.WAITLISTED
+        state = booking_state(booking, now, position if waiting else None)
         if booking.status == BookingStatus.CANCELLED:
-            groups.cancelled.append(booking)
-        elif booking.status == BookingStatus.WAITLISTED and course_session.starts_at > now:
-            groups.waitlisted.append((booking, waitlist_position(booking)))
-        elif booking.status == BookingStatus.CONFIRMED and course_session.ends_at > now:
-            groups.upcoming.append(booking)
+            groups.cancelled.append((booking, state))
+        elif waiting and (course_session.starts_at > now or course_session.status == SessionStatus.POSTPONED):
+            groups.waitlisted.append((booking, state))
+        elif booking.status == BookingStatus.CONFIRMED and (
+            course_session.ends_at > now or course_session.status == SessionStatus.POSTPONED
+        ):
+            groups.upcoming.append((booking, state))
         else:
-            groups.past.append(booking)
+            groups.past.append((booking, state))
     groups.upcoming.reverse()
     groups.completions = db.session.scalars(
         select(ElearningCompletion)

@@ -17,7 +17,7 @@ from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
 from .errors import BookingError, UnknownSession
-from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
+from .forms import BookingForm, CancelDelegateForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
 from .services import (
     book_place,
     cancel_booking,
@@ -240,7 +240,6 @@ def admin_session_bookings(session_id):
         cancelled=[b for b in all_bookings if b.status == BookingStatus.CANCELLED],
         audit=describe(audit),
         capacity_form=CapacityForm(capacity=course_session.capacity),
-        confirm_form=CancelForm(),
     )
 
 
@@ -301,20 +300,27 @@ def admin_postpone_session(session_id):
     return render_template("bookings/admin_postpone_session.html", course_session=course_session, form=form)
 
 
-@bp.route("/admin/bookings/<int:booking_id>/cancel", methods=["POST"])
+@bp.route("/admin/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @admin_required
 def admin_cancel_booking(booking_id):
+    """Cancel one delegate: a confirmation page asking for the reason the delegate is sent."""
     booking = db.get_or_404(Booking, booking_id)
     require(can_manage_course(current_user, booking.session.course))
-    if not CancelForm().validate_on_submit():
-        abort(400)
-    try:
-        cancel_booking(current_user, booking, as_admin=True)
-        db.session.commit()
-    except BookingError as error:
-        return fail(error, "bookings.admin_session_bookings", session_id=booking.session_id)
-    flash(f"{booking.user.name}'s booking is cancelled.", "success")
-    return redirect(url_for("bookings.admin_session_bookings", session_id=booking.session_id))
+    form = CancelDelegateForm()
+    if form.validate_on_submit():
+        try:
+            cancel_booking(current_user, booking, as_admin=True, reason=form.reason.data)
+            db.session.commit()
+        except BookingError as error:
+            return fail(error, "bookings.admin_session_bookings", session_id=booking.session_id)
+        flash(f"{booking.user.name}'s booking is cancelled and they have been told why.", "success")
+        return redirect(url_for("bookings.admin_session_bookings", session_id=booking.session_id))
+    return render_template(
+        "bookings/admin_cancel_booking.html",
+        booking=booking,
+        form=form,
+        late=booking.status == BookingStatus.CONFIRMED and clock.now() >= cancellation_deadline(booking.session),
+    )
 
 
 @bp.route("/admin/bookings/<int:booking_id>/move", methods=["GET", "POST"])

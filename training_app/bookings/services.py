@@ -27,11 +27,8 @@ from ..extensions import db
 from ..models import (
     Booking,
     BookingStatus,
-    Course,
     CourseSession,
     CourseStatus,
-    ElearningCompletion,
-    LevelKind,
     SessionStatus,
     User,
 )
@@ -47,6 +44,7 @@ from .errors import (
     SessionNotBookable,
     UnknownSession,
 )
+from .prerequisites import completed_level, missing_level  # noqa: F401 (re-exported for pages)
 
 # --------------------------------------------------------------------------- helpers
 
@@ -116,6 +114,16 @@ def active_booking_for(user: User, course_session: CourseSession) -> Booking | N
     ).first()
 
 
+def latest_booking_for(user: User, course_session: CourseSession) -> Booking | None:
+    """The person's most recent booking on the session, whatever its status (None if they never booked)."""
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.session_id == course_session.id, Booking.user_id == user.id)
+        .order_by(Booking.id.desc())
+        .limit(1)
+    ).first()
+
+
 def waitlist_position(booking: Booking) -> int:
     """1-based place on the waiting list, in the order people asked."""
     ahead = db.session.scalar(
@@ -129,32 +137,6 @@ def waitlist_position(booking: Booking) -> int:
         )
     )
     return (ahead or 0) + 1
-
-
-def completed_level(user: User) -> int:
-    """The highest safeguarding level the person has completed, from their record."""
-    attended = db.session.scalar(
-        select(func.max(Course.level))
-        .join(CourseSession, CourseSession.course_id == Course.id)
-        .join(Booking, Booking.session_id == CourseSession.id)
-        .where(
-            Booking.user_id == user.id, Booking.status == BookingStatus.ATTENDED, Course.level_kind == LevelKind.CORE
-        )
-    )
-    elearning = db.session.scalar(
-        select(func.max(Course.level))
-        .join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
-        .where(ElearningCompletion.user_id == user.id, Course.level_kind == LevelKind.CORE)
-    )
-    levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
-    return max(levels) if levels else 0
-
-
-def missing_level(user: User, course: Course) -> int | None:
-    """The level the course asks for first, if the person has not completed it (else None). The session
-    page asks this before showing the booking form; book_place asks it again."""
-    needed = course.prerequisite_min_level
-    return needed if needed and completed_level(user) < needed else None
 
 
 def cancellation_deadline(course_session: CourseSession) -> datetime:
@@ -208,13 +190,15 @@ def book_place(
         raise SessionNotBookable(reason)
     if reason := course_session.window_refusal(now):
         raise BookingClosed(reason)
-    # One round trip for all three questions, while the lock is held.
-    confirmed, waiting, mine = db.session.execute(
+    # One round trip for all four questions, while the lock is held.
+    mine_active = and_(Booking.user_id == actor.id, Booking.status != BookingStatus.CANCELLED)
+    confirmed, waiting, mine, last_sequence = db.session.execute(
         select(
             func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
             func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
-            func.count(case((Booking.user_id == actor.id, 1))),
-        ).where(Booking.session_id == session_id, Booking.status != BookingStatus.CANCELLED)
+            func.count(case((mine_active, 1))),
+            func.max(case((Booking.user_id == actor.id, Booking.calendar_sequence))),
+        ).where(Booking.session_id == session_id)
     ).one()
     if mine:
         raise AlreadyBooked()
@@ -228,6 +212,8 @@ def book_place(
         agency_id=actor.agency_id,
         job_role=actor.job_role,
         access_needs=access_needs or None,
+        # Above any earlier booking of theirs, so this copy of the event replaces a cancelled one.
+        calendar_sequence=(last_sequence or 0) + 1,
     )
     try:
         # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
@@ -252,6 +238,7 @@ def book_place(
         booking,
         "booking_waitlisted",
         f"You are on the waiting list: {course.title}",
+        attach_calendar=True,
         position=position,
         booked_by=booked_by,
     )
@@ -268,6 +255,7 @@ def promote_from_waiting_list(actor: User, course_session: CourseSession) -> lis
     for booking in waiting_list(course_session.id)[:free]:
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = clock.now()
+        booking.calendar_sequence += 1
         promoted.append(booking)
         record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
         email_delegate(
@@ -277,11 +265,12 @@ def promote_from_waiting_list(actor: User, course_session: CourseSession) -> lis
     return promoted
 
 
-def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Booking:
+def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason: str | None = None) -> Booking:
     """Cancel a confirmed or waitlisted booking; a freed place goes to the first on the waiting list.
 
     Delegates may cancel until the cut-off (cancellation_deadline); admins at any time (after the
-    cut-off it counts as a late cancellation). Raises NotCancellable, CancellationTooLate.
+    cut-off it counts as a late cancellation) and give the `reason` the delegate is told. The
+    delegate's email carries the calendar CANCEL. Raises NotCancellable, CancellationTooLate.
     """
     course_session = lock_known_session(booking.session_id)
     db.session.refresh(booking)
@@ -302,6 +291,8 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
     booking.cancelled_at = now
     booking.cancelled_by_id = actor.id
     booking.late_cancellation = late
+    booking.cancel_reason = (reason or "").strip() or None
+    booking.calendar_sequence += 1
     db.session.flush()
     record_audit(
         actor,
@@ -311,11 +302,13 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False) -> Boo
         was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED,
         late=late,
         by_admin=as_admin,
+        reason=booking.cancel_reason,
     )
     email_delegate(
         booking,
         "booking_cancelled",
         f"Booking cancelled: {course_session.course.title}",
+        attach_calendar=True,
         by_admin=as_admin and actor.id != booking.user_id,
     )
     if was_confirmed:
@@ -369,6 +362,12 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = clock.now()
     booking.cancelled_by_id = actor.id
+    booking.calendar_sequence += 1
+    earlier = db.session.scalar(
+        select(func.max(Booking.calendar_sequence)).where(
+            Booking.session_id == target.id, Booking.user_id == booking.user_id
+        )
+    )
     moved = Booking(
         session=target,
         user=booking.user,
@@ -378,9 +377,11 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
         agency_id=booking.agency_id,
         job_role=booking.job_role,
         access_needs=booking.access_needs,
+        calendar_sequence=(earlier or 0) + 1,
     )
     db.session.add(moved)
     db.session.flush()
+    booking.moved_to = moved
     carried = carry_responses(booking, moved)
     record_audit(
         actor,
@@ -397,6 +398,7 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
         "booking_moved",
         f"Your booking has moved: {target.course.title}",
         attach_calendar=True,
+        also_calendar_of=source,
         old_session=source,
     )
     if was_confirmed:

@@ -43,6 +43,7 @@ def cancel_session(actor: User, course_session: CourseSession, reason: str) -> S
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by_id = actor.id
+        booking.cancel_reason = reason
         email_delegate(
             booking,
             "session_cancelled",
@@ -130,8 +131,8 @@ def notify_session_changed(actor: User, course_session: CourseSession, changed_f
 
 
 def _notify_delegates(course_session: CourseSession, template: str, subject: str, **context: Any) -> Sequence[Booking]:
-    """Email everyone with an active booking; confirmed places get the updated calendar event."""
+    """Email everyone with an active booking, with their updated copy of the calendar event."""
     bookings = _active_bookings(course_session)
     for booking in bookings:
-        email_delegate(booking, template, subject, attach_calendar=booking.status == BookingStatus.CONFIRMED, **context)
+        email_delegate(booking, template, subject, attach_calendar=True, **context)
     return bookings

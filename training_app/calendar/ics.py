@@ -88,7 +88,11 @@ class EventSession(Protocol):
 
 
 StatusFor = Callable[[EventSession], "str | None"]
+SequenceFor = Callable[[EventSession], int]
 UrlForSession = Callable[[int], str]
+# A `status` asking for no STATUS property (a session that is neither cancelled nor postponed, seen by
+# someone without a place: "Add to calendar" before booking must not say CONFIRMED).
+NO_STATUS = ""
 
 
 def session_uid(course_session: EventSession) -> str:
@@ -153,27 +157,33 @@ def describe(course_session: EventSession, include_join_url: bool, status: str |
 
 
 def event_status(course_session: EventSession, status: str | None = None) -> str:
-    """STATUS of a session's event; `status` is what the feed asks for (None means CONFIRMED)."""
+    """STATUS of a session's event; `status` is what the feed asks for (None means CONFIRMED,
+    NO_STATUS means none: then '' unless the session is cancelled or postponed)."""
     if course_session.status == SessionStatus.CANCELLED:
         return "CANCELLED"
-    if course_session.status == SessionStatus.POSTPONED and status in (None, "CONFIRMED"):
+    if course_session.status == SessionStatus.POSTPONED and status in (None, NO_STATUS, "CONFIRMED"):
         return "TENTATIVE"  # the date no longer holds, but the session has not been called off
-    return status or "CONFIRMED"
+    return "CONFIRMED" if status is None else status
 
 
 def session_event(
-    course_session: EventSession, include_join_url: bool = False, status: str | None = None, url: str | None = None
+    course_session: EventSession,
+    include_join_url: bool = False,
+    status: str | None = None,
+    url: str | None = None,
+    sequence: int | None = None,
 ) -> Event:
     """A VEVENT for one session.
 
     `status` overrides the event status (e.g. TENTATIVE for a waiting-list place); a cancelled
-    session is always CANCELLED, a postponed one at most TENTATIVE.
+    session is always CANCELLED, a postponed one at most TENTATIVE. `sequence` replaces the
+    session's own (a person's copy counts their own changes too: calendar.person).
     """
     event = event_status(course_session, status)
     return Event.new(
         uid=session_uid(course_session),
         stamp=_utc(course_session.updated_at),
-        sequence=course_session.sequence or 0,
+        sequence=course_session.sequence or 0 if sequence is None else sequence,
         start=_london(course_session.starts_at),
         end=_london(course_session.ends_at),
         summary=summary(course_session, status),
@@ -181,13 +191,13 @@ def session_event(
         # Join links go only to people holding a place (not the waiting list) in private copies.
         description=describe(course_session, include_join_url and event == "CONFIRMED", status) or None,
         url=url or session_url(course_session.id),
-        status=STATUS(event),
+        status=STATUS(event) if event else None,
     )
 
 
-def _calendar(name: str, uid: str) -> Calendar:
+def _calendar(name: str, uid: str, method: str = METHOD) -> Calendar:
     """An empty VCALENDAR with the headers every calendar carries."""
-    cal = Calendar.new(prodid=PRODID, name=name, uid=uid, method=METHOD)
+    cal = Calendar.new(prodid=PRODID, name=name, uid=uid, method=method)
     # RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL, which icalendar leaves out.
     cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
@@ -201,13 +211,16 @@ def build_calendar(
     status_for: StatusFor | None = None,
     url_for_session: UrlForSession | None = None,
     uid: str | None = None,
+    sequence_for: SequenceFor | None = None,
+    method: str = METHOD,
 ) -> Calendar:
     """A VCALENDAR with one VEVENT per session and the Europe/London VTIMEZONE they need.
 
     `status_for(session)` may return "CONFIRMED", "TENTATIVE" or "CANCELLED" (personal feeds);
-    `url_for_session(session_id)` may replace the default absolute URL builder (speed).
+    `sequence_for(session)` a person's SEQUENCE; `url_for_session(session_id)` may replace the
+    default absolute URL builder (speed).
     """
-    cal = _calendar(name, uid or calendar_uid(name))
+    cal = _calendar(name, uid or calendar_uid(name), method)
     make_url = url_for_session or session_url
     events = [
         session_event(
@@ -215,6 +228,7 @@ def build_calendar(
             include_join_url,
             status=status_for(course_session) if status_for else None,
             url=make_url(course_session.id),
+            sequence=sequence_for(course_session) if sequence_for else None,
         )
         for course_session in sessions
     ]
@@ -235,7 +249,7 @@ def session_ics(course_session: EventSession, include_join_url: bool = False, st
         [course_session],
         course_session.course.title,
         include_join_url,
-        status_for=(lambda _session: status) if status else None,
+        status_for=(lambda _session: status) if status is not None else None,
         uid=f"calendar-session-{course_session.id}@{UID_DOMAIN}",
     )
     return cal.to_ical().decode("utf-8")
@@ -304,7 +318,9 @@ def _text(name: str, value: str) -> str:
     return _fold(f"{name}:{_escape(value)}")
 
 
-def _event_lines(course_session: EventSession, include_join_url: bool, status: str | None, url: str) -> list[str]:
+def _event_lines(
+    course_session: EventSession, include_join_url: bool, status: str | None, url: str, sequence: int | None
+) -> list[str]:
     event = event_status(course_session, status)
     start = _london(course_session.starts_at)
     end = _london(course_session.ends_at)
@@ -315,12 +331,15 @@ def _event_lines(course_session: EventSession, include_join_url: bool, status: s
         f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
         f"DTSTAMP:{course_session.updated_at:%Y%m%dT%H%M%S}Z",
         _text("UID", session_uid(course_session)),
-        f"SEQUENCE:{course_session.sequence or 0}",
+        f"SEQUENCE:{course_session.sequence or 0 if sequence is None else sequence}",
     ]
     description = describe(course_session, include_join_url and event == "CONFIRMED", status)
     if description:
         lines.append(_text("DESCRIPTION", description))
-    lines += [_text("LOCATION", course_session.location_label), f"STATUS:{event}", _fold(f"URL:{url}"), "END:VEVENT"]
+    lines.append(_text("LOCATION", course_session.location_label))
+    if event:
+        lines.append(f"STATUS:{event}")
+    lines += [_fold(f"URL:{url}"), "END:VEVENT"]
     return lines
 
 
@@ -331,6 +350,7 @@ def render_calendar(
     status_for: StatusFor | None = None,
     url_for_session: UrlForSession | None = None,
     uid: str | None = None,
+    sequence_for: SequenceFor | None = None,
 ) -> bytes:
     """The bytes of build_calendar(...).to_ical(), written directly (for feeds of thousands of events)."""
     cal = _calendar(name, uid or calendar_uid(name))
@@ -343,7 +363,8 @@ def render_calendar(
     lines = [head[: -len("END:VCALENDAR\r\n")].rstrip("\r\n")]
     for course_session in listed:
         status = status_for(course_session) if status_for else None
-        lines += _event_lines(course_session, include_join_url, status, make_url(course_session.id))
+        sequence = sequence_for(course_session) if sequence_for else None
+        lines += _event_lines(course_session, include_join_url, status, make_url(course_session.id), sequence)
     lines.append("END:VCALENDAR\r\n")
     return "\r\n".join(lines).encode("utf-8")
 

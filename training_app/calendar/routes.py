@@ -12,11 +12,13 @@ from ..extensions import db
 from ..web import external_url
 from . import bp
 from .feed_sessions import load_sessions
-from .ics import render_calendar, session_ics
+from .ics import NO_STATUS, render_calendar, session_ics
+from .person import PUBLISH, person_calendar
 from .services import (
     InvalidFeedFilter,
     course_exists,
     parse_public_filters,
+    plan_from,
     plan_personal_feed,
     plan_public_feed,
     plan_session_download,
@@ -69,16 +71,28 @@ def ics_response(plan, cache_control, build, filename=None):
 
 @bp.route("/sessions/<int:session_id>/calendar.ics", endpoint="session_ics")
 def session_download(session_id):
+    """ "Add to calendar": the session with no STATUS for anyone without a booking; a signed-in
+    delegate gets their own copy (calendar.person: their status and SEQUENCE, the join link once
+    their place is confirmed), so it is the same event their emails update."""
     course_session = published_session_or_none(session_id)
     if course_session is None:
         abort(404)
-    plan = plan_session_download(course_session)
-    return ics_response(
-        plan,
-        PUBLIC_CACHE,
-        lambda: session_ics(course_session, include_join_url=False).encode("utf-8"),
-        filename=f"session-{course_session.id}.ics",
-    )
+    filename = f"session-{course_session.id}.ics"
+    if current_user.is_authenticated:
+        now = clock.now()
+        method_text = person_calendar(current_user, course_session, now, method=PUBLISH)
+        plan = plan_from(["person-download", current_user.id, method_text[1]], [course_session.updated_at, now])
+        response = ics_response(plan, PRIVATE_CACHE, lambda: method_text[1].encode("utf-8"), filename=filename)
+    else:
+        plan = plan_session_download(course_session)
+        response = ics_response(
+            plan,
+            PUBLIC_CACHE,
+            lambda: session_ics(course_session, include_join_url=False, status=NO_STATUS).encode("utf-8"),
+            filename=filename,
+        )
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.route("/calendar/<token>/bookings.ics")
@@ -97,6 +111,7 @@ def personal_feed(token):
             status_for=lambda s: plan.statuses[s.id],
             url_for_session=session_url_builder(),
             uid=f"bookings-{user.id}@hips-training",
+            sequence_for=lambda s: plan.sequences[s.id],
         ),
     )
 

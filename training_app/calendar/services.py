@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, ScalarSelect, case, func, or_, select
 
+from ..bookings.state import calendar_status
 from ..catalogue.services import CatalogueFilters, course_query
 from ..errors import DomainError
 from ..extensions import db
@@ -29,7 +30,7 @@ CANCELLED_KEPT_FOR = timedelta(days=30)
 HISTORY_KEPT_FOR = timedelta(days=365)
 # Part of every ETag and Last-Modified: bump both when the rendering of events changes, so
 # clients refetch (the date must be the day of the change, never later than now).
-FEED_FORMAT_VERSION = "2"
+FEED_FORMAT_VERSION = "3"
 FEED_FORMAT_DATE = datetime(2026, 12, 3)
 
 
@@ -52,6 +53,8 @@ class FeedPlan:
     session_ids: list[int] = field(default_factory=list)
     # session id -> CONFIRMED / TENTATIVE / CANCELLED, or None where the session's own status decides
     statuses: dict[int, str | None] = field(default_factory=dict)
+    # session id -> SEQUENCE of the person's copy of the event (personal feeds; calendar.person)
+    sequences: dict[int, int] = field(default_factory=dict)
 
 
 def plan_from(
@@ -206,22 +209,14 @@ def user_for_calendar_token(token: str) -> User | None:
     return db.session.scalars(select(User).where(User.calendar_token == token, User.closed_at.is_(None))).first()
 
 
-BOOKING_EVENT_STATUS: dict[str, str] = {
-    BookingStatus.CONFIRMED: "CONFIRMED",
-    BookingStatus.ATTENDED: "CONFIRMED",
-    BookingStatus.NO_SHOW: "CONFIRMED",
-    BookingStatus.WAITLISTED: "TENTATIVE",
-    BookingStatus.CANCELLED: "CANCELLED",
-}
-
-
 def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
     """The sessions of `user`'s bookings feed with the event status of each.
 
     Confirmed, attended and waiting-list bookings appear (waiting list as TENTATIVE); a cancelled
     session stays as CANCELLED until 30 days after its start; a booking the person cancelled
     stays as CANCELLED for 30 days after the cancellation, so calendar clients remove it.
-    Another active booking for the same session always wins over a cancelled one.
+    Another active booking for the same session always wins over a cancelled one. Each event's
+    SEQUENCE is the one the person's emails carry (calendar.person), so feed and emails agree.
     """
     rows = db.session.execute(
         select(
@@ -237,12 +232,14 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
             CourseSession.ends_at,
             CourseSession.updated_at,
             CourseSession.sequence,
+            Booking.calendar_sequence,
         )
         .join(CourseSession, CourseSession.id == Booking.session_id)
         .where(Booking.user_id == user.id)
         .order_by(Booking.id)
     ).all()
     statuses: dict[int, str | None] = {}
+    sequences: dict[int, int] = {}
     signature: list[tuple[object, ...]] = []
     moments: list[datetime | None] = []
     cutoff = now - CANCELLED_KEPT_FOR
@@ -259,8 +256,10 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
         ends_at,
         updated_at,
         sequence,
+        own_sequence,
     ) in rows:
         moments += [requested_at, confirmed_at, cancelled_at, attendance_at, updated_at]
+        sequences[session_id] = max(sequences.get(session_id, 0), sequence + own_sequence)
         if booking_status == BookingStatus.CANCELLED:
             if (cancelled_at or starts_at) <= cutoff:
                 moments.append((cancelled_at or starts_at) + CANCELLED_KEPT_FOR)
@@ -277,10 +276,12 @@ def plan_personal_feed(user: User, now: datetime) -> FeedPlan:
                 moments.append(ends_at + HISTORY_KEPT_FOR)
                 continue
             else:
-                status = BOOKING_EVENT_STATUS[booking_status]
+                status = calendar_status(booking_status, session_status)
             statuses[session_id] = status
-        signature.append((booking_id, booking_status, session_id, session_status, updated_at, sequence))
-    return _plan_from_statuses("bookings", user, statuses, signature, moments)
+        signature.append((booking_id, booking_status, session_id, session_status, updated_at, sequence, own_sequence))
+    plan = _plan_from_statuses("bookings", user, statuses, signature, moments)
+    plan.sequences = {session_id: sequences[session_id] for session_id in plan.session_ids}
+    return plan
 
 
 def plan_teaching_feed(user: User, now: datetime) -> FeedPlan:

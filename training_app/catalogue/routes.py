@@ -6,7 +6,9 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..bookings.forms import BookingForm
-from ..bookings.services import active_booking_for, missing_level, waitlist_position
+from ..bookings.prerequisites import missing_level
+from ..bookings.services import active_booking_for, latest_booking_for, waitlist_position
+from ..bookings.state import booking_state
 from ..contact import default_team, partnership_teams
 from ..evaluations.services import follow_up_days
 from ..extensions import db
@@ -53,9 +55,12 @@ def session_detail(session_id):
         current_user, course_session.course
     ):
         abort(404)
+    now = clock.now()
     signed_in = current_user.is_authenticated
     booking = active_booking_for(current_user, course_session) if signed_in else None
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
+    # Without an active booking, the person's last one says what happened to it (cancelled by whom, moved).
+    last = booking or (latest_booking_for(current_user, course_session) if signed_in else None)
     return render_template(
         "catalogue/session.html",
         course_session=course_session,
@@ -63,8 +68,9 @@ def session_detail(session_id):
         places_left=places_left(course_session),
         booking=booking,
         position=position,
-        booking_open=course_session.booking_open(clock.now())
-        and course_session.course.status == CourseStatus.PUBLISHED,
+        last_booking=last,
+        booking_state=booking_state(last, now, position) if last else None,
+        booking_open=course_session.booking_open(now) and course_session.course.status == CourseStatus.PUBLISHED,
         # Said before the Book button, not after it is pressed.
         missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,

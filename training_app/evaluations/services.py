@@ -1,8 +1,8 @@
 """Evaluations: when each stage is open, saving answers, and who is due what.
 
-Stages: pre-course (confirmed place, before the session starts), post-course (marked attended,
-or e-learning completed) and follow-up (EVALUATION_FOLLOW_UP_DAYS after the session ended or
-the e-learning was completed). One response per delegate per stage; answers are final.
+Stages: pre-course (confirmed place, until the session starts; no deadline while postponed),
+post-course (marked attended, or e-learning completed) and follow-up (EVALUATION_FOLLOW_UP_DAYS after
+the session ended or the e-learning was completed). One response per delegate per stage; answers are final.
 The questions live in .questions, the invitation emails in .invitations, the errors in .errors.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..constants import EVALUATION_FOLLOW_UP_DAYS
@@ -66,6 +66,11 @@ class Opening:
         return self.course.title
 
 
+def pre_course_closes_at(course_session: CourseSession) -> datetime | None:
+    """When the pre-course evaluation closes: the session's current start (None while postponed)."""
+    return None if course_session.status == SessionStatus.POSTPONED else course_session.starts_at
+
+
 def booking_opening(booking: Booking, stage: str, at: datetime) -> Opening:
     """The Opening for `stage` of `booking` at `at`; raises EvaluationNotAvailable with the reason."""
     course_session = booking.session
@@ -76,11 +81,11 @@ def booking_opening(booking: Booking, stage: str, at: datetime) -> Opening:
             )
         if booking.status == BookingStatus.CANCELLED or course_session.status == SessionStatus.CANCELLED:
             raise EvaluationNotAvailable("This booking was cancelled, so there is no evaluation to complete.")
-        if at >= course_session.starts_at:
+        if (closes_at := pre_course_closes_at(course_session)) is not None and at >= closes_at:
             raise EvaluationNotAvailable("The pre-course evaluation closed when the session started.")
         if booking.status != BookingStatus.CONFIRMED:
             raise EvaluationNotAvailable("The pre-course evaluation is for delegates with a confirmed place.")
-        return Opening(stage, course_session.course, course_session, booking, closes_at=course_session.starts_at)
+        return Opening(stage, course_session.course, course_session, booking, closes_at=closes_at)
     if booking.status != BookingStatus.ATTENDED:
         raise EvaluationNotAvailable(
             "This evaluation is for delegates marked as attended. If you attended this session, ask the "
@@ -315,7 +320,8 @@ def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
     booking_rules: dict[str, ColumnElement[bool]] = {
         EvaluationStage.PRE: and_(
             Booking.status == BookingStatus.CONFIRMED,
-            CourseSession.starts_at > at,
+            # A postponed session's old date no longer closes it: it stays open until the new date.
+            or_(CourseSession.status == SessionStatus.POSTPONED, CourseSession.starts_at > at),
             CourseSession.status != SessionStatus.CANCELLED,
         ),
         EvaluationStage.POST: Booking.status == BookingStatus.ATTENDED,
@@ -339,7 +345,7 @@ def due_openings(at: datetime, user: User | None = None) -> list[Opening]:
                     course_session.course,
                     course_session,
                     booking,
-                    closes_at=course_session.starts_at if stage == EvaluationStage.PRE else None,
+                    closes_at=pre_course_closes_at(course_session) if stage == EvaluationStage.PRE else None,
                 )
             )
     completion_rules: dict[str, ColumnElement[bool]] = {

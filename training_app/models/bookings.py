@@ -59,6 +59,14 @@ class Booking(Model):
     access_needs: Mapped[str | None] = mapped_column(Text)
     attendance_recorded_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
+    # The reason the training team gave when they cancelled this booking (or its session).
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # A booking the team moved points to the booking that replaced it.
+    moved_to_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    moved_to: Mapped["Booking | None"] = relationship(remote_side=[id], foreign_keys=[moved_to_id])
+    # Changes to this person's copy of the session's event that leave the session alone (booked,
+    # cancelled, moved, promoted): the event's SEQUENCE is session.sequence + this (calendar.person).
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def status_label(self) -> str:

@@ -49,7 +49,13 @@ def register_web(app):
     app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
 
     # Templates ask the same policy as the views (training_app.permissions).
-    for name in ("sees_all_partnerships", "may_filter_by_trainer", "may_deliver_sessions"):
+    for name in (
+        "sees_all_partnerships",
+        "may_filter_by_trainer",
+        "may_deliver_sessions",
+        "can_edit_course",
+        "can_manage_session",
+    ):
         app.jinja_env.globals[name] = getattr(permissions, name)
 
     @app.context_processor

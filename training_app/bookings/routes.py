@@ -10,7 +10,7 @@ from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
-from ..permissions import admin_required, can_manage_course, can_see_register, require
+from ..permissions import admin_required, can_manage_session, can_see_register, require
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
@@ -215,7 +215,7 @@ def sign_in_sheet(session_id):
 
 def managed_session(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    require(can_manage_course(current_user, course_session.course))
+    require(can_manage_session(current_user, course_session))
     return course_session
 
 
@@ -298,7 +298,7 @@ def admin_postpone_session(session_id):
 @admin_required
 def admin_cancel_booking(booking_id):
     booking = db.get_or_404(Booking, booking_id)
-    require(can_manage_course(current_user, booking.session.course))
+    require(can_manage_session(current_user, booking.session))
     if not CancelForm().validate_on_submit():
         abort(400)
     try:
@@ -314,7 +314,7 @@ def admin_cancel_booking(booking_id):
 @admin_required
 def admin_move_booking(booking_id):
     booking = db.get_or_404(Booking, booking_id)
-    require(can_manage_course(current_user, booking.session.course))
+    require(can_manage_session(current_user, booking.session))
     others = queries.move_targets(booking, clock.now())
     form = MoveForm()
     form.target_session.choices = [SelectChoice("", "Choose a session")] + [

@@ -4,8 +4,9 @@ Views, services and the navigation ask these functions; the server decides, neve
 Each rule is written once here: a decorator for a whole area (`roles_required`,
 `admin_required`), a predicate for one object (`can_edit_course`, `can_run_course`,
 `can_manage_session`, `may_read_response`), or a narrowing of what someone asked to see
-(`report_scope`, `evaluation_scope_for`, `summary_courses`). "Does this course count for this partnership" is `Course.counts_for`, one
-SQL expression, which the rules below use rather than restate.
+(`report_scope`, `evaluation_scope_for`, `summary_courses`). "Does this course count for this
+partnership" is `Course.counts_for`, one SQL expression, which the rules below use rather than
+restate. A session counts for the partnership that runs it (`CourseSession.partnership_id`).
 """
 
 from __future__ import annotations
@@ -265,14 +266,20 @@ def _course_visible(user: User, course_id: int) -> bool:
 
 
 def may_read_response(user: Any, response: EvaluationResponse) -> bool:
-    """The delegate themselves, system admins, and the admins of a partnership the course counts for."""
+    """The delegate themselves, system admins, and the admins of the partnership that ran the session
+    (for e-learning, which has no session: of a partnership the course counts for)."""
     if not _signed_in(user):
         return False
     if response.user_id is not None and response.user_id == user.id:
         return True
     if user.role == Role.SYSTEM_ADMIN:
         return True
-    return user.role == Role.PARTNERSHIP_ADMIN and _course_visible(user, response.course_id)
+    if user.role != Role.PARTNERSHIP_ADMIN:
+        return False
+    if response.session_id is not None:
+        running = db.session.scalar(select(CourseSession.partnership_id).where(CourseSession.id == response.session_id))
+        return running is not None and running == user.partnership_id
+    return _course_visible(user, response.course_id)
 
 
 def evaluation_scope_for(
@@ -281,7 +288,8 @@ def evaluation_scope_for(
     """The summary scope `user` asked for, narrowed to what they may see (403 for someone else's data).
 
     `course` and `course_session` are the ones the scope names, already loaded. Trainers see only
-    their own sessions; partnership admins only their partnership's courses; system admins all.
+    their own sessions; partnership admins the courses that count for their partnership, narrowed to
+    the sessions it ran (and e-learning); system admins all.
     """
     if user.role == Role.TRAINER:
         require(scope.trainer_id in (None, user.id))
@@ -293,9 +301,10 @@ def evaluation_scope_for(
     if user.role == Role.PARTNERSHIP_ADMIN:
         partnership_id = own_partnership(user)
         require(scope.partnership_id in (None, partnership_id))
-        for checked in (course, course_session.course if course_session else None):
-            if checked is not None:
-                require(_course_visible(user, checked.id))
+        if course is not None:
+            require(_course_visible(user, course.id))
+        if course_session is not None:
+            require(course_session.partnership_id == partnership_id)  # the sessions it ran
         return replace(scope, partnership_id=partnership_id)
     require(user.role == Role.SYSTEM_ADMIN)
     return scope

@@ -215,7 +215,9 @@ def _trainers_changed(course_session: CourseSession, trainer: "User", *_args: ob
 
 
 @event.listens_for(CourseSession, "before_insert")
-def _running_partnership_defaults_to_owner(_mapper: object, connection: Connection, course_session: CourseSession) -> None:
+def _running_partnership_defaults_to_owner(
+    _mapper: object, connection: Connection, course_session: CourseSession
+) -> None:
     """A session scheduled without naming who runs it is run by the course's owner (as every session
     was before shared courses were run by each partner)."""
     if course_session.partnership_id is not None or course_session.partnership is not None:

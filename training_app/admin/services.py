@@ -106,7 +106,7 @@ def sessions_with_counts(course: Course) -> list[tuple[CourseSession, int, int]]
     """[(session, confirmed, waitlisted)] for every session of `course` (whoever runs it), earliest first."""
     rows = db.session.execute(
         select(CourseSession, count_per_session(BookingStatus.CONFIRMED), count_per_session(BookingStatus.WAITLISTED))
-        .options(selectinload(CourseSession.partnership))
+        .options(selectinload(CourseSession.partnership), selectinload(CourseSession.trainers))
         .where(CourseSession.course_id == course.id)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()

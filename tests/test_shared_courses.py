@@ -211,6 +211,35 @@ def test_admin_pages_show_who_runs_each_session(client, db, login, hscp_admin, h
     assert "Only IOWSCP can change the course" in page
 
 
+def test_a_delegate_moves_only_to_sessions_the_admins_partnership_runs(
+    client, login, hscp_admin, system_admin, hips, make_session, make_user, partnerships
+):
+    source = make_session(hips, partnership_id=partnerships["HSCP"].id)
+    ours = make_session(hips, starts_in=timedelta(days=20), partnership_id=partnerships["HSCP"].id)
+    theirs = make_session(hips, starts_in=timedelta(days=21), partnership_id=partnerships["IOWSCP"].id)
+    booking = book_place(make_user(), source.id).booking
+    login(hscp_admin)
+    page = client.get(f"/admin/bookings/{booking.id}/move").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\d+)"', page)
+    assert offered == [str(ours.id)]
+    login(system_admin)
+    page = client.get(f"/admin/bookings/{booking.id}/move").get_data(as_text=True)
+    assert re.findall(r'<option value="(\d+)"', page) == [str(ours.id), str(theirs.id)]
+
+
+def test_an_hscp_admin_cannot_move_a_delegate_into_an_iowscp_session(
+    client, db, login, post_form, hscp_admin, hips, make_session, make_user, partnerships
+):
+    source = make_session(hips, partnership_id=partnerships["HSCP"].id)
+    theirs = make_session(hips, starts_in=timedelta(days=21), partnership_id=partnerships["IOWSCP"].id)
+    booking = book_place(make_user(), source.id).booking
+    login(hscp_admin)
+    page = post_form(f"/admin/bookings/{booking.id}/move", {"target_session": str(theirs.id)})
+    assert page.status_code == 200 and "govuk-error-summary" in page.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status == "confirmed" and booking.session_id == source.id
+
+
 # --------------------------------------------------------------------------- reports: known answers
 
 

@@ -10,7 +10,7 @@ from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
-from ..permissions import admin_required, can_manage_session, can_see_register, require
+from ..permissions import admin_required, can_manage_session, can_see_register, partnership_scope, require
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
@@ -315,7 +315,8 @@ def admin_cancel_booking(booking_id):
 def admin_move_booking(booking_id):
     booking = db.get_or_404(Booking, booking_id)
     require(can_manage_session(current_user, booking.session))
-    others = queries.move_targets(booking, clock.now())
+    # A delegate moves only to sessions the admin's partnership runs (any, for a system admin).
+    others = queries.move_targets(booking, clock.now(), partnership_scope(current_user))
     form = MoveForm()
     form.target_session.choices = [SelectChoice("", "Choose a session")] + [
         SelectChoice(str(s.id), session_when(s)) for s in others

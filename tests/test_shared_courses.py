@@ -200,6 +200,12 @@ def test_schedule_session_refuses_a_partnership_the_course_does_not_count_for(db
     assert schedule_session(system_admin, joint, values).partnership_id == partnerships["IOWSCP"].id
 
 
+def test_the_catalogue_says_who_runs_a_session(client, hips, make_session, partnerships):
+    course_session = make_session(hips, partnership_id=partnerships["HSCP"].id)
+    page = client.get(f"/sessions/{course_session.id}").get_data(as_text=True)
+    assert re.search(r"Run by</dt>\s*<dd[^>]*>Hampshire Safeguarding Children Partnership<", page)
+
+
 def test_admin_pages_show_who_runs_each_session(client, db, login, hscp_admin, hips, make_session, partnerships):
     mine = make_session(hips, partnership_id=partnerships["HSCP"].id, venue="Winchester")
     theirs = make_session(hips, partnership_id=partnerships["IOWSCP"].id, venue="Newport")

@@ -143,9 +143,9 @@ class CourseForm(FlaskForm):
         ],
     )
     owner_partnership_id = IdSelect(
-        "Partnership that runs the course",
+        "Partnership that owns the course",
         widget=GovSelect(),
-        validators=[InputRequired("Select the partnership that runs the course")],
+        validators=[InputRequired("Select the partnership that owns the course")],
         validate_choice=True,
     )
     is_hips = BooleanField(

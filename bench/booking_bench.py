@@ -140,9 +140,9 @@ def add_session(url, like_session_id, capacity):
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         return conn.execute(
-            "INSERT INTO course_sessions (course_id, starts_at, ends_at, venue, capacity, status, sequence, "
-            "created_at, updated_at) SELECT course_id, starts_at, ends_at, venue, %s, status, 0, created_at, "
-            "updated_at FROM course_sessions WHERE id = %s RETURNING id",
+            "INSERT INTO course_sessions (course_id, partnership_id, starts_at, ends_at, venue, capacity, status, "
+            "sequence, created_at, updated_at) SELECT course_id, partnership_id, starts_at, ends_at, venue, %s, "
+            "status, 0, created_at, updated_at FROM course_sessions WHERE id = %s RETURNING id",
             (capacity, like_session_id),
         ).fetchone()[0]
 

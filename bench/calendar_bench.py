@@ -87,6 +87,7 @@ def seed(db):
             {
                 "id": i + 1,
                 "course_id": i % COURSES + 1,
+                "partnership_id": (i % COURSES) % 4 + 1,  # the course's owner
                 "starts_at": start,
                 "ends_at": start + timedelta(hours=3),
                 "venue": None if online else f"Room {i % 9}, Civic Centre; Floor {i % 4}",

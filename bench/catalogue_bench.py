@@ -72,6 +72,7 @@ def seed(db):
             {
                 "id": i + 1,
                 "course_id": i % COURSES + 1,
+                "partnership_id": (i % COURSES) % 4 + 1,  # the course's owner
                 "starts_at": now + timedelta(days=1 + i % 400, hours=i % 8),
                 "ends_at": now + timedelta(days=1 + i % 400, hours=i % 8 + 3),
                 "venue": "Civic Centre",

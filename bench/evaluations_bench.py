@@ -159,6 +159,7 @@ def generate():
                 {
                     "id": sid,
                     "course_id": c + 1,
+                    "partnership_id": c % 4 + 1,  # the course's owner
                     "starts_at": start,
                     "ends_at": start + timedelta(hours=3),
                     "capacity": 60,

@@ -92,28 +92,28 @@ def seed(db, now, scale=1.0):
             "users",
             """
             INSERT INTO users (id, name, email, password_hash, agency_id, job_role, role, calendar_token,
-                               session_version, created_at)
+                               session_version, created_at, calendar_changed_at)
             SELECT g, 'Practitioner ' || g, 'p' || g || '@example.org', 'x', 1 + g % :agencies,
-                   (CAST(:roles AS text[]))[1 + g % 12], 'practitioner', md5(g::text), 1, :now
+                   (CAST(:roles AS text[]))[1 + g % 12], 'practitioner', md5(g::text), 1, :now, :now
             FROM generate_series(1, :people) g""",
         ),
         (
             "admins",
             """
             INSERT INTO users (id, name, email, password_hash, role, partnership_id, calendar_token,
-                               session_version, created_at) VALUES
-            (:people + 1, 'System admin', 'admin@example.org', 'x', 'system_admin', NULL, 'admin-token', 1, :now),
-            (:people + 2, 'IOW admin', 'iow@example.org', 'x', 'partnership_admin', 2, 'iow-token', 1, :now)""",
+                               session_version, created_at, calendar_changed_at) VALUES
+            (:people + 1, 'System admin', 'admin@example.org', 'x', 'system_admin', NULL, 'admin-token', 1, :now, :now),
+            (:people + 2, 'IOW admin', 'iow@example.org', 'x', 'partnership_admin', 2, 'iow-token', 1, :now, :now)""",
         ),
         (
             "courses",
             """
             INSERT INTO courses (id, slug, title, summary, learning_outcomes, level, level_kind, format,
-                                 owner_partnership_id, is_hips, status, created_at)
+                                 owner_partnership_id, is_hips, status, created_at, updated_at)
             SELECT g, 'course-' || g, 'Safeguarding course ' || g, 'Summary', '["Recognise", "Respond"]',
                    1 + g % 3, CASE WHEN g % 4 = 0 THEN 'subject_specific' ELSE 'core' END,
                    CASE WHEN g % 10 = 0 THEN 'elearning' ELSE 'face_to_face' END,
-                   1 + g % 4, g % 7 = 0, 'published', :now
+                   1 + g % 4, g % 7 = 0, 'published', :now, :now
             FROM generate_series(1, :courses) g""",
         ),
         (
@@ -125,9 +125,12 @@ def seed(db, now, scale=1.0):
         (
             "sessions",
             """
-            INSERT INTO course_sessions (id, course_id, starts_at, ends_at, venue, capacity, status, sequence,
-                                         created_at, updated_at)
-            SELECT g, c + c / 9 + 1, t, t + interval '3 hours', 'Civic Centre', 20 + g % 30,
+            INSERT INTO course_sessions (id, course_id, partnership_id, starts_at, ends_at, venue, capacity, status,
+                                         sequence, created_at, updated_at)
+            SELECT g, c + c / 9 + 1,
+                   -- the owner (1 + id % 4) runs it, except HIPS courses' (id % 7 = 0): each partnership in turn
+                   CASE WHEN (c + c / 9 + 1) % 7 = 0 THEN 1 + g % 4 ELSE 1 + (c + c / 9 + 1) % 4 END,
+                   t, t + interval '3 hours', 'Civic Centre', 20 + g % 30,
                    CASE WHEN g % 50 = 0 THEN 'cancelled' WHEN g % 97 = 0 THEN 'postponed'
                         WHEN t < :now THEN 'completed' ELSE 'scheduled' END, 0, :now, :now
             FROM (SELECT g, (g * 7) % 270 AS c,

@@ -262,7 +262,7 @@ def test_system_admin_must_choose_an_owner(client, db, login, post_form, system_
     login(system_admin)
     response = post_form("/admin/courses/new", course_data())
     assert response.status_code == 200
-    assert "Select the partnership that runs the course" in response.get_data(as_text=True)
+    assert "Select the partnership that owns the course" in response.get_data(as_text=True)
     assert course_count(db) == 0
 
 

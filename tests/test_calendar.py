@@ -399,6 +399,20 @@ def test_public_feed_filters_like_the_catalogue(client, db, now, make_course):
     assert client.get("/calendar/public.ics?format=carrier-pigeon").status_code == 400
 
 
+def test_partnership_feed_lists_a_shared_course_whoever_runs_the_session(client, db, now, make_course, partnerships):
+    """Hampshire practitioners may book a HIPS course's session run by another partnership, so the
+    HSCP feed lists it, as the catalogue's partnership filter does."""
+    hips = make_course(owner="IOWSCP", is_hips=True)
+    by_iow = london_session(db, make_course, datetime(2027, 2, 1, 9, 30), course=hips)
+    by_pscp = london_session(
+        db, make_course, datetime(2027, 2, 8, 9, 30), course=hips, partnership=partnerships["PSCP"]
+    )
+    iow_only = london_session(db, make_course, datetime(2027, 2, 9, 9, 30), course=make_course(owner="IOWSCP"))
+    feed = set(events_by_uid(parse(client.get("/calendar/public.ics?partnership=HSCP"))[1]))
+    assert feed == {uid(by_iow), uid(by_pscp)}
+    assert uid(iow_only) in set(events_by_uid(parse(client.get("/calendar/public.ics?partnership=IOWSCP"))[1]))
+
+
 # Caching -------------------------------------------------------------------------------------
 
 

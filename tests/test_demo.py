@@ -42,12 +42,13 @@ def test_published_sessions_keep_weekday_and_london_time_in_the_coming_months(db
     db.session.commit()
     published = {c["title"]: c["sessions"][0] for c in load_catalogue()["courses"] if c.get("sessions")}
     for title, original in published.items():
-        course_session = db.session.scalars(select(CourseSession).join(Course).where(Course.title == title)).one()
-        local = clock.to_london(course_session.starts_at)
-        assert local.date() > today
-        assert local.weekday() == date.fromisoformat(original["date"]).weekday()
-        assert local.strftime("%H:%M") == original["start"]
-        assert clock.to_london(course_session.ends_at).strftime("%H:%M") == original["end"]
+        # A shared course's partner runs it again a fortnight later: same weekday and times.
+        for course_session in db.session.scalars(select(CourseSession).join(Course).where(Course.title == title)):
+            local = clock.to_london(course_session.starts_at)
+            assert local.date() > today
+            assert local.weekday() == date.fromisoformat(original["date"]).weekday()
+            assert local.strftime("%H:%M") == original["start"]
+            assert clock.to_london(course_session.ends_at).strftime("%H:%M") == original["end"]
 
 
 def test_undated_face_to_face_courses_get_sessions_and_elearning_gets_none(db):
@@ -68,3 +69,21 @@ def test_shift_weeks_moves_the_earliest_date_at_least_two_weeks_ahead():
     weeks = shift_weeks([date(2023, 12, 6), date(2024, 3, 20)], date(2026, 11, 25))
     moved = date(2023, 12, 6).toordinal() + 7 * weeks
     assert date(2026, 12, 9).toordinal() <= moved < date(2026, 12, 16).toordinal()
+
+
+def test_shared_courses_are_run_by_their_partners_in_the_demo(db, client, login):
+    from training_app.permissions import can_edit_course, can_manage_session
+
+    seed_demo(today=date(2026, 11, 25))
+    db.session.commit()
+    runners = {}
+    for course in db.session.scalars(select(Course).where(Course.format != "elearning")):
+        runners[course.title] = {(s.partnership.code) for s in course.sessions}
+    assert runners["An introduction to Female Genital Mutilation (FGM)"] == {"IOWSCP", "HSCP"}  # HIPS
+    assert runners["Understanding, identifying and responding to neglect"] == {"IOWSCP", "HSCP"}  # joint
+    assert runners["Adopting a Family Approach"] == {"HSCP", "PSCP"}  # HSCP's HIPS course
+    assert runners["Working Together to Safeguard Children"] == {"IOWSCP"}  # not shared: its owner runs it
+    hscp_admin = db.session.scalars(select(User).where(User.email == "admin.hscp@demo.hips.test")).one()
+    fgm = db.session.scalars(select(Course).where(Course.title.startswith("An introduction to Female"))).one()
+    assert not can_edit_course(hscp_admin, fgm)
+    assert [s.partnership.code for s in fgm.sessions if can_manage_session(hscp_admin, s)] == ["HSCP"]

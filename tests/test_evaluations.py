@@ -194,11 +194,16 @@ def test_filters_partnership_sector_and_period(db, scenario):
     assert {s.stage: s.responded for s in by_submission.stages} == {"pre": 0, "post": 6, "follow_up": 0}
 
 
-def test_hips_course_counts_for_every_partnership(db, scenario, partnerships):
+def test_hips_session_answers_count_for_the_partnership_that_ran_the_session(db, scenario, partnerships):
     scenario["course1"].is_hips = True
     db.session.commit()
-    summary = build_summary(Scope(partnership_id=partnerships["SSCP"].id), clock.now())
-    assert summary.overall.n == 4
+    # S1 is run by the owner (HSCP): a HIPS course's session answers are not every partnership's.
+    assert build_summary(Scope(partnership_id=partnerships["SSCP"].id), clock.now()).overall.n == 0
+    assert build_summary(Scope(partnership_id=partnerships["HSCP"].id), clock.now()).overall.n == 4
+    scenario["s1"].partnership_id = partnerships["SSCP"].id  # SSCP ran it
+    db.session.commit()
+    assert build_summary(Scope(partnership_id=partnerships["SSCP"].id), clock.now()).overall.n == 4
+    assert build_summary(Scope(partnership_id=partnerships["HSCP"].id), clock.now()).overall.n == 0
 
 
 def test_trainer_sees_own_session_without_names_and_403_for_another(client, login, scenario):

@@ -2,7 +2,9 @@
 
 The world: a Hampshire (HSCP) course with a future session taught by one trainer, on which a
 practitioner (the delegate) holds a confirmed booking and has answered the pre-course evaluation;
-a Hampshire e-learning course. The people asking are never that delegate or that trainer:
+a Hampshire e-learning course. Two shared courses owned by the Isle of Wight (IOWSCP), a HIPS
+course and one run jointly with HSCP, each with a session run by HSCP and one run by IOWSCP, the
+delegate booked on each (SHARED below). The people asking are never that delegate or that trainer:
   anonymous      not signed in
   practitioner   another practitioner
   trainer        a trainer who does not teach the session
@@ -12,6 +14,10 @@ a Hampshire e-learning course. The people asking are never that delegate or that
 
 GET routes are fetched; POST-only routes get a valid CSRF token and no other data. A route that is not in
 MATRIX fails test_every_route_has_an_entry, so a new page cannot escape this test.
+
+SHARED asks the course and session routes again about the shared courses: only the owner (IOWSCP)
+edits a course's text, every partnership it counts for schedules sessions, and each session is
+managed by the partnership that runs it.
 """
 
 from datetime import timedelta
@@ -86,7 +92,7 @@ MATRIX = {
     "evaluations.my_evaluations": ("GET", lambda w: "/evaluations/mine", PRIVATE_OWN),
     "evaluations.response_detail": ("GET", lambda w: f"/evaluations/responses/{w.response.id}", HSCP_ADMIN),
     # Trainers: "Sessions I deliver" lists only the sessions the viewer teaches (empty for a practitioner,
-    # so nothing leaks); the register is for that session's trainers and the owning partnership's admins.
+    # so nothing leaks); the register is for that session's trainers and the admins of the partnership running it.
     "bookings.trainer_sessions": ("GET", lambda w: "/trainer/sessions", PRIVATE_OWN),
     "bookings.register": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/register", HSCP_ADMIN),
     "bookings.register_csv": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/register.csv", HSCP_ADMIN),
@@ -155,6 +161,87 @@ MATRIX = {
     "reports.annual_csv": ("GET", lambda w: "/reports/annual.csv", REPORTS),
     "reports.bookings_csv": ("GET", lambda w: "/reports/bookings.csv", REPORTS),
 }
+
+
+# Shared courses (owned by IOWSCP: `other_admin`; HSCP is `admin`), for each of "hips" and "joint".
+OWNER_IOWSCP = (SIGN_IN, 403, 403, 200, 403, 200)  # the course's text: its owner only
+OWNER_IOWSCP_POST = (SIGN_IN, 403, 403, REDIRECT, 403, REDIRECT)
+RUNNERS = (SIGN_IN, 403, 403, 200, 200, 200)  # its sessions: every partnership it counts for
+RUN_BY_HSCP, RUN_BY_HSCP_POST = HSCP_ADMIN, (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT)
+RUN_BY_IOWSCP, RUN_BY_IOWSCP_POST = OWNER_IOWSCP, OWNER_IOWSCP_POST
+
+
+def shared_course_rows(kind):
+    """(label, method, url(world), expected) for the shared course `kind` and its two sessions."""
+
+    def course(w):
+        return w.shared[kind]
+
+    rows = [
+        ("admin.course_edit", "GET", lambda w: f"/admin/courses/{course(w).id}/edit", OWNER_IOWSCP),
+        ("evaluations.edit_questions", "GET", lambda w: f"/evaluations/courses/{course(w).id}/questions", OWNER_IOWSCP),
+        ("admin.course_archive", "POST", lambda w: f"/admin/courses/{course(w).id}/archive", OWNER_IOWSCP_POST),
+        ("admin.course_restore", "POST", lambda w: f"/admin/courses/{course(w).id}/restore", OWNER_IOWSCP_POST),
+        ("admin.course_sessions", "GET", lambda w: f"/admin/courses/{course(w).id}/sessions", RUNNERS),
+        ("admin.session_new", "GET", lambda w: f"/admin/courses/{course(w).id}/sessions/new", RUNNERS),
+    ]
+    for runner, get, post in (("HSCP", RUN_BY_HSCP, RUN_BY_HSCP_POST), ("IOWSCP", RUN_BY_IOWSCP, RUN_BY_IOWSCP_POST)):
+
+        def session_id(w, runner=runner):
+            return w.shared_sessions[kind, runner].id
+
+        def booking_id(w, runner=runner):
+            return w.shared_bookings[kind, runner].id
+
+        rows += [
+            (f"admin.session_edit run by {runner}", "GET", lambda w, s=session_id: f"/admin/sessions/{s(w)}/edit", get),
+            (
+                f"bookings.register run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/trainer/sessions/{s(w)}/register",
+                get,
+            ),
+            (
+                f"bookings.sign_in_sheet run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/trainer/sessions/{s(w)}/sign-in-sheet",
+                get,
+            ),
+            (
+                f"bookings.admin_session_bookings run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/admin/sessions/{s(w)}/bookings",
+                get,
+            ),
+            (
+                f"bookings.admin_postpone_session run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/admin/sessions/{s(w)}/postpone",
+                get,
+            ),
+            (
+                f"bookings.admin_capacity run by {runner}",
+                "POST",
+                lambda w, s=session_id: f"/admin/sessions/{s(w)}/capacity",
+                post,
+            ),
+            (
+                f"bookings.admin_move_booking run by {runner}",
+                "GET",
+                lambda w, b=booking_id: f"/admin/bookings/{b(w)}/move",
+                get,
+            ),
+            (
+                f"bookings.admin_cancel_booking run by {runner}",
+                "GET",  # the confirmation page asking for the reason
+                lambda w, b=booking_id: f"/admin/bookings/{b(w)}/cancel",
+                get,
+            ),
+        ]
+    return {f"{kind}: {label}": (method, url, expected) for label, method, url, expected in rows}
+
+
+SHARED = {**shared_course_rows("hips"), **shared_course_rows("joint")}
 
 
 def person(db, role, partnership=None, agency=None, name=None):
@@ -240,8 +327,42 @@ def world(db, partnerships, make_agency, frozen_clock):
         sector=agency.sector,
     )
     db.session.add_all([form, response])
+    shared, shared_sessions, shared_bookings = {}, {}, {}
+    for kind in ("hips", "joint"):
+        shared[kind] = Course(
+            slug=f"shared-{kind}",
+            title=f"Shared {kind}",
+            summary="Run by more than one partnership.",
+            learning_outcomes=["Work together"],
+            format="face_to_face",
+            owner_partnership=partnerships["IOWSCP"],
+            is_hips=kind == "hips",
+            joint_partnerships=[hscp] if kind == "joint" else [],
+            status="published",
+        )
+        for runner in ("HSCP", "IOWSCP"):
+            shared_sessions[kind, runner] = CourseSession(
+                course=shared[kind],
+                partnership=partnerships[runner],
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                capacity=20,
+                venue="Riverside Centre, Newport",
+            )
+            shared_bookings[kind, runner] = Booking(
+                session=shared_sessions[kind, runner],
+                user=delegate,
+                status="confirmed",
+                agency=agency,
+                confirmed_at=datetime(2027, 2, 1, 12, 0),
+                requested_at=datetime(2027, 2, 1, 12, 0),
+            )
+    db.session.add_all([*shared.values(), *shared_sessions.values(), *shared_bookings.values()])
     db.session.commit()
     return SimpleNamespace(
+        shared=shared,
+        shared_sessions=shared_sessions,
+        shared_bookings=shared_bookings,
         people=people,
         partnership=hscp,
         delegate=delegate,
@@ -294,6 +415,33 @@ def test_every_entry_names_its_route(app):
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_route_answers_each_role_as_the_product_requires(client, login, world, endpoint, role):
     method, url, expected = MATRIX[endpoint]
+    if role != "anonymous":
+        login(world.people[role])
+    if method == "GET":
+        response = client.get(url(world))
+    else:
+        response = client.post(url(world), data={"csrf_token": session_csrf_token(client)})
+    assert outcome(response) == expected[ROLES.index(role)], f"{role} {method} {url(world)}"
+
+
+def test_shared_course_rows_name_their_routes(app):
+    adapter = app.url_map.bind("localhost")
+    ids = iter(range(1, 10**6))
+    world = SimpleNamespace(
+        shared={kind: SimpleNamespace(id=next(ids)) for kind in ("hips", "joint")},
+        shared_sessions={(k, r): SimpleNamespace(id=next(ids)) for k in ("hips", "joint") for r in ("HSCP", "IOWSCP")},
+        shared_bookings={(k, r): SimpleNamespace(id=next(ids)) for k in ("hips", "joint") for r in ("HSCP", "IOWSCP")},
+    )
+    for label, (method, url, expected) in SHARED.items():
+        assert len(expected) == len(ROLES), label
+        matched, _ = adapter.match(url(world), method=method)
+        assert matched == label.split(": ")[1].split(" ")[0], (label, url(world))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", sorted(SHARED))
+def test_shared_courses_answer_each_role_as_the_product_requires(client, login, world, case, role):
+    method, url, expected = SHARED[case]
     if role != "anonymous":
         login(world.people[role])
     if method == "GET":

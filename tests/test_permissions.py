@@ -137,19 +137,58 @@ def test_course_owner_is_chosen_only_by_system_admins(people, partnerships):
     assert policy.course_owner_for(people["hscp_admin"], pscp, hscp) == hscp  # cannot move it
 
 
-def test_managed_courses(db, people, courses, partnerships):
-    def managed(user, partnership_id=None):
+def test_runnable_courses(db, people, courses, partnerships):
+    def runnable(user, partnership_id=None):
         return set(
-            db.session.scalars(select(Course.title).where(policy.managed_courses_condition(user, partnership_id)))
+            db.session.scalars(select(Course.title).where(policy.runnable_courses_condition(user, partnership_id)))
         )
 
-    assert managed(people["hscp_admin"]) == {"Own", "Joint"}  # owned only, not joint or HIPS
-    assert managed(people["iow_admin"]) == set()
-    assert managed(people["system_admin"]) == {"Own", "Joint", "HIPS"}
-    assert managed(people["system_admin"], partnerships["PSCP"].id) == {"HIPS"}
-    assert policy.can_manage_course(people["hscp_admin"], courses["joint"])
-    assert not policy.can_manage_course(people["iow_admin"], courses["joint"])
-    assert not policy.can_manage_course(ANONYMOUS, courses["own"])
+    assert runnable(people["hscp_admin"]) == {"Own", "Joint", "HIPS"}  # owned, joint and HIPS
+    assert runnable(people["iow_admin"]) == {"Joint", "HIPS"}
+    assert runnable(people["system_admin"]) == {"Own", "Joint", "HIPS"}
+    assert runnable(people["system_admin"], partnerships["PSCP"].id) == {"HIPS"}
+    with db.session.no_autoflush:  # an unsaved admin without a partnership: never widen to all
+        people["hscp_admin"].partnership_id = None
+        assert runnable(people["hscp_admin"]) == set()
+    db.session.rollback()
+
+
+def test_only_the_owner_edits_a_course_every_partner_runs_it(people, courses):
+    hscp, iow, system = people["hscp_admin"], people["iow_admin"], people["system_admin"]
+    assert policy.can_edit_course(hscp, courses["joint"]) and policy.can_run_course(hscp, courses["joint"])
+    assert not policy.can_edit_course(iow, courses["joint"]) and policy.can_run_course(iow, courses["joint"])
+    assert not policy.can_edit_course(iow, courses["own"]) and not policy.can_run_course(iow, courses["own"])
+    assert not policy.can_edit_course(hscp, courses["hips"]) and policy.can_run_course(hscp, courses["hips"])
+    assert policy.can_edit_course(system, courses["hips"]) and policy.can_run_course(system, courses["hips"])
+    for name in ("practitioner", "trainer"):
+        assert not policy.can_edit_course(people[name], courses["hips"])
+        assert not policy.can_run_course(people[name], courses["hips"])
+    assert not policy.can_edit_course(ANONYMOUS, courses["own"])
+    assert not policy.can_run_course(ANONYMOUS, courses["own"])
+
+
+def test_a_session_is_managed_by_the_partnership_that_runs_it(db, people, courses, partnerships, make_session):
+    by_iow = make_session(courses["hips"], partnership_id=partnerships["IOWSCP"].id, trainers=[people["trainer"]])
+    by_owner = make_session(courses["hips"])
+    assert by_owner.partnership_id == partnerships["PSCP"].id  # unset: the course's owner runs it
+    assert policy.can_manage_session(people["iow_admin"], by_iow)
+    assert not policy.can_manage_session(people["hscp_admin"], by_iow)
+    assert not policy.can_manage_session(people["iow_admin"], by_owner)
+    assert policy.can_manage_session(people["system_admin"], by_owner)
+    assert not policy.can_manage_session(people["trainer"], by_iow)
+    assert policy.can_see_register(people["trainer"], by_iow)  # trainers keep their sessions' registers
+    assert policy.can_see_register(people["iow_admin"], by_iow)
+    assert not policy.can_see_register(people["hscp_admin"], by_iow)
+    assert not policy.can_see_register(ANONYMOUS, by_iow)
+
+
+def test_running_partnership_is_chosen_only_by_system_admins(people, partnerships):
+    hscp, iow = partnerships["HSCP"].id, partnerships["IOWSCP"].id
+    assert policy.running_partnership_for(people["system_admin"], iow, None) == iow
+    assert policy.running_partnership_for(people["system_admin"], None, None) is None  # the course's owner
+    assert policy.running_partnership_for(people["system_admin"], None, hscp) == hscp
+    assert policy.running_partnership_for(people["hscp_admin"], iow, None) == hscp  # their own partnership
+    assert policy.running_partnership_for(people["iow_admin"], iow, hscp) == hscp  # an edit keeps the runner
 
 
 def test_report_scope_narrows_partnership_admins_and_refuses_others(people, partnerships):

@@ -10,11 +10,14 @@ The dataset (clock frozen at Friday 20 November 2026, 12:00 London; financial ye
                                           S6 cancelled 1 Jul 2026, cap 10: cancelled U1 (left out everywhere)
                                           S7 completed 10 Mar 2026 (previous year), cap 8: attended U1 U2
   C2      PSCP HIPS Level 2               S3 scheduled 20 Dec 2026, cap 2: confirmed U3 U4, waitlisted U5 U6 U1
-                                          S4 completed 15 Apr 2026, cap 4: attended U1 U5
+                                          S4 completed 15 Apr 2026, cap 4: attended U1 U5 (run by IOWSCP)
   C3      IOWSCP    Level 3 subject spec. S5 scheduled (already over) 1 Sep 2026, cap 5: attended U2, no-show U3
                                           S9 scheduled 23 Nov 2026, cap 2: confirmed U4 (50%: not under-filled)
   C4      SSCP+IOW  Level 1               S8 completed 1 Oct 2026, cap 6: attended U6
   E1      HIPS e-learning                 completions U1 (May 2026), U2 (Oct 2026), U3 (Dec 2025)
+
+Every session is run by its course's owner except S4, a HIPS session run by IOWSCP: a partnership's
+figures are the sessions it ran, so the partnership rows add up to the total.
 
 Agencies recorded on bookings: U1 Hampshire Constabulary (Police), U2 and U3 Southern Health NHS
 (Health), U4 Southern Health NHS, U5 and U6 Portsmouth schools (Education). U3 has since moved to the
@@ -126,9 +129,10 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
     )
     db.session.commit()
 
-    def session(course, start, capacity, status="scheduled"):
+    def session(course, start, capacity, status="scheduled", run_by=None):
         row = CourseSession(
             course=course,
+            partnership=partnerships[run_by] if run_by else None,
             starts_at=start,
             ends_at=start + timedelta(hours=3),
             capacity=capacity,
@@ -158,7 +162,7 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
         "S1": session(c1, datetime(2026, 6, 10, 8, 30), 10, "completed"),
         "S2": session(c1, datetime(2026, 11, 25, 10, 0), 10),
         "S3": session(c2, datetime(2026, 12, 20, 10, 0), 2),
-        "S4": session(c2, datetime(2026, 4, 15, 9, 0), 4, "completed"),
+        "S4": session(c2, datetime(2026, 4, 15, 9, 0), 4, "completed", run_by="IOWSCP"),
         "S5": session(c3, datetime(2026, 9, 1, 9, 0), 5),
         "S6": session(c1, datetime(2026, 7, 1, 9, 0), 10, "cancelled"),
         "S7": session(c1, datetime(2026, 3, 10, 10, 0), 8, "completed"),
@@ -221,11 +225,11 @@ def test_capacity_totals_and_rollups_for_system_admin(client, login, data, syste
         "by-course", "Designated safeguarding lead refresher"
     )
     assert page.row("by-level", "Level 1") == page.row("by-course", "Working together")
-    # Partnerships: own + joint + HIPS (C2 counts for all four).
-    assert page.row("by-partnership", "HSCP") == capacity_row(4, 26, 10, 3, pct(10, 26), 5, 1, pct(1, 6), 2, 1)
-    assert page.row("by-partnership", "IOWSCP") == capacity_row(5, 19, 8, 3, pct(8, 19), 4, 1, "20.0%", 0, 0)
-    assert page.row("by-partnership", "PSCP") == capacity_row(2, 6, 4, 3, pct(4, 6), 2, 0, "0.0%", 0, 0)
-    assert page.row("by-partnership", "SSCP") == capacity_row(3, 12, 5, 3, pct(5, 12), 3, 0, "0.0%", 0, 0)
+    # Partnerships: the sessions each ran (HIPS C2's S4 by IOWSCP, S3 by its owner PSCP); they add up.
+    assert page.row("by-partnership", "HSCP") == page.row("by-course", "Neglect")  # S1 S2
+    assert page.row("by-partnership", "IOWSCP") == capacity_row(3, 11, 5, 0, pct(5, 11), 3, 1, "25.0%", 0, 0)
+    assert page.row("by-partnership", "PSCP") == capacity_row(1, 2, 2, 3, "100.0%", 0, 0, "–", 0, 0)  # S3
+    assert page.row("by-partnership", "SSCP") == capacity_row(1, 6, 1, 0, pct(1, 6), 1, 0, "0.0%", 0, 0)  # S8
     # Months (London): Apr S4, Jun S1, Sep S5, Oct S8, Nov S2+S9, Dec S3.
     assert page.row("by-month", "April 2026") == capacity_row(1, 4, 2, 0, "50.0%", 2, 0, "0.0%", 0, 0)
     assert page.row("by-month", "June 2026") == capacity_row(1, 10, 4, 0, "40.0%", 3, 1, "25.0%", 2, 1)
@@ -291,7 +295,7 @@ def test_capacity_period_and_filters(client, login, data, system_admin):
     course = figures_of(client.get(f"/reports/capacity?course={data.c3.id}"))
     assert course.row("totals") == capacity_row(2, 7, 3, 0, pct(3, 7), 1, 1, "50.0%", 0, 0)
     pscp = figures_of(client.get("/reports/capacity?partnership=PSCP"))
-    assert pscp.row("totals") == capacity_row(2, 6, 4, 3, pct(4, 6), 2, 0, "0.0%", 0, 0)
+    assert pscp.row("totals") == capacity_row(1, 2, 2, 3, "100.0%", 0, 0, "–", 0, 0)  # S3; S4 is IOWSCP's
     assert list(pscp.row("by-partnership", "PSCP").values()) and pscp.row("by-partnership", "HSCP") == {}
     # One London day: S2 only (25 November).
     day = figures_of(client.get("/reports/capacity?date_from=2026-11-25&date_to=2026-11-25"))
@@ -327,10 +331,11 @@ def test_reach_known_answers(client, login, data, system_admin):
     assert page.row("by-sector", "Police") == reach(2, 1)
     assert page.row("by-sector", "Health") == reach(3, 2)
     assert page.row("by-sector", "Education") == reach(2, 2)
-    assert page.row("by-partnership", "HSCP") == reach(5, 4)  # C1 (U1 U2 U3) + HIPS C2 (U1 U5)
-    assert page.row("by-partnership", "IOWSCP") == reach(4, 4)  # C2 (U1 U5) + C3 (U2) + joint C4 (U6)
-    assert page.row("by-partnership", "PSCP") == reach(2, 2)
-    assert page.row("by-partnership", "SSCP") == reach(3, 3)
+    # By the partnership that ran the session: each delegate once, so the rows add up to 7.
+    assert page.row("by-partnership", "HSCP") == reach(3, 3)  # S1 (U1 U2 U3)
+    assert page.row("by-partnership", "IOWSCP") == reach(3, 3)  # HIPS S4 (U1 U5) + S5 (U2)
+    assert page.row("by-partnership", "PSCP") == {}  # S3 is still to come
+    assert page.row("by-partnership", "SSCP") == reach(1, 1)  # S8 (U6), joint with IOWSCP
     assert page.row("by-job-role", "Police officer") == reach(2, 1)
     assert page.row("by-job-role", "Health visitor") == reach(2, 1)
     assert page.row("by-job-role", "Midwife") == reach(1, 1)
@@ -548,8 +553,17 @@ def test_capacity_and_reach_csv(client, login, data, system_admin):
         pct(2, 9),
         "2",
         "1",
+        "",
+        "",
     ]
     assert sum(1 for row in rows if row[0] == "Session") == 7
+    header = rows[0]
+    s4 = next(row for row in rows if row[0] == "Session" and row[1] == str(data.sessions["S4"].id))
+    assert (s4[header.index("Run by")], s4[header.index("Course owner")]) == ("IOWSCP", "PSCP")
+    assert ["Course", "", "Child exploitation", "", "", ""] == next(
+        row[:6] for row in rows if row[0] == "Course" and row[2] == "Child exploitation"
+    )
+    assert next(row for row in rows if row[0] == "Course" and row[2] == "Child exploitation")[-1] == "PSCP"
     reach_rows = read_csv(client.get("/reports/reach.csv"))
     assert ["Total", "All", "", "7", "5"] in reach_rows
     assert ["Job role", "'" + EVIL_ROLE, "", "1", "1"] in reach_rows
@@ -614,24 +628,25 @@ def test_admins_see_every_report(client, login, data, system_admin, iow_admin):
 def test_partnership_admin_sees_own_joint_and_hips_but_not_other_partnerships(client, login, data, iow_admin):
     login(iow_admin)
     capacity = figures_of(client.get("/reports/capacity"))
-    # IOWSCP: C2 (HIPS) S3 S4, C3 S5 S9, C4 (joint) S8; not C1 (HSCP only).
-    assert capacity.row("totals") == capacity_row(5, 19, 8, 3, pct(8, 19), 4, 1, "20.0%", 0, 0)
+    # IOWSCP ran S4 (of PSCP's HIPS C2), S5 and S9 (C3); not S3 (C2, run by PSCP), S8 (joint C4, run by
+    # SSCP) or C1 (HSCP only).
+    assert capacity.row("totals") == capacity_row(3, 11, 5, 0, pct(5, 11), 3, 1, "25.0%", 0, 0)
     assert capacity.row("by-course", "Neglect") == {}
-    assert capacity.row("by-course", "Child exploitation") == capacity_row(2, 6, 4, 3, pct(4, 6), 2, 0, "0.0%", 0, 0)
+    assert capacity.row("by-course", "Child exploitation") == capacity_row(1, 4, 2, 0, "50.0%", 2, 0, "0.0%", 0, 0)
     assert capacity.row("by-partnership", "HSCP") == {}
     html = client.get("/reports/capacity").get_data(as_text=True)
     assert "Neglect" not in html
     assert 'name="partnership"' not in html
     reach_page = figures_of(client.get("/reports/reach"))
-    assert reach_page.row("totals")["delegates"] == "4"
-    assert reach_page.row("by-partnership", "IOWSCP") == reach(4, 4)
+    assert reach_page.row("totals")["delegates"] == "3"
+    assert reach_page.row("by-partnership", "IOWSCP") == reach(3, 3)
     assert reach_page.row("by-partnership", "HSCP") == {}
     annual = figures_of(client.get("/reports/annual"))
-    assert annual.row("totals")["courses_delivered"] == "3"
+    assert annual.row("totals")["courses_delivered"] == "2"  # S4 (C2) and S5 (C3)
     assert annual.row("courses", "Neglect") == {}
     rows = read_csv(client.get("/reports/bookings.csv"))
     courses = {row[rows[0].index("Course")] for row in rows[1:]}
-    assert courses == {"Child exploitation", "Designated safeguarding lead refresher", "Working together"}
+    assert courses == {"Child exploitation", "Designated safeguarding lead refresher"}
     # Asking for another partnership or an HSCP-only course is refused and ignored.
     other = client.get(f"/reports/capacity?partnership=HSCP&course={data.c1.id}")
     assert other.status_code == 200

@@ -121,6 +121,7 @@ def seed_demo(today=None):
         course = course_from_item(item, labels, partnerships, default_outcomes=GENERIC_OUTCOMES)
         db.session.add(course)
         created["courses"] += 1
+        partner = _partner(item)
         for published in item.get("sessions", []):
             day = date.fromisoformat(published["date"]) + timedelta(weeks=weeks)
             created["sessions"] += _add_session(
@@ -133,6 +134,20 @@ def seed_demo(today=None):
                 40,
                 users[Role.TRAINER],
             )
+        if partner and item.get("sessions"):
+            # A shared course is run by its partners too: one more run, a fortnight after the last.
+            last = max(item["sessions"], key=lambda published: published["date"])
+            created["sessions"] += _add_session(
+                course,
+                date.fromisoformat(last["date"]) + timedelta(weeks=weeks + 2),
+                last["start"],
+                last["end"],
+                None,
+                last.get("platform"),
+                40,
+                users[Role.TRAINER],
+                partnerships[partner],
+            )
         if not item.get("sessions") and item["format"] == CourseFormat.FACE_TO_FACE:
             # Undated courses get two sessions, a month apart, on a weekday that rotates.
             minutes = item.get("duration_minutes") or 180
@@ -143,17 +158,19 @@ def seed_demo(today=None):
                 first += timedelta(days=1)
             start = datetime.combine(first, time(9, 30))
             end = start + timedelta(minutes=minutes)
-            for offset in (0, 28):
+            # A shared course's second run is its partner's, at the partner's venue.
+            for offset, runner in ((0, item["owner"]), (28, partner or item["owner"])):
                 day = first + timedelta(days=offset)
                 created["sessions"] += _add_session(
                     course,
                     day,
                     start.strftime("%H:%M"),
                     end.strftime("%H:%M"),
-                    VENUES[item["owner"]],
+                    VENUES[runner],
                     None,
                     25,
                     users[Role.TRAINER],
+                    partnerships[runner],
                 )
             undated_index += 1
     db.session.flush()
@@ -169,15 +186,28 @@ ROLE_NAMES = {
 }
 
 
+def _partner(item):
+    """The partnership that also runs a shared course in the demo: its joint partner, or for a HIPS
+    course Hampshire (Portsmouth for Hampshire's own), so the demo admins see sessions of courses
+    they do not own. None for a course only its owner runs."""
+    if item.get("joint_with"):
+        return item["joint_with"][0]
+    if item.get("hips"):
+        return "PSCP" if item["owner"] == "HSCP" else "HSCP"
+    return None
+
+
 def _demo_job_role(role):
     return {Role.PRACTITIONER: "Health visitor", Role.TRAINER: "Safeguarding trainer"}.get(role, "Training coordinator")
 
 
-def _add_session(course, day, start, end, venue, platform, capacity, trainer):
+def _add_session(course, day, start, end, venue, platform, capacity, trainer, partnership=None):
+    """Add one scheduled session, run by `partnership` (None: the course's owner). Returns 1."""
     starts = clock.from_london(datetime.combine(day, time.fromisoformat(start)))
     ends = clock.from_london(datetime.combine(day, time.fromisoformat(end)))
     session = CourseSession(
         course=course,
+        partnership=partnership or course.owner_partnership,
         starts_at=starts,
         ends_at=ends,
         venue=venue,

@@ -2,10 +2,11 @@
 
 Views, services and the navigation ask these functions; the server decides, never the page.
 Each rule is written once here: a decorator for a whole area (`roles_required`,
-`admin_required`), a predicate for one object (`can_manage_course`, `may_read_response`), or a
-narrowing of what someone asked to see (`report_scope`, `evaluation_scope_for`,
-`summary_courses`). "Does this course count for this partnership" is `Course.counts_for`, one
-SQL expression, which the rules below use rather than restate.
+`admin_required`), a predicate for one object (`can_edit_course`, `can_run_course`,
+`can_manage_session`, `may_read_response`), or a narrowing of what someone asked to see
+(`report_scope`, `evaluation_scope_for`, `summary_courses`). "Does this course count for this
+partnership" is `Course.counts_for`, one SQL expression, which the rules below use rather than
+restate. A session counts for the partnership that runs it (`CourseSession.partnership_id`).
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def own_partnership(user: User) -> int:
 # --- the catalogue and the schedule ---------------------------------------------------------------
 
 
-def can_manage_course(user: Any, course: Course) -> bool:
-    """System admins manage every course; a partnership admin manages their partnership's."""
+def can_edit_course(user: Any, course: Course) -> bool:
+    """The course's text, outcomes, evaluation questions and archiving: its owning partnership's admins
+    and system admins. Partners who only run a shared course do not change what it teaches."""
     if not _signed_in(user):
         return False
     if user.role == Role.SYSTEM_ADMIN:
@@ -116,11 +118,38 @@ def can_manage_course(user: Any, course: Course) -> bool:
     return user.role == Role.PARTNERSHIP_ADMIN and course.owner_partnership_id == user.partnership_id
 
 
-def managed_courses_condition(user: User, partnership_id: int | None = None) -> ColumnElement[bool]:
-    """SQL on Course: the courses `user` manages (a system admin may narrow to one partnership)."""
+def can_run_course(user: Any, course: Course) -> bool:
+    """Schedule sessions of `course` (and see its sessions): system admins, and the admins of every
+    partnership the course counts for (owner, joint partners, all four for a HIPS course)."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    if user.role != Role.PARTNERSHIP_ADMIN or user.partnership_id is None:
+        return False
+    if course.owner_partnership_id == user.partnership_id:
+        return True  # the common case, without asking the database
+    return bool(
+        db.session.scalar(select(exists().where(Course.id == course.id, Course.counts_for(user.partnership_id))))
+    )
+
+
+def can_manage_session(user: Any, course_session: CourseSession) -> bool:
+    """Edit, postpone or cancel a session, change its capacity and bookings, take its register: the
+    admins of the partnership that runs it, and system admins."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    return user.role == Role.PARTNERSHIP_ADMIN and course_session.partnership_id == user.partnership_id
+
+
+def runnable_courses_condition(user: User, partnership_id: int | None = None) -> ColumnElement[bool]:
+    """SQL on Course: the courses `user` may run (a system admin may narrow to one partnership's)."""
     if sees_all_partnerships(user):
-        return Course.owner_partnership_id == partnership_id if partnership_id is not None else true()
-    return Course.owner_partnership_id == user.partnership_id
+        return Course.counts_for(partnership_id) if partnership_id is not None else true()
+    # counts_for(None) would still match HIPS courses; a partnership admin without one runs none.
+    return Course.counts_for(user.partnership_id) if user.partnership_id is not None else false()
 
 
 def course_owner_for(user: User, requested_owner_id: int | None, current_owner_id: int | None) -> int | None:
@@ -133,11 +162,29 @@ def course_owner_for(user: User, requested_owner_id: int | None, current_owner_i
     return current_owner_id if current_owner_id is not None else user.partnership_id
 
 
+def may_choose_running_partnership(user: Any) -> bool:
+    """Only a system admin says which partnership runs a session; a partnership admin's sessions are
+    run by their own partnership."""
+    return sees_all_partnerships(user)
+
+
+def running_partnership_for(user: User, requested_id: int | None, current_id: int | None) -> int | None:
+    """The partnership that runs a session `user` schedules or edits (None: the course's owner).
+
+    A system admin's choice stands (the form offers only partnerships the course counts for, and
+    schedule_session checks it); a partnership admin's new session is run by their own partnership,
+    and an edit keeps the partnership that runs it.
+    """
+    if may_choose_running_partnership(user):
+        return requested_id or current_id
+    return current_id if current_id is not None else user.partnership_id
+
+
 def can_see_register(user: Any, course_session: CourseSession) -> bool:
-    """The session's trainers and the admins of the owning partnership."""
+    """The session's trainers and the admins of the partnership that runs it."""
     if not _signed_in(user):
         return False
-    if can_manage_course(user, course_session.course):
+    if can_manage_session(user, course_session):
         return True
     return any(t.id == user.id for t in course_session.trainers)
 
@@ -271,14 +318,20 @@ def _course_visible(user: User, course_id: int) -> bool:
 
 
 def may_read_response(user: Any, response: EvaluationResponse) -> bool:
-    """The delegate themselves, system admins, and the admins of a partnership the course counts for."""
+    """The delegate themselves, system admins, and the admins of the partnership that ran the session
+    (for e-learning, which has no session: of a partnership the course counts for)."""
     if not _signed_in(user):
         return False
     if response.user_id is not None and response.user_id == user.id:
         return True
     if user.role == Role.SYSTEM_ADMIN:
         return True
-    return user.role == Role.PARTNERSHIP_ADMIN and _course_visible(user, response.course_id)
+    if user.role != Role.PARTNERSHIP_ADMIN:
+        return False
+    if response.session_id is not None:
+        running = db.session.scalar(select(CourseSession.partnership_id).where(CourseSession.id == response.session_id))
+        return running is not None and running == user.partnership_id
+    return _course_visible(user, response.course_id)
 
 
 def evaluation_scope_for(
@@ -287,7 +340,8 @@ def evaluation_scope_for(
     """The summary scope `user` asked for, narrowed to what they may see (403 for someone else's data).
 
     `course` and `course_session` are the ones the scope names, already loaded. Trainers see only
-    their own sessions; partnership admins only their partnership's courses; system admins all.
+    their own sessions; partnership admins the courses that count for their partnership, narrowed to
+    the sessions it ran (and e-learning); system admins all.
     """
     if user.role == Role.TRAINER:
         require(scope.trainer_id in (None, user.id))
@@ -299,9 +353,10 @@ def evaluation_scope_for(
     if user.role == Role.PARTNERSHIP_ADMIN:
         partnership_id = own_partnership(user)
         require(scope.partnership_id in (None, partnership_id))
-        for checked in (course, course_session.course if course_session else None):
-            if checked is not None:
-                require(_course_visible(user, checked.id))
+        if course is not None:
+            require(_course_visible(user, course.id))
+        if course_session is not None:
+            require(course_session.partnership_id == partnership_id)  # the sessions it ran
         return replace(scope, partnership_id=partnership_id)
     require(user.role == Role.SYSTEM_ADMIN)
     return scope

@@ -75,7 +75,13 @@ def register_web(app):
     app.jinja_env.globals["user_team"] = contact.team_for_user
     app.jinja_env.globals["default_contact_team"] = contact.default_team
     # Templates ask the same policy as the views (training_app.permissions).
-    for name in ("sees_all_partnerships", "may_filter_by_trainer", "may_deliver_sessions"):
+    for name in (
+        "sees_all_partnerships",
+        "may_filter_by_trainer",
+        "may_deliver_sessions",
+        "can_edit_course",
+        "can_manage_session",
+    ):
         app.jinja_env.globals[name] = getattr(permissions, name)
 
     @app.context_processor

@@ -26,7 +26,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("partnerships", schema=None) as batch_op:
-        batch_op.drop_column("opening_hours")
-        batch_op.drop_column("contact_phone")
-        batch_op.drop_column("contact_email")
+    # In place (SQLite 3.35+ drops columns itself): a batch copy of `partnerships` would have to drop
+    # the table, which its foreign keys refuse once courses, sessions or people point at it.
+    for column in ("opening_hours", "contact_phone", "contact_email"):
+        op.execute(f"ALTER TABLE partnerships DROP COLUMN {column}")

@@ -143,9 +143,9 @@ class CourseForm(FlaskForm):
         ],
     )
     owner_partnership_id = IdSelect(
-        "Partnership that runs the course",
+        "Partnership that owns the course",
         widget=GovSelect(),
-        validators=[InputRequired("Select the partnership that runs the course")],
+        validators=[InputRequired("Select the partnership that owns the course")],
         validate_choice=True,
     )
     is_hips = BooleanField(
@@ -296,6 +296,14 @@ class SessionForm(FlaskForm):
         validate_choice=True,
         description="Everyone who will deliver this session. They see its register.",
     )
+    # Only for a system admin (routes.session_form removes it otherwise): who runs the session.
+    partnership_id = IdSelect(
+        "Partnership that runs this session",
+        widget=GovSelect(),
+        validators=[Optional()],
+        validate_choice=True,
+        description="Its administrators manage the session and its register; reports count it for them",
+    )
     opens_date = DayMonthYearField("Date booking opens")
     opens_time = TimeOfDayField("Time booking opens")
     closes_date = DayMonthYearField("Date booking closes")
@@ -340,6 +348,8 @@ class SessionForm(FlaskForm):
         self.join_url.data = course_session.join_url or ""
         self.capacity.data = course_session.capacity
         self.trainer_ids.data = [t.id for t in course_session.trainers]
+        if "partnership_id" in self._fields:
+            self.partnership_id.data = course_session.partnership_id
         for prefix, moment in (
             ("opens", course_session.booking_opens_at),
             ("closes", course_session.booking_closes_at),

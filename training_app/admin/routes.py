@@ -1,6 +1,8 @@
 """The partnership team's pages: the courses they run and the sessions of each.
 
-Every view checks permission first: admin_required for the area, can_manage_course for one course.
+Every view checks permission first: admin_required for the area, then for one course
+can_edit_course (its text: the owner) or can_run_course (its sessions: every partnership it counts
+for), and for one session can_manage_session (the partnership that runs it).
 """
 
 from datetime import datetime
@@ -14,7 +16,15 @@ from .. import clock
 from ..errors import show_error
 from ..extensions import db
 from ..models import Course, CourseSession, CourseStatus
-from ..permissions import admin_required, can_manage_course, require, sees_all_partnerships
+from ..permissions import (
+    admin_required,
+    can_edit_course,
+    can_manage_session,
+    can_run_course,
+    may_choose_running_partnership,
+    require,
+    sees_all_partnerships,
+)
 from . import bp
 from .forms import CourseForm, SessionForm
 from .services import (
@@ -25,6 +35,7 @@ from .services import (
     partnership_by_code,
     partnerships,
     restore_course,
+    running_partnerships,
     schedule_session,
     sessions_with_counts,
     trainer_choices,
@@ -34,14 +45,22 @@ from .services import (
 
 
 def managed_course_or_abort(course_id):
+    """A course whose text the signed-in admin may edit (its owner's admins), or 404/403."""
     course = db.get_or_404(Course, course_id)
-    require(can_manage_course(current_user, course))
+    require(can_edit_course(current_user, course))
+    return course
+
+
+def runnable_course_or_abort(course_id):
+    """A course the signed-in admin may schedule sessions of (any partnership it counts for), or 404/403."""
+    course = db.get_or_404(Course, course_id)
+    require(can_run_course(current_user, course))
     return course
 
 
 def managed_session_or_abort(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    require(can_manage_course(current_user, course_session.course))
+    require(can_manage_session(current_user, course_session))
     return course_session
 
 
@@ -141,7 +160,7 @@ def course_restore(course_id):
 @bp.route("/courses/<int:course_id>/sessions")
 @admin_required
 def course_sessions(course_id):
-    course = managed_course_or_abort(course_id)
+    course = runnable_course_or_abort(course_id)
     now = clock.now()
     rows = sessions_with_counts(course)
     upcoming = [row for row in rows if row[0].starts_at > now]
@@ -157,9 +176,15 @@ def course_sessions(course_id):
     )
 
 
-def session_form(course_session=None):
+def session_form(course, course_session=None):
     form = SessionForm()
     form.trainer_ids.choices = [SelectChoice(str(u.id), u.name) for u in trainer_choices(course_session)]
+    if may_choose_running_partnership(current_user):
+        form.partnership_id.choices = [SelectChoice("", "The course's owner")] + [
+            SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in running_partnerships(course)
+        ]
+    else:
+        del form.partnership_id
     return form
 
 
@@ -181,13 +206,14 @@ def session_values(form):
         "trainer_ids": [i for i in form.trainer_ids.data or [] if i is not None],
         "booking_opens_at": local_moment(form.opens_date.data, form.opens_time.data),
         "booking_closes_at": local_moment(form.closes_date.data, form.closes_time.data),
+        "partnership_id": form.partnership_id.data if "partnership_id" in form else None,
     }
 
 
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
 @admin_required
 def session_new(course_id):
-    course = managed_course_or_abort(course_id)
+    course = runnable_course_or_abort(course_id)
     if course.is_elearning or course.status == CourseStatus.ARCHIVED:
         flash(
             "E-learning courses have no sessions."
@@ -196,7 +222,7 @@ def session_new(course_id):
             "info",
         )
         return redirect(url_for("admin.course_sessions", course_id=course.id))
-    form = session_form()
+    form = session_form(course)
     if form.validate_on_submit():
         try:
             schedule_session(current_user, course, session_values(form))
@@ -215,7 +241,7 @@ def session_new(course_id):
 def session_edit(session_id):
     course_session = managed_session_or_abort(session_id)
     course = course_session.course
-    form = session_form(course_session)
+    form = session_form(course, course_session)
     if request.method == "GET":
         form.fill_from(course_session, clock.to_london)
     if form.validate_on_submit():

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..audit import changes, record_audit
@@ -18,7 +19,7 @@ from ..bookings.services import confirmed_count, count_per_session
 from ..errors import DomainError
 from ..extensions import db
 from ..models import BookingStatus, Course, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User
-from ..permissions import course_owner_for, managed_courses_condition
+from ..permissions import course_owner_for, runnable_courses_condition, running_partnership_for
 from ..slugs import slugify
 
 COURSE_FIELDS = (
@@ -75,11 +76,11 @@ class CapacityBelowConfirmed(AdminError):
 
 
 def managed_courses(actor: User, partnership_id: int | None = None) -> list[tuple[Course, int]]:
-    """[(course, upcoming_sessions)] for the courses `actor` manages, by title.
+    """[(course, upcoming_sessions)] for the courses `actor` may run, by title.
 
-    Partnership admins see their partnership's courses (archived ones too); system admins see
-    all, or one partnership's when `partnership_id` is given. "Upcoming" means scheduled and
-    not yet started.
+    Partnership admins see the courses that count for their partnership (their own, joint and HIPS
+    courses; archived ones too); system admins see all, or those that count for one partnership
+    when `partnership_id` is given. "Upcoming" means scheduled and not yet started, whoever runs it.
     """
     now = clock.now()
     upcoming = (
@@ -94,16 +95,18 @@ def managed_courses(actor: User, partnership_id: int | None = None) -> list[tupl
     )
     query = (
         select(Course, upcoming.label("upcoming"))
-        .where(managed_courses_condition(actor, partnership_id))
+        .options(selectinload(Course.owner_partnership), selectinload(Course.joint_partnerships))
+        .where(runnable_courses_condition(actor, partnership_id))
         .order_by(func.lower(Course.title), Course.id)
     )
     return [(course, count) for course, count in db.session.execute(query).all()]
 
 
 def sessions_with_counts(course: Course) -> list[tuple[CourseSession, int, int]]:
-    """[(session, confirmed, waitlisted)] for every session of `course`, earliest first."""
+    """[(session, confirmed, waitlisted)] for every session of `course` (whoever runs it), earliest first."""
     rows = db.session.execute(
         select(CourseSession, count_per_session(BookingStatus.CONFIRMED), count_per_session(BookingStatus.WAITLISTED))
+        .options(selectinload(CourseSession.partnership), selectinload(CourseSession.trainers))
         .where(CourseSession.course_id == course.id)
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
@@ -122,6 +125,16 @@ def trainer_choices(course_session: CourseSession | None = None) -> list[User]:
 
 def partnerships() -> Sequence[Partnership]:
     return db.session.scalars(select(Partnership).order_by(Partnership.code)).all()
+
+
+def running_partnerships(course: Course) -> Sequence[Partnership]:
+    """The partnerships that may run sessions of `course`: those it counts for (Course.counts_for)."""
+    return db.session.scalars(
+        select(Partnership)
+        .join(Course, Course.counts_for(Partnership.id))
+        .where(Course.id == course.id)
+        .order_by(Partnership.code)
+    ).all()
 
 
 def partnership_by_code(code: str) -> Partnership | None:
@@ -297,17 +310,20 @@ def schedule_session(actor: User, course: Course, values: Values) -> CourseSessi
     """Add a session of `course`.
 
     values: starts_at, ends_at (naive UTC), venue, online_platform, join_url, capacity,
-    trainer_ids, booking_opens_at, booking_closes_at (naive UTC or None: closes at the start).
-    Raises InvalidSession.
+    trainer_ids, booking_opens_at, booking_closes_at (naive UTC or None: closes at the start), and
+    partnership_id (the partnership that runs it: only a system admin chooses; a partnership admin's
+    session is run by their own partnership; None: the course's owner). Raises InvalidSession.
     """
     if course.is_elearning:
         raise InvalidSession("E-learning courses have no sessions", "date")
     if course.status == CourseStatus.ARCHIVED:
         raise InvalidSession("This course is archived. Restore it before scheduling sessions", "date")
     _check_session(values)
+    running_id = _running_partnership(actor, course, values, None)
     trainers = _trainers(values.get("trainer_ids", []))
     course_session = CourseSession(
         course_id=course.id,
+        partnership_id=running_id,
         status=SessionStatus.SCHEDULED,
         sequence=0,
         trainers=trainers,
@@ -323,12 +339,23 @@ def schedule_session(actor: User, course: Course, values: Values) -> CourseSessi
         course_id=course.id,
         values={f: getattr(course_session, f) for f in SESSION_FIELDS},
         trainers=[t.id for t in course_session.trainers],
+        partnership_id=course_session.partnership_id,
     )
     return course_session
 
 
+def _running_partnership(actor: User, course: Course, values: Values, course_session: CourseSession | None) -> int:
+    """The partnership that runs the session, which must be one the course counts for. Raises InvalidSession."""
+    current = course_session.partnership_id if course_session is not None else None
+    running_id = running_partnership_for(actor, values.get("partnership_id"), current) or course.owner_partnership_id
+    if running_id != current and running_id not in {p.id for p in running_partnerships(course)}:
+        raise InvalidSession("Select a partnership that runs this course", "partnership_id")
+    return running_id
+
+
 def update_session(actor: User, course_session: CourseSession, values: Values) -> list[str]:
-    """Change a session's time, place, capacity, trainers or booking window.
+    """Change a session's time, place, capacity, trainers or booking window (and, for a system admin,
+    the partnership that runs it: values["partnership_id"]).
 
     A change to the time or place bumps the iCalendar SEQUENCE. A capacity change goes through
     the bookings area's change_capacity (which locks the session and promotes from the waiting
@@ -338,6 +365,8 @@ def update_session(actor: User, course_session: CourseSession, values: Values) -
     _check_session(values, course_session)
     new_trainers = _trainers(values.get("trainer_ids", []), course_session)
     fields = [f for f in SESSION_FIELDS if f != "capacity"]
+    values = {**values, "partnership_id": _running_partnership(actor, course_session.course, values, course_session)}
+    fields.append("partnership_id")
     diff = changes(course_session, fields, values)
     before_ids, after_ids = sorted(t.id for t in course_session.trainers), sorted(t.id for t in new_trainers)
     if before_ids != after_ids:

@@ -144,15 +144,15 @@ def session_audit(course_session: CourseSession) -> Sequence[AuditEvent]:
     ).all()
 
 
-def move_targets(booking: Booking, now: datetime) -> Sequence[CourseSession]:
-    """The other upcoming, scheduled sessions of the booking's course, soonest first."""
-    return db.session.scalars(
-        select(CourseSession)
-        .where(
-            CourseSession.course_id == booking.session.course_id,
-            CourseSession.id != booking.session_id,
-            CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.starts_at > now,
-        )
-        .order_by(CourseSession.starts_at)
-    ).all()
+def move_targets(booking: Booking, now: datetime, run_by: int | None = None) -> Sequence[CourseSession]:
+    """The other upcoming, scheduled sessions of the booking's course, soonest first; only those run
+    by the partnership `run_by` when given (a shared course's other partners manage their own)."""
+    conditions = [
+        CourseSession.course_id == booking.session.course_id,
+        CourseSession.id != booking.session_id,
+        CourseSession.status == SessionStatus.SCHEDULED,
+        CourseSession.starts_at > now,
+    ]
+    if run_by is not None:
+        conditions.append(CourseSession.partnership_id == run_by)
+    return db.session.scalars(select(CourseSession).where(*conditions).order_by(CourseSession.starts_at)).all()

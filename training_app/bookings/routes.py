@@ -12,7 +12,7 @@ from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
-from ..permissions import admin_required, can_manage_course, can_see_register, require
+from ..permissions import admin_required, can_manage_session, can_see_register, partnership_scope, require
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
@@ -222,7 +222,7 @@ def sign_in_sheet(session_id):
 
 def managed_session(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    require(can_manage_course(current_user, course_session.course))
+    require(can_manage_session(current_user, course_session))
     return course_session
 
 
@@ -305,7 +305,7 @@ def admin_postpone_session(session_id):
 def admin_cancel_booking(booking_id):
     """Cancel one delegate: a confirmation page asking for the reason the delegate is sent."""
     booking = db.get_or_404(Booking, booking_id)
-    require(can_manage_course(current_user, booking.session.course))
+    require(can_manage_session(current_user, booking.session))
     form = CancelDelegateForm()
     if form.validate_on_submit():
         try:
@@ -327,8 +327,9 @@ def admin_cancel_booking(booking_id):
 @admin_required
 def admin_move_booking(booking_id):
     booking = db.get_or_404(Booking, booking_id)
-    require(can_manage_course(current_user, booking.session.course))
-    others = queries.move_targets(booking, clock.now())
+    require(can_manage_session(current_user, booking.session))
+    # A delegate moves only to sessions the admin's partnership runs (any, for a system admin).
+    others = queries.move_targets(booking, clock.now(), partnership_scope(current_user))
     form = MoveForm()
     form.target_session.choices = [SelectChoice("", "Choose a session")] + [
         SelectChoice(str(s.id), session_when(s)) for s in others

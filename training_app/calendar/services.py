@@ -121,6 +121,10 @@ def parse_public_filters(args: Mapping[str, str]) -> PublicFeedFilters:
 
 
 def _public_course_ids(filters: PublicFeedFilters, now: datetime) -> ScalarSelect[int]:
+    """The courses whose sessions the public feed lists: the catalogue's query. Filtered by
+    partnership, that is every course that counts for it (Course.counts_for), with all its sessions
+    whoever runs them: a practitioner subscribing to "HSCP" may book a HIPS course's session run by
+    another partnership, as the catalogue's partnership filter shows it."""
     query = course_query(filters, now)  # which ignores "course"
     if slug := filters.get("course"):
         query = query.where(Course.slug == slug)

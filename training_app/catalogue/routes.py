@@ -14,7 +14,7 @@ from ..evaluations.services import follow_up_days
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
-from ..permissions import can_manage_course
+from ..permissions import can_run_course
 from . import bp
 from .forms import CatalogueFilterForm
 from .services import places_left, published_course_or_none, search_catalogue, upcoming_sessions_for
@@ -42,7 +42,7 @@ def course(slug):
     course = published_course_or_none(slug)
     if course is None:
         abort(404)
-    if course.status != CourseStatus.PUBLISHED and not can_manage_course(current_user, course):
+    if course.status != CourseStatus.PUBLISHED and not can_run_course(current_user, course):
         abort(404)
     sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
     return render_template("catalogue/course.html", course=course, sessions=sessions)
@@ -51,7 +51,7 @@ def course(slug):
 @bp.route("/sessions/<int:session_id>")
 def session_detail(session_id):
     course_session = db.get_or_404(CourseSession, session_id)
-    if course_session.course.status != CourseStatus.PUBLISHED and not can_manage_course(
+    if course_session.course.status != CourseStatus.PUBLISHED and not can_run_course(
         current_user, course_session.course
     ):
         abort(404)

@@ -12,7 +12,7 @@ from ..ids import parse_id
 from ..models import Booking, Course, EvaluationStage
 from ..models.evaluations import EvaluationResponse
 from ..permissions import (
-    can_manage_course,
+    can_edit_course,
     evaluation_scope_for,
     may_read_response,
     may_see_respondent_names,
@@ -217,7 +217,7 @@ def responses_csv():
 @login_required
 def edit_questions(course_id):
     course = db.get_or_404(Course, course_id)
-    require(can_manage_course(current_user, course))
+    require(can_edit_course(current_user, course))
     _, questions = questions_for(course, EvaluationStage.POST)
     form = questions_form(questions, request.form if request.method == "POST" else None)
     if form.validate_on_submit():

@@ -1,4 +1,9 @@
-"""What an evaluation summary covers (Scope) and the SQL conditions that restrict data to it."""
+"""What an evaluation summary covers (Scope) and the SQL conditions that restrict data to it.
+
+A partnership's answers: those about sessions it ran (CourseSession.partnership_id, as the reports
+count sessions and delegates), and, for e-learning, which has no session, those about courses that
+count for it (Course.counts_for: owner, joint, HIPS).
+"""
 
 from __future__ import annotations
 
@@ -29,14 +34,20 @@ class Scope:
     date_basis: str = "session"  # "session" (session start) or "submitted"
 
 
-def _course_ids(scope: Scope) -> Select[int] | None:
-    """A subquery of course ids for the partnership and level filters, or None."""
+def _course_ids(scope: Scope, by_partnership: bool = True) -> Select[int] | None:
+    """A subquery of course ids for the level filter and (when `by_partnership`) the courses that
+    count for the partnership, or None when there is nothing to filter."""
     conds: list[ColumnElement[bool]] = []
-    if scope.partnership_id:
+    if scope.partnership_id and by_partnership:
         conds.append(Course.counts_for(scope.partnership_id))
     if scope.level:
         conds.append(Course.level == scope.level)
     return select(Course.id).where(*conds) if conds else None
+
+
+def _run_by(scope: Scope) -> Select[int]:
+    """A subquery of the ids of the sessions the scope's partnership ran."""
+    return select(CourseSession.id).where(CourseSession.partnership_id == scope.partnership_id)
 
 
 def response_filters(
@@ -54,9 +65,14 @@ def response_filters(
                 session_trainers.c.session_id == R.session_id, session_trainers.c.user_id == scope.trainer_id
             )
         )
-    courses = _course_ids(scope)
+    courses = _course_ids(scope, by_partnership=False)
     if courses is not None:
         conds.append(R.course_id.in_(courses))
+    if scope.partnership_id:
+        # Session answers by the partnership that ran the session; e-learning answers (no session)
+        # by the courses that count for it.
+        counting = select(Course.id).where(Course.counts_for(scope.partnership_id))
+        conds.append(or_(R.session_id.in_(_run_by(scope)), and_(R.session_id.is_(None), R.course_id.in_(counting))))
     if scope.agency_id:
         conds.append(R.agency_id == scope.agency_id)
     if scope.sector:
@@ -95,9 +111,11 @@ def booking_filters(scope: Scope) -> list[ColumnElement[bool]]:
                 session_trainers.c.session_id == Booking.session_id, session_trainers.c.user_id == scope.trainer_id
             )
         )
-    courses = _course_ids(scope)
+    courses = _course_ids(scope, by_partnership=False)
     if courses is not None:
         conds.append(CourseSession.course_id.in_(courses))
+    if scope.partnership_id:
+        conds.append(CourseSession.partnership_id == scope.partnership_id)
     if scope.agency_id:
         conds.append(Booking.agency_id == scope.agency_id)
     if scope.sector:

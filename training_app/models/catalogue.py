@@ -13,7 +13,9 @@ from sqlalchemy import (
     event,
     exists,
     or_,
+    select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
@@ -128,10 +130,17 @@ class CourseSession(Model):
         ),
         Index("ix_course_sessions_starts_at", "starts_at"),
         Index("ix_course_sessions_course_starts", "course_id", "starts_at"),
+        # Reports count a partnership's sessions by the partnership that runs them, over a period.
+        Index("ix_course_sessions_partnership_starts", "partnership_id", "starts_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
     course: Mapped[Course] = relationship(back_populates="sessions")
+    # The partnership that runs this session: one the course counts for (owner, joint, or any of the
+    # four for a HIPS course). Its admins manage the session; reports count it for that partnership.
+    # Left unset, it is the course's owner (see _running_partnership_defaults_to_owner).
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    partnership: Mapped["Partnership"] = relationship()
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     venue: Mapped[str | None] = mapped_column(String(300))
@@ -203,6 +212,23 @@ def _trainers_changed(course_session: CourseSession, trainer: "User", *_args: ob
     moment = now()
     course_session.updated_at = moment
     trainer.calendar_changed_at = moment
+
+
+@event.listens_for(CourseSession, "before_insert")
+def _running_partnership_defaults_to_owner(
+    _mapper: object, connection: Connection, course_session: CourseSession
+) -> None:
+    """A session scheduled without naming who runs it is run by the course's owner (as every session
+    was before shared courses were run by each partner)."""
+    if course_session.partnership_id is not None or course_session.partnership is not None:
+        return
+    course = course_session.course
+    if course is not None and course.owner_partnership_id is not None:
+        course_session.partnership_id = course.owner_partnership_id
+    else:
+        course_session.partnership_id = connection.scalar(
+            select(Course.owner_partnership_id).where(Course.id == course_session.course_id)
+        )
 
 
 @event.listens_for(Course.joint_partnerships, "append")

@@ -14,7 +14,7 @@ from ..evaluations.figures import comments, pooled_by_course
 from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
-from ..models import Course, CourseSession, SessionStatus
+from ..models import Course, CourseSession, Partnership, SessionStatus
 from ..permissions import report_scope
 from .reach import attended_breakdowns, elearning_figures
 from .scope import ReportFilters, session_conditions, without_jit
@@ -35,6 +35,7 @@ class CourseDelivery:
     delegates: int
     practitioners: int
     distance: PairStat | None = None  # the evaluations area's summary for the course, when there is one
+    owner: str = ""  # the code of the partnership that owns the course (sessions count for who ran them)
 
 
 @dataclass
@@ -121,17 +122,15 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
         ).all()
     )
     attended_per_course = breakdowns.by_course or {}
-    titles = (
-        dict(
-            db.session.execute(
-                select(Course.id, Course.title).where(
-                    Course.id.in_(set(sessions_per_course) | set(attended_per_course))
-                )
-            ).all()
-        )
-        if (sessions_per_course or attended_per_course)
-        else {}
-    )
+    titles: dict[int, str] = {}
+    owners: dict[int, str] = {}
+    if sessions_per_course or attended_per_course:
+        for course_id, title, owner in db.session.execute(
+            select(Course.id, Course.title, Partnership.code)
+            .join(Partnership, Partnership.id == Course.owner_partnership_id)
+            .where(Course.id.in_(set(sessions_per_course) | set(attended_per_course)))
+        ):
+            titles[course_id], owners[course_id] = title, owner
     courses = sorted(
         (
             CourseDelivery(
@@ -140,6 +139,7 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
                 sessions=sessions_per_course.get(course_id, 0),
                 delegates=attended_per_course[course_id].delegates if course_id in attended_per_course else 0,
                 practitioners=attended_per_course[course_id].practitioners if course_id in attended_per_course else 0,
+                owner=owners[course_id],
             )
             for course_id in titles
         ),

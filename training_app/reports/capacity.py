@@ -5,7 +5,7 @@ Definitions are in training_app.reports.scope's docstring.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, Label, and_, case, func, select
 from .. import clock
 from ..constants import REPORTS_UNDERFILLED_DAYS, REPORTS_UNDERFILLED_THRESHOLD
 from ..extensions import db
-from ..models import Booking, BookingStatus, Course, CourseSession, Partnership, SessionStatus
+from ..models import Booking, BookingStatus, Course, CourseSession, SessionStatus
 from ..permissions import report_scope
 from .queries import partnership_choices
-from .scope import ReportFilters, course_conditions, financial_year_label, level_label, session_conditions, without_jit
+from .scope import ReportFilters, financial_year_label, level_label, running_conditions, session_conditions, without_jit
 
 if TYPE_CHECKING:
     from ..models import User
@@ -88,7 +88,8 @@ class SessionFigures:
     level_kind: str | None
     starts_at: datetime
     status: str
-    partnership_ids: tuple[int, ...]
+    partnership_id: int  # the partnership that runs the session: the one it counts for
+    owner_partnership_id: int  # the course's owner, shown beside it
     figures: Figures
     underfilled: bool = False
 
@@ -102,6 +103,7 @@ class Group:
     key: Hashable
     label: str
     figures: Figures = field(default_factory=Figures)
+    detail: str = ""  # e.g. a course's owner
 
 
 @dataclass
@@ -118,6 +120,7 @@ class CapacityReport:
     unmet_demand: list[Group]
     underfilled_days: int
     underfilled_threshold: float
+    partnership_codes: dict[int, str] = field(default_factory=dict)  # id: code, for "Run by" and owners
 
 
 def booking_counts() -> list[Label[Any]]:
@@ -138,9 +141,7 @@ def booking_counts() -> list[Label[Any]]:
     ]
 
 
-def session_figures(
-    conditions: Iterable[ColumnElement[bool]], partnership_ids_by_course: dict[int, tuple[int, ...]] | None = None
-) -> list[SessionFigures]:
+def session_figures(conditions: Iterable[ColumnElement[bool]]) -> list[SessionFigures]:
     """Per-session figures for sessions run matching `conditions`, counted by one GROUP BY query.
 
     Only scheduled and completed sessions are included. Returns SessionFigures in start order.
@@ -153,7 +154,7 @@ def session_figures(
         Course.level,
         Course.level_kind,
         Course.owner_partnership_id,
-        Course.is_hips,
+        CourseSession.partnership_id,
         CourseSession.starts_at,
         CourseSession.status,
         CourseSession.capacity,
@@ -168,11 +169,6 @@ def session_figures(
         .order_by(CourseSession.starts_at, CourseSession.id)
     )
     rows = db.session.execute(query).all()
-    partnerships = (
-        partnership_ids_by_course
-        if partnership_ids_by_course is not None
-        else course_partnership_ids({row.course_id for row in rows})
-    )
     return [
         SessionFigures(
             id=row.id,
@@ -182,7 +178,8 @@ def session_figures(
             level_kind=row.level_kind,
             starts_at=row.starts_at,
             status=row.status,
-            partnership_ids=partnerships.get(row.course_id, ()),
+            partnership_id=row.partnership_id,
+            owner_partnership_id=row.owner_partnership_id,
             figures=Figures(
                 sessions=1,
                 capacity=row.capacity,
@@ -196,21 +193,6 @@ def session_figures(
         )
         for row in rows
     ]
-
-
-def course_partnership_ids(course_ids: Collection[int]) -> dict[int, tuple[int, ...]]:
-    """{course_id: tuple of partnership ids the course counts for} (Course.counts_for; one query)."""
-    result: dict[int, tuple[int, ...]] = {}
-    if not course_ids:
-        return result
-    for course_id, partnership_id in db.session.execute(
-        select(Course.id, Partnership.id)
-        .join(Partnership, Course.counts_for(Partnership.id))
-        .where(Course.id.in_(course_ids))
-        .order_by(Course.id, Partnership.id)
-    ):
-        result[course_id] = result.get(course_id, ()) + (partnership_id,)
-    return result
 
 
 def roll_up(
@@ -242,10 +224,11 @@ def capacity_report(
 ) -> CapacityReport:
     """Capacity, demand and attendance for the actor's scope and filters.
 
-    Per session, and rolled up per course, level, partnership, month and financial year (London
-    dates). Under-filled: scheduled sessions starting within `underfilled_days` from `now` whose
-    fill rate is below `underfilled_threshold` (whatever the period filter). Unmet demand: courses
-    with anyone on a waiting list in the period. Raises ReportForbidden for non-administrators.
+    Per session, and rolled up per course, level, partnership (the one running each session, so
+    the rows add up to the total), month and financial year (London dates). Under-filled:
+    scheduled sessions starting within `underfilled_days` from `now` whose fill rate is below
+    `underfilled_threshold` (whatever the period filter). Unmet demand: courses with anyone on a
+    waiting list in the period. Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
     without_jit()
@@ -258,7 +241,7 @@ def capacity_report(
             CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_at > now,
             CourseSession.starts_at <= now + timedelta(days=underfilled_days),
-            *course_conditions(filters),
+            *running_conditions(filters),
         ]
     )
     underfilled = [
@@ -273,10 +256,8 @@ def capacity_report(
         totals.add(row.figures)
 
     def by_partnership(row: SessionFigures) -> list[KeyAndLabel]:
-        ids: Iterable[int] = row.partnership_ids
-        if filters.partnership_id is not None:
-            ids = [pid for pid in ids if pid == filters.partnership_id]
-        return [(partnerships[pid], partnerships[pid]) for pid in ids]
+        code = partnerships[row.partnership_id]
+        return [(code, code)]
 
     def by_month(row: SessionFigures) -> list[KeyAndLabel]:
         local = clock.to_london(row.starts_at)
@@ -287,6 +268,11 @@ def capacity_report(
         return [(label, label)]
 
     by_course = roll_up(rows, lambda row: [((row.course_title, row.course_id), row.course_title)])
+    owners: dict[Hashable, str] = {
+        (row.course_title, row.course_id): partnerships[row.owner_partnership_id] for row in rows
+    }
+    for group in by_course:
+        group.detail = owners[group.key]
     return CapacityReport(
         filters=filters,
         sessions=rows,
@@ -304,4 +290,5 @@ def capacity_report(
         ),
         underfilled_days=underfilled_days,
         underfilled_threshold=underfilled_threshold,
+        partnership_codes=partnerships,
     )

@@ -151,16 +151,25 @@ def figure_cells(figures: Figures) -> CsvRow:
 
 def capacity_rows(report: CapacityReport) -> Iterator[CsvRow]:
     """CSV rows of a capacity report: every session, then each roll-up, then the total."""
-    yield ("Breakdown", "Session ID", "Course / group", "Level", "Starts (London)", "Under-filled") + FIGURE_HEADER
+    codes = report.partnership_codes
+    yield (
+        ("Breakdown", "Session ID", "Course / group", "Level", "Starts (London)", "Under-filled")
+        + FIGURE_HEADER
+        + ("Run by", "Course owner")
+    )
     for row in report.sessions:
         yield (
-            "Session",
-            row.id,
-            row.course_title,
-            row.level_label,
-            london_csv(row.starts_at),
-            "yes" if row.underfilled else "no",
-        ) + figure_cells(row.figures)
+            (
+                "Session",
+                row.id,
+                row.course_title,
+                row.level_label,
+                london_csv(row.starts_at),
+                "yes" if row.underfilled else "no",
+            )
+            + figure_cells(row.figures)
+            + (codes[row.partnership_id], codes[row.owner_partnership_id])
+        )
     for name, groups in (
         ("Course", report.by_course),
         ("Level", report.by_level),
@@ -169,8 +178,8 @@ def capacity_rows(report: CapacityReport) -> Iterator[CsvRow]:
         ("Financial year", report.by_financial_year),
     ):
         for group in groups:
-            yield (name, "", group.label, "", "", "") + figure_cells(group.figures)
-    yield ("Total", "", "All sessions in the report", "", "", "") + figure_cells(report.totals)
+            yield (name, "", group.label, "", "", "") + figure_cells(group.figures) + ("", group.detail)
+    yield ("Total", "", "All sessions in the report", "", "", "") + figure_cells(report.totals) + ("", "")
 
 
 def reach_rows(report: ReachReport) -> Iterator[CsvRow]:
@@ -204,7 +213,7 @@ def annual_rows(report: AnnualReport) -> Iterator[CsvRow]:
     for row in report.by_sector:
         yield ("Sector (delegates, unique practitioners)", row.label, "", row.delegates, row.practitioners)
     for course in report.courses:
-        yield ("Course (sessions delivered, delegates)", course.title, "", course.sessions, course.delegates)
+        yield ("Course (sessions delivered, delegates)", course.title, course.owner, course.sessions, course.delegates)
         if course.distance is not None and course.distance.mean_change is not None:
             yield (
                 "Course distance travelled (mean change, delegates paired)",

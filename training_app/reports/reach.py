@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Label, Row, String, and_, cast, distinct, func, literal_column, null, select, union_all
+from sqlalchemy import Label, Row, String, cast, distinct, func, literal_column, null, select, union_all
 
 from ..extensions import db
 from ..models import (
@@ -23,7 +23,7 @@ from ..permissions import report_scope
 
 if TYPE_CHECKING:
     from ..models import User
-from .scope import NOT_RECORDED, ReportFilters, course_conditions, partnership_courses, session_conditions, without_jit
+from .scope import NOT_RECORDED, ReportFilters, course_conditions, session_conditions, without_jit
 
 
 @dataclass
@@ -76,8 +76,7 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
             Booking.agency_id,
             Booking.job_role,
             Course.id.label("course_id"),
-            Course.owner_partnership_id,
-            Course.is_hips,
+            CourseSession.partnership_id,
         )
         .select_from(Booking)
         .join(CourseSession, CourseSession.id == Booking.session_id)
@@ -92,10 +91,6 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
     def dimension(name: str) -> Label[str]:
         return literal_column(f"'{name}'", String).label("dimension")
 
-    pairs = partnership_courses()
-    partnership_join = Partnership.id == pairs.c.partnership_id
-    if filters.partnership_id is not None:
-        partnership_join = and_(partnership_join, Partnership.id == filters.partnership_id)
     parts = [
         select(dimension("total"), no_text.label("label"), no_text.label("detail"), *counts).select_from(attended),
         select(dimension("agency"), Agency.name, Agency.sector, *counts)
@@ -106,10 +101,10 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
         .select_from(attended)
         .outerjoin(Agency, Agency.id == a.agency_id)
         .group_by(Agency.sector),
+        # Each delegate counts once, for the partnership that ran their session.
         select(dimension("partnership"), Partnership.code, Partnership.name, *counts)
         .select_from(attended)
-        .join(pairs, pairs.c.course_id == a.course_id)
-        .join(Partnership, partnership_join)
+        .join(Partnership, Partnership.id == a.partnership_id)
         .group_by(Partnership.code, Partnership.name),
         select(dimension("job_role"), a.job_role, no_text, *counts).select_from(attended).group_by(a.job_role),
     ]
@@ -174,8 +169,9 @@ def elearning_figures(filters: ReportFilters) -> tuple[int, int, list[ReachRow]]
 
 def reach_report(actor: User, filters: ReportFilters) -> ReachReport:
     """Who the programme reached in the period: delegates (attended bookings) and unique practitioners
-    by agency, sector, partnership (of the course; HIPS counts for all four) and job role, plus
-    e-learning completions. Raises ReportForbidden for non-administrators.
+    by agency, sector, partnership (the one that ran the session, so each delegate counts once) and
+    job role, plus e-learning completions (which count for every partnership the course counts
+    for). Raises ReportForbidden for non-administrators.
     """
     filters = report_scope(actor, filters)
     without_jit()

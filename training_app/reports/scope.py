@@ -26,8 +26,10 @@ Definitions (the same words appear in the help text on each page):
 - **Delegates**: attended bookings (one person attending two sessions is two delegates).
 - **Unique practitioners**: distinct people among those delegates.
 - **Agency, sector and job role** are those recorded on the booking when it was made.
-- **A partnership's figures**: courses it owns, runs jointly, or HIPS courses (which count for
-  all four partnerships), so partnership rows overlap and do not add up to the total.
+- **A partnership's figures**: the sessions it runs (CourseSession.partnership_id), whoever owns
+  the course: a HIPS or joint course's sessions count for the partnership that runs each one, so
+  partnership rows add up to the total. The course's owner is shown beside it. E-learning has no
+  session: a completion counts for every partnership the course counts for (owner, joint, HIPS).
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, select, text
+from sqlalchemy import ColumnElement, text
 
 from .. import clock
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Course, CourseSession, LevelKind, Partnership
+from ..models import Course, CourseSession, LevelKind
 
 NOT_RECORDED = "Not recorded"
 
@@ -88,23 +90,6 @@ class ReportFilters:
         return start, end
 
 
-def partnership_courses() -> Subquery:
-    """SQL: (course_id, partnership_id) for every partnership a course counts for (Course.counts_for).
-
-    A small table of pairs (courses x four partnerships) that the large report queries hash-join on.
-    Built from the one rule rather than the reports' old UNION of (owner), (joint) and (HIPS x four)
-    pairs: bench/partnership_pairs_bench.py at a million bookings on PostgreSQL times reach's
-    attended_breakdowns the same either way (median of 5, counts_for vs UNION: system admin every
-    year 966 vs 985 ms, this year 228 vs 217 ms; IOWSCP every year 405 vs 397 ms, this year 80 vs
-    69 ms), so no separate faster statement is kept.
-    """
-    return (
-        select(Course.id.label("course_id"), Partnership.id.label("partnership_id"))
-        .join(Partnership, Course.counts_for(Partnership.id))
-        .subquery("partnership_courses")
-    )
-
-
 def without_jit() -> None:
     """PostgreSQL: no JIT compilation for this transaction's report queries.
 
@@ -115,11 +100,8 @@ def without_jit() -> None:
         db.session.execute(text("SET LOCAL jit = off"))
 
 
-def course_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
-    """Conditions on Course for the partnership, course and level filters."""
+def _course_and_level(filters: ReportFilters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if filters.partnership_id is not None:
-        conditions.append(Course.counts_for(filters.partnership_id))
     if filters.course_id is not None:
         conditions.append(Course.id == filters.course_id)
     if filters.level is not None:
@@ -127,10 +109,28 @@ def course_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def course_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """Conditions on Course for the partnership, course and level filters, for what has no session
+    (e-learning, the course list): the partnership is any the course counts for (Course.counts_for)."""
+    conditions = _course_and_level(filters)
+    if filters.partnership_id is not None:
+        conditions.insert(0, Course.counts_for(filters.partnership_id))
+    return conditions
+
+
+def running_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """Conditions on CourseSession and Course for the partnership, course and level filters: a
+    session counts for the partnership that runs it (CourseSession.partnership_id)."""
+    conditions = _course_and_level(filters)
+    if filters.partnership_id is not None:
+        conditions.insert(0, CourseSession.partnership_id == filters.partnership_id)
+    return conditions
+
+
 def session_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
-    """Conditions on CourseSession and Course: the period (session start) and the course filters."""
+    """Conditions on CourseSession and Course: the period (session start) and running_conditions."""
     start, end = filters.utc_bounds
-    return [CourseSession.starts_at >= start, CourseSession.starts_at < end, *course_conditions(filters)]
+    return [CourseSession.starts_at >= start, CourseSession.starts_at < end, *running_conditions(filters)]
 
 
 def level_label(level: int | None, level_kind: str | None) -> str:

@@ -23,7 +23,7 @@ from werkzeug.security import generate_password_hash
 from support import session_csrf_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.evaluations.questions import default_questions
-from training_app.models import Booking, Course, CourseSession, User
+from training_app.models import Booking, Course, CourseSession, OrganisationStatus, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
@@ -39,6 +39,7 @@ HSCP_ADMIN = (SIGN_IN, 403, 403, 403, 200, 200)  # one HSCP course or session
 REPORTS = (SIGN_IN, 403, 403, 200, 200, 200)  # scoped to the admin's partnership inside
 SUMMARIES = (SIGN_IN, 403, 200, 200, 200, 200)  # trainers see their own sessions' summaries
 NOT_THEIRS = (SIGN_IN, 403, 403, 403, 403, 403)  # the delegate's own booking: nobody else's business
+SYSTEM_ONLY = (SIGN_IN, 403, 403, 403, 403, 200)  # partnerships: system administrators only
 
 MATRIX = {
     # Public pages.
@@ -125,6 +126,28 @@ MATRIX = {
     # People and roles: any administrator may look; what they may change is checked inside.
     "admin.users": ("GET", lambda w: "/admin/users", ADMIN_AREA),
     "admin.user_role": ("GET", lambda w: f"/admin/users/{w.delegate.id}/role", ADMIN_AREA),
+    # Reference data: organisations in Hampshire's area are Hampshire's admins' (and system admins').
+    "admin.organisations": ("GET", lambda w: "/admin/organisations", ADMIN_AREA),
+    "admin.organisation_new": ("GET", lambda w: "/admin/organisations/new", ADMIN_AREA),
+    "admin.organisation_edit": ("GET", lambda w: f"/admin/organisations/{w.agency.id}/edit", HSCP_ADMIN),
+    "admin.organisation_approve": ("GET", lambda w: f"/admin/organisations/{w.pending.id}/approve", HSCP_ADMIN),
+    "admin.organisation_merge": ("GET", lambda w: f"/admin/organisations/{w.pending.id}/merge", HSCP_ADMIN),
+    "admin.organisation_retire": ("GET", lambda w: f"/admin/organisations/{w.agency.id}/retire", HSCP_ADMIN),
+    # Not retired, so there is nothing to reinstate: 404 once the permission check has passed.
+    "admin.organisation_reinstate": (
+        "GET",
+        lambda w: f"/admin/organisations/{w.agency.id}/reinstate",
+        (SIGN_IN, 403, 403, 403, 404, 404),
+    ),
+    "admin.partnerships": ("GET", lambda w: "/admin/partnerships", SYSTEM_ONLY),
+    "admin.partnership_new": ("GET", lambda w: "/admin/partnerships/new", SYSTEM_ONLY),
+    "admin.partnership_edit": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/edit", SYSTEM_ONLY),
+    "admin.partnership_retire": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/retire", SYSTEM_ONLY),
+    "admin.partnership_reinstate": (
+        "GET",
+        lambda w: f"/admin/partnerships/{w.partnership.id}/reinstate",
+        (SIGN_IN, 403, 403, 403, 403, 404),
+    ),
     "privacy.export_data": ("GET", lambda w: "/account/data.json", PRIVATE_OWN),
     "privacy.close_account": ("GET", lambda w: "/account/close", PRIVATE_OWN),
     "privacy.audit_log": ("GET", lambda w: "/admin/audit", (SIGN_IN, 403, 403, 403, 403, 200)),
@@ -160,6 +183,8 @@ def world(db, partnerships, make_agency, frozen_clock):
 
     frozen_clock(datetime(2027, 3, 1, 10, 0))
     agency = make_agency("Hampshire County Council", "Children's social care", partnerships["HSCP"])
+    pending = make_agency("Hampshire Youth Sailing Club", "Voluntary and community", partnerships["HSCP"])
+    pending.status = OrganisationStatus.PENDING
     hscp = partnerships["HSCP"]
     people = {
         "practitioner": person(db, "practitioner", agency=agency),
@@ -225,6 +250,9 @@ def world(db, partnerships, make_agency, frozen_clock):
     db.session.add_all([form, response])
     db.session.commit()
     return SimpleNamespace(
+        agency=agency,
+        pending=pending,
+        partnership=hscp,
         people=people,
         delegate=delegate,
         session_trainer=session_trainer,
@@ -264,6 +292,9 @@ def test_every_entry_names_its_route(app):
             confirm_token="c",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
+            agency=SimpleNamespace(id=7),
+            pending=SimpleNamespace(id=8),
+            partnership=SimpleNamespace(id=9),
         )
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role
+from .models import Agency, Course, CourseSession, Role
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -152,6 +152,47 @@ def assignable_roles(actor: User) -> list[str]:
     return list(PARTNERSHIP_ADMIN_ASSIGNS)
 
 
+# --- reference data: organisations and partnerships ----------------------------------------------
+
+
+def may_manage_organisations(user: Any) -> bool:
+    """Administrators keep the organisations list: system admins all, partnership admins their area's."""
+    return is_admin(user)
+
+
+def can_manage_organisation(user: Any, agency: Agency) -> bool:
+    """System admins manage every organisation; a partnership admin those in their partnership's area."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        user.role == Role.PARTNERSHIP_ADMIN
+        and user.partnership_id is not None
+        and agency.partnership_id == user.partnership_id
+    )
+
+
+def managed_organisations_condition(user: User) -> ColumnElement[bool]:
+    """SQL on Agency: the organisations `user` manages (403 for a partnership admin without one)."""
+    if sees_all_partnerships(user):
+        return true()
+    return Agency.partnership_id == own_partnership(user)
+
+
+def organisation_area_for(user: User, requested_partnership_id: int | None) -> int | None:
+    """The partnership area of an organisation `user` adds or edits: a system admin chooses it (or none:
+    it covers several areas); a partnership admin's organisations are always in their own area."""
+    if sees_all_partnerships(user):
+        return requested_partnership_id
+    return own_partnership(user)
+
+
+def may_manage_partnerships(user: Any) -> bool:
+    """Only system administrators add, rename and retire partnerships."""
+    return sees_all_partnerships(user)
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 
@@ -277,5 +318,9 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("admin.index", "Manage programme"))
     if may_see_reports(user):
         items.append(NavItem("reports.index", "Reports"))
+    if may_manage_organisations(user):
+        items.append(NavItem("admin.organisations", "Organisations"))
+    if may_manage_partnerships(user):
+        items.append(NavItem("admin.partnerships", "Partnerships"))
     items.append(NavItem("auth.account", "Your account"))
     return items

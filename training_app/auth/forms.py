@@ -1,10 +1,14 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from ..admin.fields import Select
 from ..forms import PasswordRules, no_bidi_controls, no_control_characters, strip_filter
+
+ORGANISATION_LISTED = "listed"
+ORGANISATION_NOT_LISTED = "not_listed"
 
 
 class SignInForm(FlaskForm):
@@ -34,9 +38,30 @@ class ProfileFields:
             no_bidi_controls,
         ],
     )
-    agency_id = SelectField(
-        "Organisation", widget=GovSelect(), coerce=str, validators=[InputRequired("Select your organisation")]
+    # "My organisation is not listed" reveals the new organisation's fields (GOV.UK conditional radios);
+    # without the choice (or without JavaScript, when every field shows) the list decides.
+    organisation_choice = RadioField(
+        "Your organisation",
+        choices=[
+            SelectChoice(ORGANISATION_LISTED, "Choose it from the list"),
+            SelectChoice(ORGANISATION_NOT_LISTED, "My organisation is not listed"),
+        ],
+        validators=[Optional()],
     )
+    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str)
+    new_organisation_name = StringField(
+        "Name of your organisation",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Length(max=200, message="Name of your organisation must be 200 characters or fewer"),
+            no_control_characters,
+            no_bidi_controls,
+        ],
+    )
+    # Select: a missing key means the blank choice (the fields matter only for "not listed").
+    new_organisation_sector = Select("Sector", widget=GovSelect(), coerce=str)
+    new_organisation_partnership_id = Select("Partnership area", widget=GovSelect(), coerce=str)
     job_role = StringField(
         "Job role",
         widget=GovTextInput(),
@@ -55,6 +80,22 @@ class ProfileFields:
         validators=[Optional()],
         choices=[SelectChoice("", "None")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
     )
+
+    @property
+    def names_new_organisation(self) -> bool:
+        return self.organisation_choice.data == ORGANISATION_NOT_LISTED
+
+    def validate_agency_id(self, field):
+        if not self.names_new_organisation and not field.data:
+            raise ValidationError("Select your organisation, or choose ‘My organisation is not listed’")
+
+    def validate_new_organisation_name(self, field):
+        if self.names_new_organisation and not field.data:
+            raise ValidationError("Enter the name of your organisation")
+
+    def validate_new_organisation_sector(self, field):
+        if self.names_new_organisation and not field.data:
+            raise ValidationError("Select your organisation's sector")
 
 
 class RegisterForm(ProfileFields, FlaskForm):

@@ -26,6 +26,15 @@ def area_choices(partnerships: Sequence[Partnership], blank: str = SEVERAL_AREAS
     return [SelectChoice("", blank)] + [SelectChoice(str(p.id), p.label) for p in partnerships]
 
 
+class OptionalIdSelect(IdSelect):
+    """An id select whose blank choice (or a missing key) is a valid answer: None."""
+
+    def pre_validate(self, form: object) -> None:
+        if self.data is None and not any(value.strip() for value in self.raw_data or []):
+            return
+        super().pre_validate(form)
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(
         "Name",
@@ -40,7 +49,7 @@ class OrganisationForm(FlaskForm):
     )
     sector = Select("Sector", widget=GovSelect(), validators=[InputRequired("Select the sector")])
     # Only system administrators choose it; a partnership admin's organisations are in their area.
-    partnership_id = IdSelect("Partnership area", widget=GovSelect())
+    partnership_id = OptionalIdSelect("Partnership area", widget=GovSelect())
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def offer(self, partnerships: Sequence[Partnership] | None) -> OrganisationForm:

@@ -16,10 +16,11 @@ from ..constants import ADMIN_USERS_PAGE_SIZE
 from ..errors import show_error
 from ..extensions import db
 from ..ids import coerce_id
-from ..models import Partnership, Role, User
+from ..models import Role, User
 from ..pagination import paginate, requested_page
 from ..permissions import admin_required, assignable_roles
 from . import bp
+from .partnership_services import offered_partnerships
 from .roles import RoleError, set_role
 
 
@@ -62,8 +63,7 @@ def user_role(user_id: int) -> ResponseReturnValue:
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
     form.role.choices = [SelectChoice(key, Role(key).label) for key in assignable_roles(current_user)]
     form.partnership_id.choices = [SelectChoice("", "Not a partnership administrator")] + [
-        SelectChoice(str(p.id), f"{p.name} ({p.code})")
-        for p in db.session.scalars(select(Partnership).order_by(Partnership.code))
+        SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in offered_partnerships(keep=[person.partnership_id])
     ]
     if form.validate_on_submit():
         try:

@@ -1,13 +1,12 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from ..admin.fields import Select
 from ..forms import PasswordRules, no_bidi_controls, no_control_characters, strip_filter
 
-ORGANISATION_LISTED = "listed"
+# The organisation choice that means "I will name it": not an id, so never mistaken for one.
 ORGANISATION_NOT_LISTED = "not_listed"
 
 
@@ -38,17 +37,9 @@ class ProfileFields:
             no_bidi_controls,
         ],
     )
-    # "My organisation is not listed" reveals the new organisation's fields (GOV.UK conditional radios);
-    # without the choice (or without JavaScript, when every field shows) the list decides.
-    organisation_choice = RadioField(
-        "Your organisation",
-        choices=[
-            SelectChoice(ORGANISATION_LISTED, "Choose it from the list"),
-            SelectChoice(ORGANISATION_NOT_LISTED, "My organisation is not listed"),
-        ],
-        validators=[Optional()],
-    )
-    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str)
+    # The last choice is "My organisation is not listed" (ORGANISATION_NOT_LISTED): the person then names
+    # it in the fields below, which are always shown (no script needed, see templates/auth/_profile_fields.html).
+    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str, default="")
     new_organisation_name = StringField(
         "Name of your organisation",
         widget=GovTextInput(),
@@ -59,9 +50,8 @@ class ProfileFields:
             no_bidi_controls,
         ],
     )
-    # Select: a missing key means the blank choice (the fields matter only for "not listed").
-    new_organisation_sector = Select("Sector", widget=GovSelect(), coerce=str)
-    new_organisation_partnership_id = Select("Partnership area", widget=GovSelect(), coerce=str)
+    new_organisation_sector = SelectField("Sector", widget=GovSelect(), coerce=str, default="")
+    new_organisation_partnership_id = SelectField("Partnership area", widget=GovSelect(), coerce=str, default="")
     job_role = StringField(
         "Job role",
         widget=GovTextInput(),
@@ -83,7 +73,7 @@ class ProfileFields:
 
     @property
     def names_new_organisation(self) -> bool:
-        return self.organisation_choice.data == ORGANISATION_NOT_LISTED
+        return self.agency_id.data == ORGANISATION_NOT_LISTED
 
     def validate_agency_id(self, field):
         if not self.names_new_organisation and not field.data:

@@ -1,9 +1,11 @@
-"""The organisation question on the registration and account forms: choose one from the list, or say
-"My organisation is not listed" and name it (it then waits for an administrator, but is the person's
+"""The organisation question on the registration and account forms: choose one from the list, or choose
+"My organisation is not listed" (its last option) and name it (it then waits for an administrator, but is the person's
 at once). The views fill the choices with `offer_organisations` and read the answer with
 `chosen_organisation`."""
 
 from __future__ import annotations
+
+from wtforms.fields.choices import SelectChoice
 
 from ..admin.organisation_forms import SEVERAL_AREAS, area_choices, sector_choices
 from ..admin.organisation_services import OrganisationError, organisation_named
@@ -11,14 +13,16 @@ from ..admin.partnership_services import offered_partnerships
 from ..errors import show_error
 from ..ids import parse_id
 from ..models import User
-from .forms import ProfileFields
+from .forms import ORGANISATION_NOT_LISTED, ProfileFields
 from .services import NewOrganisation, agency_choices, valid_agency_id
+
+NOT_LISTED_LABEL = "My organisation is not listed"
 
 
 def offer_organisations(form: ProfileFields, person: User | None = None) -> None:
     """Fill the organisation choices: the list (with the person's own, whatever its status), the sectors
     and the partnerships still running."""
-    form.agency_id.choices = agency_choices(person)
+    form.agency_id.choices = [*agency_choices(person), SelectChoice(ORGANISATION_NOT_LISTED, NOT_LISTED_LABEL)]
     form.new_organisation_sector.choices = sector_choices("Select the sector")
     form.new_organisation_partnership_id.choices = area_choices(offered_partnerships(), SEVERAL_AREAS)
 

@@ -9,7 +9,6 @@ from ..extensions import db
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from . import bp
 from .forms import (
-    ORGANISATION_LISTED,
     ConfirmForm,
     ForgotPasswordForm,
     ProfileForm,
@@ -131,7 +130,6 @@ def account():
     offer_organisations(form, current_user)
     if request.method == "GET":
         form.agency_id.data = str(current_user.agency_id or "")
-        form.organisation_choice.data = ORGANISATION_LISTED if current_user.agency_id else None
         form.external_level_completed.data = str(current_user.external_level_completed or "")
     if form.validate_on_submit():
         organisation = chosen_organisation(form, current_user)

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, case, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,6 +26,10 @@ SECTORS = [
     "Faith groups",
     "Other",
 ]
+
+
+# After the name of an organisation that waits for an administrator's approval.
+PENDING_SUFFIX = " (awaiting approval)"
 
 
 class Partnership(Model):
@@ -81,10 +85,15 @@ class Agency(Model):
 
     @property
     def label(self) -> str:
-        """The name as choice lists and reports show it: a pending one says it is waiting."""
+        """The name as choice lists and reports show it: a pending one says it is waiting (`label_sql`)."""
         if self.status == OrganisationStatus.PENDING:
-            return f"{self.name} (awaiting approval)"
+            return self.name + PENDING_SUFFIX
         return self.name
+
+    @classmethod
+    def label_sql(cls) -> ColumnElement[str]:
+        """`label` in SQL, for reports that group by organisation."""
+        return case((cls.status == OrganisationStatus.PENDING, cls.name + PENDING_SUFFIX), else_=cls.name)
 
     def __repr__(self) -> str:
         return f"<Agency {self.id} {self.status}>"

@@ -497,3 +497,15 @@ def test_retiring_a_partnership_keeps_a_course_that_has_it(client, db, login, pa
     page = client.get(f"/admin/courses/{course.id}/edit").get_data(as_text=True)
     pscp = partnerships["PSCP"].id
     assert f'<option value="{pscp}" selected>' in page
+
+
+def test_system_admin_adds_an_organisation_covering_several_areas(client, db, login, post_form, system_admin):
+    login(system_admin)
+    response = post_form(
+        "/admin/organisations/new", {"name": "NSPCC", "sector": "Voluntary and community", "partnership_id": ""}
+    )
+    assert response.status_code == 302
+    nspcc = db.session.scalars(select(Agency).where(Agency.name == "NSPCC")).one()
+    assert (nspcc.partnership_id, nspcc.status) == (None, OrganisationStatus.APPROVED)
+    (created,) = audit(db, "organisation.created")
+    assert created.actor_id == system_admin.id and created.details["partnership_id"] is None

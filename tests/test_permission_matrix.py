@@ -30,7 +30,7 @@ from support import session_csrf_token
 from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.evaluations.questions import default_questions
-from training_app.models import Booking, Course, CourseSession, User
+from training_app.models import Booking, Course, CourseSession, OrganisationStatus, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
@@ -46,6 +46,7 @@ HSCP_ADMIN = (SIGN_IN, 403, 403, 403, 200, 200)  # one HSCP course or session
 REPORTS = (SIGN_IN, 403, 403, 200, 200, 200)  # scoped to the admin's partnership inside
 SUMMARIES = (SIGN_IN, 403, 200, 200, 200, 200)  # trainers see their own sessions' summaries
 NOT_THEIRS = (SIGN_IN, 403, 403, 403, 403, 403)  # the delegate's own booking: nobody else's business
+SYSTEM_ONLY = (SIGN_IN, 403, 403, 403, 403, 200)  # partnerships: system administrators only
 
 MATRIX = {
     # Public pages.
@@ -147,6 +148,28 @@ MATRIX = {
         "POST",
         lambda w: f"/admin/users/{w.delegate.id}/resend-confirmation",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    # Reference data: organisations in Hampshire's area are Hampshire's admins' (and system admins').
+    "admin.organisations": ("GET", lambda w: "/admin/organisations", ADMIN_AREA),
+    "admin.organisation_new": ("GET", lambda w: "/admin/organisations/new", ADMIN_AREA),
+    "admin.organisation_edit": ("GET", lambda w: f"/admin/organisations/{w.agency.id}/edit", HSCP_ADMIN),
+    "admin.organisation_approve": ("GET", lambda w: f"/admin/organisations/{w.pending.id}/approve", HSCP_ADMIN),
+    "admin.organisation_merge": ("GET", lambda w: f"/admin/organisations/{w.pending.id}/merge", HSCP_ADMIN),
+    "admin.organisation_retire": ("GET", lambda w: f"/admin/organisations/{w.agency.id}/retire", HSCP_ADMIN),
+    # Not retired, so there is nothing to reinstate: 404 once the permission check has passed.
+    "admin.organisation_reinstate": (
+        "GET",
+        lambda w: f"/admin/organisations/{w.agency.id}/reinstate",
+        (SIGN_IN, 403, 403, 403, 404, 404),
+    ),
+    "admin.partnerships": ("GET", lambda w: "/admin/partnerships", SYSTEM_ONLY),
+    "admin.partnership_new": ("GET", lambda w: "/admin/partnerships/new", SYSTEM_ONLY),
+    "admin.partnership_edit": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/edit", SYSTEM_ONLY),
+    "admin.partnership_retire": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/retire", SYSTEM_ONLY),
+    "admin.partnership_reinstate": (
+        "GET",
+        lambda w: f"/admin/partnerships/{w.partnership.id}/reinstate",
+        (SIGN_IN, 403, 403, 403, 403, 404),
     ),
     "privacy.export_data": ("GET", lambda w: "/account/data.json", PRIVATE_OWN),
     "privacy.close_account": ("GET", lambda w: "/account/close", PRIVATE_OWN),
@@ -264,6 +287,8 @@ def world(db, partnerships, make_agency, frozen_clock):
 
     frozen_clock(datetime(2027, 3, 1, 10, 0))
     agency = make_agency("Hampshire County Council", "Children's social care", partnerships["HSCP"])
+    pending = make_agency("Hampshire Youth Sailing Club", "Voluntary and community", partnerships["HSCP"])
+    pending.status = OrganisationStatus.PENDING
     hscp = partnerships["HSCP"]
     people = {
         "practitioner": person(db, "practitioner", agency=agency),
@@ -363,6 +388,8 @@ def world(db, partnerships, make_agency, frozen_clock):
         shared=shared,
         shared_sessions=shared_sessions,
         shared_bookings=shared_bookings,
+        agency=agency,
+        pending=pending,
         people=people,
         partnership=hscp,
         delegate=delegate,
@@ -405,7 +432,9 @@ def test_every_entry_names_its_route(app):
             email_change_token="e",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
-            partnership=SimpleNamespace(id=7),
+            agency=SimpleNamespace(id=7),
+            pending=SimpleNamespace(id=8),
+            partnership=SimpleNamespace(id=9),
         )
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))

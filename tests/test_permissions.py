@@ -106,8 +106,12 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
         (None, "bookings.my_training", []),
         ("practitioner", "bookings.my_training", []),
         ("trainer", "bookings.trainer_sessions", []),
-        ("hscp_admin", "admin.index", ["admin.index", "admin.users"]),
-        ("system_admin", "admin.index", ["admin.index", "admin.users", "privacy.audit_log"]),
+        ("hscp_admin", "admin.index", ["admin.index", "admin.users", "admin.organisations"]),
+        (
+            "system_admin",
+            "admin.index",
+            ["admin.index", "admin.users", "admin.organisations", "admin.partnerships", "privacy.audit_log"],
+        ),
     ],
 )
 def test_each_role_has_its_home_and_admin_menu(people, role, home, admin_menu):

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role, User
+from .models import Agency, Course, CourseSession, Role, User
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -251,6 +251,47 @@ def may_manage_person(actor: Any, person: User) -> bool:
     return person.role != Role.PARTNERSHIP_ADMIN or person.partnership_id == actor.partnership_id
 
 
+# --- reference data: organisations and partnerships ----------------------------------------------
+
+
+def may_manage_organisations(user: Any) -> bool:
+    """Administrators keep the organisations list: system admins all, partnership admins their area's."""
+    return is_admin(user)
+
+
+def can_manage_organisation(user: Any, agency: Agency) -> bool:
+    """System admins manage every organisation; a partnership admin those in their partnership's area."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        user.role == Role.PARTNERSHIP_ADMIN
+        and user.partnership_id is not None
+        and agency.partnership_id == user.partnership_id
+    )
+
+
+def managed_organisations_condition(user: User) -> ColumnElement[bool]:
+    """SQL on Agency: the organisations `user` manages (403 for a partnership admin without one)."""
+    if sees_all_partnerships(user):
+        return true()
+    return Agency.partnership_id == own_partnership(user)
+
+
+def organisation_area_for(user: User, requested_partnership_id: int | None) -> int | None:
+    """The partnership area of an organisation `user` adds or edits: a system admin chooses it (or none:
+    it covers several areas); a partnership admin's organisations are always in their own area."""
+    if sees_all_partnerships(user):
+        return requested_partnership_id
+    return own_partnership(user)
+
+
+def may_manage_partnerships(user: Any) -> bool:
+    """Only system administrators add, rename and retire partnerships."""
+    return sees_all_partnerships(user)
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 
@@ -385,6 +426,10 @@ def admin_nav_items(user: Any) -> list[NavItem]:
     if not is_admin(user):
         return []
     items = [NavItem("admin.index", "Courses and sessions"), NavItem("admin.users", "People")]
+    if may_manage_organisations(user):
+        items.append(NavItem("admin.organisations", "Organisations"))
+    if may_manage_partnerships(user):
+        items.append(NavItem("admin.partnerships", "Partnerships"))
     if sees_all_partnerships(user):
         items.append(NavItem("privacy.audit_log", "Audit log"))
     return items

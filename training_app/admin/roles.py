@@ -33,8 +33,11 @@ def set_role(actor: User, user: User, role: str, partnership_id: int | None = No
     if user.closed_at is not None:
         raise RoleError("This account is closed.")
     if role == Role.PARTNERSHIP_ADMIN:
-        if partnership_id is None or db.session.get(Partnership, partnership_id) is None:
+        partnership = db.session.get(Partnership, partnership_id) if partnership_id is not None else None
+        if partnership is None:
             raise RoleError("Choose the partnership they will run", field="partnership_id")
+        if partnership.retired_at is not None and partnership_id != user.partnership_id:
+            raise RoleError("That partnership is retired: choose one that is still running", field="partnership_id")
     else:
         partnership_id = (
             user.partnership_id if role != Role.SYSTEM_ADMIN and user.role != Role.PARTNERSHIP_ADMIN else None

@@ -27,6 +27,7 @@ from ..permissions import (
 )
 from . import bp
 from .forms import CourseForm, SessionForm
+from .partnership_services import offered_partnerships
 from .services import (
     AdminError,
     archive_course,
@@ -78,7 +79,9 @@ def index():
 
 def course_form(course=None):
     form = CourseForm()
-    all_partnerships = partnerships()
+    # Retired partnerships are not offered, unless the course already has them.
+    keep = [course.owner_partnership_id, *(p.id for p in course.joint_partnerships)] if course else []
+    all_partnerships = offered_partnerships(keep)
     form.joint_partnership_ids.choices = [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in all_partnerships]
     if sees_all_partnerships(current_user):
         form.owner_partnership_id.choices = [SelectChoice("", "Choose a partnership")] + [

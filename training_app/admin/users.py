@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
-from sqlalchemy import select
 from wtforms import RadioField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -16,10 +15,11 @@ from ..constants import ADMIN_USERS_PAGE_SIZE
 from ..errors import show_error
 from ..extensions import db
 from ..ids import coerce_id
-from ..models import Partnership, Role
+from ..models import Role
 from ..pagination import requested_page
 from ..permissions import admin_required, assignable_roles
 from . import bp
+from .partnership_services import offered_partnerships
 from .people import visible_person
 from .people_queries import find_people
 from .roles import RoleError, set_role
@@ -60,8 +60,7 @@ def user_role(user_id: int) -> ResponseReturnValue:
     form = RoleForm(role=person.role, partnership_id=str(person.partnership_id or ""))
     form.role.choices = [SelectChoice(key, Role(key).label) for key in assignable_roles(current_user)]
     form.partnership_id.choices = [SelectChoice("", "Not a partnership administrator")] + [
-        SelectChoice(str(p.id), f"{p.name} ({p.code})")
-        for p in db.session.scalars(select(Partnership).order_by(Partnership.code))
+        SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in offered_partnerships(keep=[person.partnership_id])
     ]
     if form.validate_on_submit():
         try:

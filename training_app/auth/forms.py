@@ -2,9 +2,12 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..forms import PasswordRules, no_bidi_controls, no_control_characters, strip_filter
+
+# The organisation choice that means "I will name it": not an id, so never mistaken for one.
+ORGANISATION_NOT_LISTED = "not_listed"
 
 
 class SignInForm(FlaskForm):
@@ -34,9 +37,21 @@ class ProfileFields:
             no_bidi_controls,
         ],
     )
-    agency_id = SelectField(
-        "Organisation", widget=GovSelect(), coerce=str, validators=[InputRequired("Select your organisation")]
+    # The last choice is "My organisation is not listed" (ORGANISATION_NOT_LISTED): the person then names
+    # it in the fields below, which are always shown (no script needed, see templates/auth/_profile_fields.html).
+    agency_id = SelectField("Organisation", widget=GovSelect(), coerce=str, default="")
+    new_organisation_name = StringField(
+        "Name of your organisation",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Length(max=200, message="Name of your organisation must be 200 characters or fewer"),
+            no_control_characters,
+            no_bidi_controls,
+        ],
     )
+    new_organisation_sector = SelectField("Sector", widget=GovSelect(), coerce=str, default="")
+    new_organisation_partnership_id = SelectField("Partnership area", widget=GovSelect(), coerce=str, default="")
     job_role = StringField(
         "Job role",
         widget=GovTextInput(),
@@ -55,6 +70,22 @@ class ProfileFields:
         validators=[Optional()],
         choices=[SelectChoice("", "None")] + [SelectChoice(str(n), f"Level {n}") for n in (1, 2, 3)],
     )
+
+    @property
+    def names_new_organisation(self) -> bool:
+        return self.agency_id.data == ORGANISATION_NOT_LISTED
+
+    def validate_agency_id(self, field):
+        if not self.names_new_organisation and not field.data:
+            raise ValidationError("Select your organisation, or choose ‘My organisation is not listed’")
+
+    def validate_new_organisation_name(self, field):
+        if self.names_new_organisation and not field.data:
+            raise ValidationError("Enter the name of your organisation")
+
+    def validate_new_organisation_sector(self, field):
+        if self.names_new_organisation and not field.data:
+            raise ValidationError("Select your organisation's sector")
 
 
 class RegisterForm(ProfileFields, FlaskForm):

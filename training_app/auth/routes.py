@@ -3,17 +3,25 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..admin.organisation_services import OrganisationError, request_organisation
 from ..errors import show_error
 from ..extensions import db
 from ..permissions import home_endpoint
 from ..security import PASSWORD_RESET_LIMIT, REGISTER_LIMIT, SIGN_IN_LIMIT, limiter
 from ..web import external_url
 from . import bp
-from .forms import ConfirmForm, ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm, SignInForm
+from .forms import (
+    ConfirmForm,
+    ForgotPasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from .organisation_choice import chosen_organisation, offer_organisations
 from .services import (
     AccountDeactivated,
     Registration,
-    agency_choices,
     authenticate,
     confirm_email,
     register_or_notify,
@@ -21,7 +29,6 @@ from .services import (
     resend_confirmation,
     reset_password,
     user_for_reset_token,
-    valid_agency_id,
 )
 
 
@@ -91,29 +98,33 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = RegisterForm()
-    form.agency_id.choices = agency_choices()
+    offer_organisations(form)
     if form.validate_on_submit():
-        agency_id = valid_agency_id(form.agency_id.data)
-        if agency_id is None:
-            form.agency_id.errors.append("Select your organisation")
-        else:
+        organisation = chosen_organisation(form)
+        if organisation is not None:
             details: Registration = {
                 "name": form.name.data,
                 "email": form.email.data,
                 "password": form.password.data,
-                "agency_id": agency_id,
+                "agency_id": organisation.agency_id,
+                "new_organisation": organisation.new_organisation,
                 "job_role": form.job_role.data,
                 "external_level_completed": _level(form.external_level_completed.data),
             }
-            register_or_notify(
-                details,
-                confirm_url_for=confirm_url,
-                sign_in_url=external_url("auth.sign_in"),
-                reset_url=external_url("auth.forgot_password"),
-            )
-            db.session.commit()
-            # The same answer whether or not the address already had an account.
-            return render_template("auth/check_email.html", email=form.email.data)
+            try:
+                register_or_notify(
+                    details,
+                    confirm_url_for=confirm_url,
+                    sign_in_url=external_url("auth.sign_in"),
+                    reset_url=external_url("auth.forgot_password"),
+                )
+            except OrganisationError as error:
+                db.session.rollback()
+                show_error(error, form)
+            else:
+                db.session.commit()
+                # The same answer whether or not the address already had an account.
+                return render_template("auth/check_email.html", email=form.email.data)
     return render_template("auth/register.html", form=form)
 
 
@@ -132,23 +143,28 @@ def confirm_email_page(token):
 @login_required
 def account():
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    form.agency_id.choices = agency_choices()
+    offer_organisations(form, current_user)
     if request.method == "GET":
         form.agency_id.data = str(current_user.agency_id or "")
         form.external_level_completed.data = str(current_user.external_level_completed or "")
     if form.validate_on_submit():
-        agency_id = valid_agency_id(form.agency_id.data)
-        if agency_id is None:
-            form.agency_id.errors.append("Select your organisation")
-        else:
-            current_user.name = form.name.data
-            current_user.agency_id = agency_id
-            current_user.job_role = form.job_role.data
-            current_user.external_level_completed = _level(form.external_level_completed.data)
-            db.session.commit()
-            flash("Your details have been saved.", "success")
-            # From a session page's "record it on your account": back to that session to book.
-            return redirect(safe_next(request.args.get("next")) or url_for("auth.account"))
+        organisation = chosen_organisation(form, current_user)
+        if organisation is not None:
+            try:
+                if organisation.new_organisation is not None:
+                    organisation.agency_id = request_organisation(current_user, **organisation.new_organisation).id
+            except OrganisationError as error:
+                db.session.rollback()
+                show_error(error, form)
+            else:
+                current_user.name = form.name.data
+                current_user.agency_id = organisation.agency_id
+                current_user.job_role = form.job_role.data
+                current_user.external_level_completed = _level(form.external_level_completed.data)
+                db.session.commit()
+                flash("Your details have been saved.", "success")
+                # From a session page's "record it on your account": back to that session to book.
+                return redirect(safe_next(request.args.get("next")) or url_for("auth.account"))
     return render_template("auth/account.html", form=form, confirm_form=ConfirmForm())
 
 

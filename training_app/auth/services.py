@@ -17,7 +17,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..ids import parse_id
 from ..mail import queue_email
-from ..models import Agency, Role, User
+from ..models import Agency, OrganisationStatus, Role, User
 
 # Compared against when the email is unknown, so the time taken does not reveal
 # whether an account exists.
@@ -33,13 +33,23 @@ class AccountDeactivated(DomainError):
     field = "email"
 
 
-class Registration(TypedDict):
-    """What the registration form gives register_user."""
+class NewOrganisation(TypedDict):
+    """The organisation a person names when theirs is not listed (see request_organisation)."""
+
+    name: str
+    sector: str | None
+    partnership_id: int | None
+
+
+class Registration(TypedDict, total=False):
+    """What the registration form gives register_user: an organisation from the list (agency_id) or
+    one the person names (new_organisation)."""
 
     name: str
     email: str
     password: str
-    agency_id: int
+    agency_id: int | None
+    new_organisation: NewOrganisation | None
     job_role: str | None
     external_level_completed: int | None
 
@@ -52,15 +62,25 @@ def register_user(
     name: str,
     email: str,
     password: str,
-    agency_id: int,
-    job_role: str | None,
+    agency_id: int | None = None,
+    job_role: str | None = None,
     external_level_completed: int | None = None,
+    new_organisation: NewOrganisation | None = None,
 ) -> User | None:
     """Create an unconfirmed practitioner account. Returns the user, or None when the address
-    already has an account; the caller must not tell the person which (see `register_or_notify`)."""
+    already has an account; the caller must not tell the person which (see `register_or_notify`).
+
+    With `new_organisation` ("My organisation is not listed") the person joins the organisation of that
+    name, or a new one that waits for an administrator's approval but is theirs at once. Raises
+    OrganisationError when that organisation is refused (a retired name, an unknown area)."""
+    from ..admin.organisation_services import mark_requested_by, request_organisation
+
     if find_user_by_email(email):
         generate_password_hash(password)  # the same work as a new account, so timing tells nothing
         return None
+    agency = request_organisation(None, **new_organisation) if new_organisation else None
+    if agency is not None:
+        agency_id = agency.id
     user = User(
         name=name,
         email=email.strip(),
@@ -72,6 +92,8 @@ def register_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    if agency is not None:
+        mark_requested_by(agency, user)
     return user
 
 
@@ -201,15 +223,24 @@ def reset_password(user: User, new_password: str) -> None:
         user.email_confirmed_at = clock.now()
 
 
-def agency_choices() -> list[SelectChoice]:
-    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+def agency_choices(person: User | None = None) -> list[SelectChoice]:
+    """The organisations a person may choose: the approved ones, and the one they already have whatever
+    its status (one they named that waits for approval, or one since retired)."""
+    condition = Agency.status == OrganisationStatus.APPROVED
+    if person is not None and person.agency_id is not None:
+        condition = condition | (Agency.id == person.agency_id)
+    agencies = db.session.scalars(select(Agency).where(condition).order_by(func.lower(Agency.name))).all()
     return [SelectChoice("", "Select your organisation")] + [
-        SelectChoice(str(a.id), f"{a.name} ({a.sector})") for a in agencies
+        SelectChoice(str(a.id), f"{a.label} ({a.sector})") for a in agencies
     ]
 
 
-def valid_agency_id(value: object) -> int | None:
+def valid_agency_id(value: object, person: User | None = None) -> int | None:
+    """`value` as the id of an organisation the person may choose (see agency_choices), else None."""
     agency_id = parse_id(value)
-    if agency_id is None or db.session.get(Agency, agency_id) is None:
+    agency = db.session.get(Agency, agency_id) if agency_id is not None else None
+    if agency is None:
+        return None
+    if agency.status != OrganisationStatus.APPROVED and (person is None or person.agency_id != agency.id):
         return None
     return agency_id

@@ -9,6 +9,7 @@ from .vocabulary import (  # noqa: F401
     CourseStatus,
     EvaluationStage,
     LevelKind,
+    OrganisationStatus,
     Role,
     SessionStatus,
 )

@@ -1,14 +1,16 @@
+from __future__ import annotations
+
 import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, event, or_, select, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, case, event, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import now
 from ..extensions import Model
-from .vocabulary import Role, enum_check
+from .vocabulary import OrganisationStatus, Role, enum_check
 
 SECTORS = [
     "Children's social care",
@@ -26,6 +28,10 @@ SECTORS = [
 ]
 
 
+# After the name of an organisation that waits for an administrator's approval.
+PENDING_SUFFIX = " (awaiting approval)"
+
+
 class Partnership(Model):
     __tablename__ = "partnerships"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,18 +42,66 @@ class Partnership(Model):
     contact_email: Mapped[str | None] = mapped_column(String(320))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     opening_hours: Mapped[str | None] = mapped_column(String(200))
+    # Set when the partnership stops: it keeps its courses, organisations and history, but is no
+    # longer offered for new courses, organisations or administrators.
+    retired_at: Mapped[datetime | None]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})"
 
     def __repr__(self) -> str:
         return f"<Partnership {self.code}>"
 
 
 class Agency(Model):
+    """An organisation people work for (the pages say "organisation"; reports group by it).
+
+    Approved ones are offered to everyone; a pending one was named by a person registering and waits
+    for an administrator; a retired one is no longer offered but keeps its people and history; a
+    merged one was a duplicate whose people, bookings and evaluation answers moved to `merged_into`.
+    """
+
     __tablename__ = "agencies"
+    __table_args__ = (
+        enum_check("status", OrganisationStatus),
+        CheckConstraint(
+            f"(status = '{OrganisationStatus.MERGED}') = (merged_into_id IS NOT NULL)", name="merged_has_target"
+        ),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_merged_into_itself"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     sector: Mapped[str] = mapped_column(String(100))
     partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id"))
     partnership: Mapped[Partnership | None] = relationship()
+    status: Mapped[str] = mapped_column(String(20), default=OrganisationStatus.APPROVED)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    merged_into: Mapped[Agency | None] = relationship(remote_side=[id])
+    # The person who named it at registration ("My organisation is not listed"); users and agencies
+    # refer to each other, so this key is added after both tables exist (use_alter).
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL", use_alter=True))
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    @property
+    def status_label(self) -> str:
+        return OrganisationStatus(self.status).label
+
+    @property
+    def label(self) -> str:
+        """The name as choice lists and reports show it: a pending one says it is waiting (`label_sql`)."""
+        if self.status == OrganisationStatus.PENDING:
+            return self.name + PENDING_SUFFIX
+        return self.name
+
+    @classmethod
+    def label_sql(cls) -> ColumnElement[str]:
+        """`label` in SQL, for reports that group by organisation."""
+        return case((cls.status == OrganisationStatus.PENDING, cls.name + PENDING_SUFFIX), else_=cls.name)
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.id} {self.status}>"
 
 
 def new_calendar_token() -> str:
@@ -68,7 +122,7 @@ class User(UserMixin, Model):
     email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(String(255))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
-    agency: Mapped[Agency | None] = relationship()
+    agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
     job_role: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(30), default=Role.PRACTITIONER)
     # The partnership a partnership admin runs (and an optional home partnership for others).

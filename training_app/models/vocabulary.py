@@ -171,6 +171,31 @@ EvaluationStage.LABELS = {
 }
 EvaluationStage.PAIRED = (EvaluationStage.PRE, EvaluationStage.POST)
 
+
+class OrganisationStatus(Vocabulary):
+    """Where an organisation (an agency) stands in the reference data the partnerships keep."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    RETIRED = "retired"
+    MERGED = "merged"
+
+    # People may belong to it: approved ones are offered to everyone; a pending one only to the person
+    # who named it (and anyone already in it), until an administrator approves or merges it.
+    IN_USE: ClassVar[tuple[OrganisationStatus, ...]]
+    # An administrator may still edit, approve, merge or retire it (a merged one is history only).
+    EDITABLE: ClassVar[tuple[OrganisationStatus, ...]]
+
+
+OrganisationStatus.LABELS = {
+    OrganisationStatus.APPROVED: "Approved",
+    OrganisationStatus.PENDING: "Waiting for approval",
+    OrganisationStatus.RETIRED: "Retired",
+    OrganisationStatus.MERGED: "Merged",
+}
+OrganisationStatus.IN_USE = (OrganisationStatus.APPROVED, OrganisationStatus.PENDING)
+OrganisationStatus.EDITABLE = (OrganisationStatus.APPROVED, OrganisationStatus.PENDING, OrganisationStatus.RETIRED)
+
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     BookingStatus,
     CourseStatus,
@@ -179,6 +204,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     LevelKind,
     CourseFormat,
     EvaluationStage,
+    OrganisationStatus,
 )
 
 

@@ -58,7 +58,7 @@ def bookings_rows(actor: User, filters: ReportFilters, batch_size: int = 2000) -
             CourseSession.status,
             User.name,
             User.email,
-            Agency.name.label("agency"),
+            Agency.label_sql().label("agency"),
             Agency.sector,
             Booking.job_role,
             Booking.status.label("booking_status"),

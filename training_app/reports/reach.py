@@ -93,10 +93,10 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
 
     parts = [
         select(dimension("total"), no_text.label("label"), no_text.label("detail"), *counts).select_from(attended),
-        select(dimension("agency"), Agency.name, Agency.sector, *counts)
+        select(dimension("agency"), Agency.label_sql(), Agency.sector, *counts)
         .select_from(attended)
         .outerjoin(Agency, Agency.id == a.agency_id)
-        .group_by(Agency.id, Agency.name, Agency.sector),
+        .group_by(Agency.id, Agency.name, Agency.status, Agency.sector),
         select(dimension("sector"), Agency.sector, no_text, *counts)
         .select_from(attended)
         .outerjoin(Agency, Agency.id == a.agency_id)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from config import database_url
-from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token  # noqa: F401  (re-exported for tests)
+from support import CSRF_RE, PASSWORD, FreshUserClient, SmtpCollector, csrf_from, session_csrf_token, venue_named  # noqa: F401  (re-exported for tests)
 from training_app import clock, create_app
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
@@ -210,7 +210,7 @@ def make_session(db, make_course):
             starts_at=start,
             ends_at=start + timedelta(hours=hours),
             capacity=capacity,
-            venue=extra.pop("venue", "Civic Centre, Southampton"),
+            venue=venue_named(extra.pop("venue", "Civic Centre, Southampton")),
             **extra,
         )
         course_session.trainers.extend(trainers)

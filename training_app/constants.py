@@ -5,6 +5,7 @@ some), and code that runs without an application (benchmarks, unit tests) uses t
 CATALOGUE_PAGE_SIZE = 20
 # People and roles: people per page.
 ADMIN_USERS_PAGE_SIZE = 50
+ADMIN_VENUES_PAGE_SIZE = 50
 # Capacity report: sessions per page of the sessions table.
 REPORT_SESSIONS_PER_PAGE = 50
 # The highest page number a query string may ask for (larger numbers show the last page).

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role
+from .models import Course, CourseSession, Role, Venue
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -140,6 +140,38 @@ def can_see_register(user: Any, course_session: CourseSession) -> bool:
     if can_manage_course(user, course_session.course):
         return True
     return any(t.id == user.id for t in course_session.trainers)
+
+
+# --- venues ---------------------------------------------------------------------------------------
+
+
+def can_manage_venue(user: Any, venue: Venue) -> bool:
+    """System admins manage every venue; a partnership admin their partnership's (any session may use
+    any venue in use, whoever manages it)."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        user.role == Role.PARTNERSHIP_ADMIN
+        and user.partnership_id is not None
+        and venue.partnership_id == user.partnership_id
+    )
+
+
+def managed_venues_condition(user: User) -> ColumnElement[bool]:
+    """SQL on Venue: the venues `user` (an administrator) manages."""
+    if sees_all_partnerships(user):
+        return true()
+    return Venue.partnership_id == own_partnership(user)
+
+
+def venue_manager_for(user: User, requested_partnership_id: int | None) -> int | None:
+    """The partnership that manages a venue `user` adds or edits: a system admin chooses (None: all
+    four, so only system admins edit it); a partnership admin's venues are their partnership's."""
+    if sees_all_partnerships(user):
+        return requested_partnership_id
+    return own_partnership(user)
 
 
 # --- people and roles -----------------------------------------------------------------------------
@@ -275,6 +307,7 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("evaluations.summary", "Evaluations"))
     if is_admin(user):
         items.append(NavItem("admin.index", "Manage programme"))
+        items.append(NavItem("admin.venues", "Venues"))
     if may_see_reports(user):
         items.append(NavItem("reports.index", "Reports"))
     items.append(NavItem("auth.account", "Your account"))

@@ -2,7 +2,8 @@
 
 "so14 7ly", "SO147LY" and " So14  7LY " are all written "SO14 7LY" (upper case, one space before
 the inward code). The pattern is the usual outward/inward shape (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA,
-A9A 9AA, AA9A 9AA, and GIR 0AA); it does not check that the postcode exists.
+A9A 9AA, AA9A 9AA, and GIR 0AA) with the letters each position allows (no Q, V or X first, and
+so on); it does not check that the postcode exists.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus
 
-_POSTCODE = re.compile(r"^(?:GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
+_OUTWARD = (
+    r"[A-PR-UWYZ][0-9][0-9]?"  # A9, A99
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?"  # AA9, AA99
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]"  # A9A
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]"  # AA9A
+)
+_POSTCODE = re.compile(rf"^(?:GIR0AA|(?:{_OUTWARD})[0-9][ABD-HJLNP-UW-Z]{{2}})$")
 
 
 def normalise_postcode(text: str | None) -> str | None:

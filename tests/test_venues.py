@@ -420,3 +420,21 @@ def test_feeds_show_the_same_location_as_the_download(client, booked, practition
     for feed_event in (public, mine):
         assert str(feed_event["LOCATION"]) == str(download["LOCATION"])
         assert str(feed_event["DESCRIPTION"]) == str(download["DESCRIPTION"])
+
+
+def test_demo_venues_cover_the_four_areas_and_hold_their_sessions(db):
+    from training_app.demo import VENUES, seed_demo
+
+    seed_demo(today=NOW.date())
+    db.session.commit()
+    venues = db.session.scalars(select(Venue).order_by(Venue.id)).all()
+    assert len(venues) == sum(len(listed) for listed in VENUES.values()) == 5
+    assert {v.partnership.code for v in venues} == {"HSCP", "IOWSCP", "PSCP", "SSCP"}
+    assert all(normalise_postcode(v.postcode) == v.postcode and v.room_capacity for v in venues)
+    in_person = db.session.scalars(select(CourseSession).where(CourseSession.venue_id.is_not(None))).all()
+    assert in_person and all(s.capacity <= s.venue.room_capacity and s.online_platform is None for s in in_person)
+    owners = {s.venue.partnership_id == s.course.owner_partnership_id for s in in_person}
+    assert owners == {True}  # each partnership's sessions are at its own venue
+    seed_demo(today=NOW.date())  # and running it again adds none
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Venue.id))) == 5

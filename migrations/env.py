@@ -93,10 +93,27 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters most tables by copying them (batch mode), which drops and recreates the
+            # table; with foreign keys enforced, that fails as soon as rows point at it (users,
+            # partnerships, agencies). Alembic's advice: switch enforcement off for the migration
+            # (outside any transaction, where the pragma works), then check nothing was left dangling.
+            # On the driver's connection: through SQLAlchemy it would run inside BEGIN IMMEDIATE.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            if connection.in_transaction():
+                connection.commit()
+            dangling = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+            # Not back to the pool with enforcement off: the next connection is a new one, and the
+            # app's connect hook switches enforcement on.
+            connection.invalidate()
+            if dangling:
+                raise RuntimeError(f"Migration left rows pointing at missing rows: {dangling[:10]}")
 
 
 if context.is_offline_mode():

@@ -21,6 +21,7 @@ from support import (  # noqa: F401  (re-exported for tests)
     csrf_from,
     fresh_postgres_database,
     session_csrf_token,
+    venue_named,
 )
 from training_app import clock, create_app
 from training_app.extensions import db as _db
@@ -212,7 +213,7 @@ def make_session(db, make_course):
             starts_at=start,
             ends_at=start + timedelta(hours=hours),
             capacity=capacity,
-            venue=extra.pop("venue", "Civic Centre, Southampton"),
+            venue=venue_named(extra.pop("venue", "Civic Centre, Southampton")),
             **extra,
         )
         course_session.trainers.extend(trainers)

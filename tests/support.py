@@ -74,3 +74,20 @@ def fresh_postgres_database(server_url):
     finally:
         with psycopg.connect(maintenance_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def venue_named(value):
+    """A session's venue from what a test gives: None, a Venue, or its text (a Venue of that name and
+    address, made once per name in the test's database, as migration 0009 makes from old venue text)."""
+    if value is None or not isinstance(value, str):
+        return value
+    from sqlalchemy import select
+
+    from training_app.extensions import db
+    from training_app.models import Venue
+
+    venue = db.session.scalars(select(Venue).where(Venue.name == value)).first()
+    if venue is None:
+        venue = Venue(name=value, address=value)
+        db.session.add(venue)
+    return venue

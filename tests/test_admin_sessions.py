@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 import training_app.bookings.sessions as booking_sessions
+from support import venue_named
+from training_app.extensions import db as _db
 from training_app.models import AuditEvent, Booking, CourseSession
 
 NOW = datetime(2027, 1, 10, 12, 0)  # naive UTC, as stored
@@ -39,12 +41,23 @@ def notified(monkeypatch):
     return calls
 
 
-def session_data(**overrides):
+def venue_id(name):
+    """The id of the venue called `name` (made, with a room for 50, if there is none yet)."""
+    venue = venue_named(name)
+    if venue.room_capacity is None:
+        venue.room_capacity = 50
+    _db.session.commit()
+    return venue.id
+
+
+def session_data(venue="Civic Centre, Southampton", **overrides):
+    """The session form's fields: in person at `venue` (by name), or online when `venue` is ""."""
     data = {
         "date": ["15", "6", "2027"],
         "start_time": "09:30",
         "end_time": "12:30",
-        "venue": "Civic Centre, Southampton",
+        "location_kind": "venue" if venue else "online",
+        "venue_id": str(venue_id(venue)) if venue else "",
         "online_platform": "",
         "join_url": "",
         "capacity": "24",
@@ -80,7 +93,7 @@ def test_schedule_session_in_summer_time(client, db, login, post_form, hscp_admi
     s = db.session.scalars(select(CourseSession)).one()
     # 09:30 London in June is 08:30 UTC.
     assert (s.starts_at, s.ends_at) == (datetime(2027, 6, 15, 8, 30), datetime(2027, 6, 15, 11, 30))
-    assert s.capacity == 24 and s.venue == "Civic Centre, Southampton" and s.online_platform is None
+    assert s.capacity == 24 and s.venue.name == "Civic Centre, Southampton" and s.online_platform is None
     assert s.status == "scheduled" and s.sequence == 0
     assert s.booking_opens_at is None and s.booking_closes_at is None  # closes at the start
     assert [t.name for t in s.trainers] == ["Anna Trainer", "Tariq Trainer"]
@@ -137,13 +150,17 @@ def test_schedule_online_session_in_winter_with_booking_window(client, db, login
         ({"start_time": "25:00"}, "Start time must be a time, like 09:30"),
         ({"start_time": "9"}, "Start time must be a time, like 09:30"),
         ({"start_time": ""}, "Enter the start time"),
-        ({"venue": ""}, "Enter a venue, or an online platform"),
-        ({"venue": "Hall\x00"}, "Venue must not contain control characters"),
+        ({"location_kind": ""}, "Select in person at a venue, or online"),
+        ({"location_kind": "elsewhere"}, "Choose one of the listed options for ‘Where is the session?’"),
+        ({"venue_id": ""}, "Select the venue"),
+        ({"venue_id": "999999"}, "Choose one of the listed options for ‘Venue’"),
+        ({"venue_id": "abc"}, "Choose one of the listed options for ‘Venue’"),
+        ({"venue": "", "online_platform": ""}, "Enter the online platform"),
+        ({"venue": "", "online_platform": "Hall\x00"}, "Online platform must not contain control characters"),
         (
             {"venue": "", "online_platform": "Zoom", "join_url": "http://zoom.example.org/j/1"},
             "Joining link must be a full web address starting with https://",
         ),
-        ({"join_url": "https://zoom.example.org/j/1"}, "Enter the online platform for this joining link"),
         (
             {
                 "opens_date": ["1", "3", "2027"],
@@ -182,7 +199,7 @@ def test_missing_form_keys_rerender_not_500(client, db, login, post_form, hscp_a
         "Enter the start time",
         "Enter the end time",
         "Enter the number of places",
-        "Enter a venue",
+        "Select in person at a venue, or online",
     ):
         assert message in html
     # Too many date parts: still a clean error, and the three boxes re-render.
@@ -244,7 +261,7 @@ def summer_session(db, course, trainers):
         starts_at=datetime(2027, 6, 15, 8, 30),
         ends_at=datetime(2027, 6, 15, 11, 30),
         capacity=20,
-        venue="Civic Centre, Southampton",
+        venue=venue_named("Civic Centre, Southampton"),
         booking_closes_at=datetime(2027, 6, 14, 16, 0),
     )
     s.trainers.append(trainers[0])
@@ -258,7 +275,8 @@ def test_edit_form_shows_london_times(client, login, hscp_admin, summer_session,
     html = client.get(edit_url(summer_session)).get_data(as_text=True)
     assert 'value="09:30"' in html and 'value="12:30"' in html and 'value="17:00"' in html
     assert 'value="15"' in html and 'value="06"' in html and 'value="2027"' in html
-    assert 'value="Civic Centre, Southampton"' in html and 'value="20"' in html
+    assert f'<option value="{summer_session.venue_id}" selected>Civic Centre, Southampton</option>' in html
+    assert 'value="venue" checked' in html and 'value="20"' in html
     tariq = html[html.index(f'value="{trainers[0].id}"') - 200 : html.index(f'value="{trainers[0].id}"') + 30]
     assert "checked" in tariq
 
@@ -306,7 +324,7 @@ def test_changing_place_notifies_with_those_fields(client, db, login, post_form,
     db.session.expire_all()
     s = db.session.get(CourseSession, summer_session.id)
     assert s.sequence == 1 and s.venue is None and s.trainers == []
-    assert notified == [(hscp_admin.id, s.id, ["venue", "online_platform", "join_url"])]
+    assert notified == [(hscp_admin.id, s.id, ["venue_id", "online_platform", "join_url"])]
 
 
 def test_changing_trainers_or_window_does_not_notify(
@@ -336,7 +354,7 @@ def test_editing_a_past_session_is_allowed(
         ),
     )
     assert response.status_code == 302
-    assert notified == [(hscp_admin.id, summer_session.id, ["venue"])]
+    assert notified == [(hscp_admin.id, summer_session.id, ["venue_id"])]
 
 
 def test_capacity_cannot_go_below_confirmed(
@@ -352,7 +370,7 @@ def test_capacity_cannot_go_below_confirmed(
     assert "Capacity cannot be lower than the 3 confirmed bookings" in html
     db.session.expire_all()
     s = db.session.get(CourseSession, summer_session.id)
-    assert s.capacity == 20 and s.venue == "Civic Centre, Southampton" and s.sequence == 0
+    assert s.capacity == 20 and s.venue.name == "Civic Centre, Southampton" and s.sequence == 0
     assert notified == []
     # Exactly the confirmed number is fine.
     assert (
@@ -388,7 +406,8 @@ def test_raising_capacity_promotes_from_waiting_list(
         ],
         "start_time": s.starts_local.strftime("%H:%M"),
         "end_time": s.ends_local.strftime("%H:%M"),
-        "venue": s.venue,
+        "location_kind": "venue",
+        "venue_id": str(s.venue_id),
         "capacity": "2",
     }
     assert 'value="1"' in html
@@ -439,7 +458,7 @@ def test_iowscp_admin_cannot_touch_hscp_sessions(
     assert post_form(new_url(own), session_data(venue="Hijacked"), url=edit_url(summer_session)).status_code == 403
     db.session.expire_all()
     s = db.session.get(CourseSession, summer_session.id)
-    assert s.venue == "Civic Centre, Southampton" and session_count(db) == 1 and notified == []
+    assert s.venue.name == "Civic Centre, Southampton" and session_count(db) == 1 and notified == []
 
 
 def test_practitioner_gets_403_on_session_pages(client, login, make_user, summer_session, course):
@@ -459,7 +478,7 @@ def test_session_post_without_csrf_token_is_refused(client, db, login, hscp_admi
     assert client.post(edit_url(summer_session), data=session_data(venue="Changed")).status_code == 400
     assert client.post(new_url(course), data=session_data()).status_code == 400
     db.session.expire_all()
-    assert db.session.get(CourseSession, summer_session.id).venue == "Civic Centre, Southampton"
+    assert db.session.get(CourseSession, summer_session.id).venue.name == "Civic Centre, Southampton"
     assert session_count(db) == 1 and notified == []
 
 

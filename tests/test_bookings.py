@@ -25,7 +25,7 @@ from training_app.bookings.services import (
     waitlist_position,
 )
 from training_app.bookings.sessions import cancel_session, postpone_session
-from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage
+from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage, Venue
 
 
 def bookings_of(db, course_session, status=None):
@@ -76,7 +76,7 @@ def test_booking_reads_the_session_again_under_the_lock(db, make_user, make_sess
 
     s = make_session(capacity=1)
     people = [make_user() for _ in range(3)]  # (each commit expires what the session had loaded)
-    set_committed_value(s, "venue", "Old venue, loaded before the change")
+    set_committed_value(s, "venue", Venue(name="Old venue, loaded before the change", address=""))
     set_committed_value(s, "capacity", 5)
     first = book_place(people[0], s.id).booking
     second = book_place(people[1], s.id).booking

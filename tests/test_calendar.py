@@ -6,6 +6,7 @@ import pytest
 from ical_parsers import parse_three
 from sqlalchemy import event
 
+from support import venue_named
 from training_app import clock
 from training_app.models import Booking, CourseSession, User
 
@@ -53,7 +54,7 @@ def london_session(db, make_course, local_start, hours=2, course=None, **extra):
         starts_at=start,
         ends_at=start + timedelta(hours=hours),
         capacity=extra.pop("capacity", 10),
-        venue=extra.pop("venue", "Civic Centre"),
+        venue=venue_named(extra.pop("venue", "Civic Centre")),
         **extra,
     )
     db.session.add(course_session)

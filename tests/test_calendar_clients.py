@@ -10,6 +10,7 @@ import pytest
 from ical_parsers import parse_three
 from sqlalchemy import select
 
+from support import venue_named
 from training_app import clock
 from training_app.admin.services import archive_course
 from training_app.bookings.emails import email_delegate
@@ -49,7 +50,11 @@ def world(db, frozen_clock, make_course, make_user):
     course = make_course(title="Neglect basics")
     start = datetime(2027, 2, 1, 9, 30)
     course_session = CourseSession(
-        course=course, starts_at=start, ends_at=start + timedelta(hours=2), capacity=10, venue="Civic Centre"
+        course=course,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=10,
+        venue=venue_named("Civic Centre"),
     )
     course_session.trainers.append(trainer)
     db.session.add(course_session)

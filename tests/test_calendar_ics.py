@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from ical_parsers import parse_three
 
+from support import venue_named
 from training_app import clock
 from training_app.calendar.ics import build_calendar, session_ics
 from training_app.models import CourseSession
@@ -23,7 +24,7 @@ def at_london(db, make_course, local_start, hours=2, **extra):
         starts_at=start,
         ends_at=start + timedelta(hours=hours),
         capacity=10,
-        venue=extra.pop("venue", "Civic Centre"),
+        venue=venue_named(extra.pop("venue", "Civic Centre")),
         **extra,
     )
     db.session.add(course_session)

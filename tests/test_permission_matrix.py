@@ -4,7 +4,8 @@ The world: a Hampshire (HSCP) course with a future session taught by one trainer
 practitioner (the delegate) holds a confirmed booking and has answered the pre-course evaluation;
 a Hampshire e-learning course. Two shared courses owned by the Isle of Wight (IOWSCP), a HIPS
 course and one run jointly with HSCP, each with a session run by HSCP and one run by IOWSCP, the
-delegate booked on each (SHARED below). The people asking are never that delegate or that trainer:
+delegate booked on each (SHARED below); the session's venue, managed by Hampshire. The people
+asking are never that delegate or that trainer:
   anonymous      not signed in
   practitioner   another practitioner
   trainer        a trainer who does not teach the session
@@ -26,7 +27,7 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.security import generate_password_hash
 
-from support import session_csrf_token
+from support import session_csrf_token, venue_named
 from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.evaluations.questions import default_questions
@@ -118,6 +119,20 @@ MATRIX = {
     "admin.course_restore": (
         "POST",
         lambda w: f"/admin/courses/{w.course.id}/restore",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    # Venues: any administrator lists (their own) and adds; the HSCP venue is HSCP's to change.
+    "admin.venues": ("GET", lambda w: "/admin/venues", ADMIN_AREA),
+    "admin.venue_new": ("GET", lambda w: "/admin/venues/new", ADMIN_AREA),
+    "admin.venue_edit": ("GET", lambda w: f"/admin/venues/{w.venue.id}/edit", HSCP_ADMIN),
+    "admin.venue_retire": (
+        "POST",
+        lambda w: f"/admin/venues/{w.venue.id}/retire",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    "admin.venue_reinstate": (
+        "POST",
+        lambda w: f"/admin/venues/{w.venue.id}/reinstate",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
     "bookings.admin_session_bookings": ("GET", lambda w: f"/admin/sessions/{w.session.id}/bookings", HSCP_ADMIN),
@@ -324,8 +339,13 @@ def world(db, partnerships, make_agency, frozen_clock):
     )
     start = datetime(2027, 3, 15, 9, 30)
     course_session = CourseSession(
-        course=course, starts_at=start, ends_at=start + timedelta(hours=3), capacity=20, venue="Castle Hill, Winchester"
+        course=course,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=20,
+        venue=venue_named("Castle Hill, Winchester"),
     )
+    course_session.venue.partnership = hscp
     course_session.trainers.append(session_trainer)
     db.session.add_all([course, elearning, course_session])
     db.session.flush()
@@ -372,7 +392,7 @@ def world(db, partnerships, make_agency, frozen_clock):
                 starts_at=start,
                 ends_at=start + timedelta(hours=3),
                 capacity=20,
-                venue="Riverside Centre, Newport",
+                venue=venue_named("Riverside Centre, Newport"),
             )
             shared_bookings[kind, runner] = Booking(
                 session=shared_sessions[kind, runner],
@@ -397,6 +417,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         course=course,
         elearning=elearning,
         session=course_session,
+        venue=course_session.venue,
         booking=booking,
         response=response,
         reset_token=make_reset_token(delegate),
@@ -425,6 +446,7 @@ def test_every_entry_names_its_route(app):
             course=SimpleNamespace(id=1, slug="c"),
             elearning=SimpleNamespace(id=2, slug="e"),
             session=SimpleNamespace(id=3),
+            venue=SimpleNamespace(id=7),
             booking=SimpleNamespace(id=4),
             response=SimpleNamespace(id=5),
             reset_token="t",

@@ -106,11 +106,18 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
         (None, "bookings.my_training", []),
         ("practitioner", "bookings.my_training", []),
         ("trainer", "bookings.trainer_sessions", []),
-        ("hscp_admin", "admin.index", ["admin.index", "admin.users", "admin.organisations"]),
+        ("hscp_admin", "admin.index", ["admin.index", "admin.users", "admin.organisations", "admin.venues"]),
         (
             "system_admin",
             "admin.index",
-            ["admin.index", "admin.users", "admin.organisations", "admin.partnerships", "privacy.audit_log"],
+            [
+                "admin.index",
+                "admin.users",
+                "admin.organisations",
+                "admin.partnerships",
+                "admin.venues",
+                "privacy.audit_log",
+            ],
         ),
     ],
 )

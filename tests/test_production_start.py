@@ -18,7 +18,7 @@ from config import database_url
 from support import csrf_from, fresh_postgres_database
 from training_app import clock, create_app
 from training_app.extensions import db
-from training_app.models import Agency, Booking, Course, CourseSession, OutboxMessage, Partnership, User
+from training_app.models import Agency, Booking, Course, CourseSession, OutboxMessage, Partnership, User, Venue
 from training_app.security import limiter
 
 PUBLIC = "https://training.hips.test"
@@ -66,15 +66,17 @@ def submit(client, page, data, url=None):
 
 
 def emailed_path(app, to, subject):
-    """The path of the one link on PUBLIC in the latest email to `to`, which must have `subject`."""
+    """The path of the first link on PUBLIC in the latest email to `to`, which must have `subject` (other
+    links may only be the venue's map)."""
     with app.app_context():
         message = db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
         ).first()
         assert message.subject.startswith(subject), message.subject
-        [link] = re.findall(r"https?://\S+", message.body_text)[:1]
-    assert link.startswith(PUBLIC + "/"), link
-    return link.removeprefix(PUBLIC)
+        links = re.findall(r"https?://\S+", message.body_text)
+    ours = [link for link in links if link.startswith(PUBLIC + "/")]
+    assert ours and all(link in ours or link.startswith("https://www.openstreetmap.org/") for link in links), links
+    return ours[0].removeprefix(PUBLIC)
 
 
 def one(app, statement):
@@ -113,6 +115,24 @@ def test_first_day_migrate_admin_reference_register_confirm_book(production_app)
     assert signed_in.status_code == 302
     course = one(app, select(Course).where(Course.title == "Working Together to Safeguard Children"))
     day = clock.to_london(clock.now()).date() + timedelta(days=30)
+    # A fresh install has no venues: the admin records the room first.
+    venue_added = submit(
+        client,
+        "/admin/venues/new",
+        {
+            "name": "County Hall",
+            "address": "County Hall\nHigh Street\nNewport",
+            "postcode": "po30 1ud",
+            "map_url": "",
+            "room_capacity": "30",
+            "accessibility_notes": "Step-free entrance and a hearing loop.",
+            "parking_notes": "",
+            "partnership_id": "",
+        },
+    )
+    assert venue_added.status_code == 302, venue_added.get_data(as_text=True)
+    venue = one(app, select(Venue).where(Venue.name == "County Hall"))
+    assert venue.postcode == "PO30 1UD"
     scheduled = submit(
         client,
         f"/admin/courses/{course.id}/sessions/new",
@@ -120,7 +140,8 @@ def test_first_day_migrate_admin_reference_register_confirm_book(production_app)
             "date": [str(day.day), str(day.month), str(day.year)],
             "start_time": "09:30",
             "end_time": "16:00",
-            "venue": "County Hall, Newport",
+            "location_kind": "venue",
+            "venue_id": str(venue.id),
             "online_platform": "",
             "join_url": "",
             "capacity": "20",

@@ -33,6 +33,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from support import venue_named
 from training_app.csvutil import csv_chunks, neutralise
 from training_app.models import Booking, CourseSession, ElearningCompletion
 from training_app.reports.capacity import capacity_report
@@ -137,7 +138,7 @@ def data(db, frozen_clock, partnerships, make_agency, make_user, make_course):
             ends_at=start + timedelta(hours=3),
             capacity=capacity,
             status=status,
-            venue="Civic Centre",
+            venue=venue_named("Civic Centre"),
         )
         db.session.add(row)
         db.session.flush()

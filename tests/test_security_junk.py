@@ -267,12 +267,36 @@ def test_session_trainer_ids_junk(client, db, login, setting, make_user):
         "date": ["27", "3", "2027"],
         "start_time": "09:30",
         "end_time": "12:30",
-        "venue": "Civic Centre",
+        "location_kind": "venue",
+        "venue_id": str(course_session.venue_id),
         "capacity": "20",
         "trainer_ids": str(trainer.id),
     }
-    junk = {"trainer_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS}
+    junk = {
+        "trainer_ids": [LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS,
+        "location_kind": [MISSING, "", LONG, NUL, "elsewhere"],
+        "venue_id": [MISSING, "", LONG, NUL, "999999", FULL_WIDTH_FIVE, "abc"] + NUMBERS,
+    }
     check_form(client, db, page, url, valid, junk)
+
+
+def test_venue_form_junk(client, db, login, setting, make_user):
+    login(make_user("system_admin"))
+    valid = {
+        "name": "Castle Hill Training Suite",
+        "address": "The Castle\nWinchester",
+        "postcode": "so23 8uj",
+        "room_capacity": "40",
+    }
+    junk = {
+        "name": [MISSING, "", LONG, NUL, RLO],
+        "address": [MISSING, "", NUL, RLO],
+        "postcode": [MISSING, "", LONG, NUL, "SO23", "12345", FULL_WIDTH_FIVE],
+        "map_url": [LONG, NUL, "javascript:alert(1)", "http://example.org"],
+        "room_capacity": [MISSING, "", LONG, NUL, FULL_WIDTH_FIVE, "abc"] + NUMBERS,
+        "partnership_id": [LONG, NUL, "999999", "abc"],
+    }
+    check_form(client, db, "/admin/venues/new", "/admin/venues/new", valid, junk)
 
 
 def test_capacity_junk(client, db, login, setting):

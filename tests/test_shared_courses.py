@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from support import venue_named
 from training_app import clock
 from training_app.admin.services import InvalidSession, schedule_session
 from training_app.bookings.services import book_place
@@ -51,9 +52,10 @@ def session_data(**overrides):
         "date": ["15", "1", "2027"],
         "start_time": "09:30",
         "end_time": "12:30",
-        "venue": "Castle Hill, Winchester",
-        "online_platform": "",
-        "join_url": "",
+        "location_kind": "online",
+        "venue_id": "",
+        "online_platform": "Microsoft Teams",
+        "join_url": "https://teams.microsoft.com/l/meetup-join/shared",
         "capacity": "12",
         "opens_date": ["", "", ""],
         "opens_time": "",
@@ -264,7 +266,7 @@ def two_runners(db, hips, make_user, partnerships):
             ends_at=start + timedelta(hours=3),
             capacity=capacity,
             status="completed",
-            venue="Civic Centre",
+            venue=venue_named("Civic Centre"),
         )
         db.session.add(course_session)
         for who, status in bookings:

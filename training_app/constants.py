@@ -7,6 +7,8 @@ CATALOGUE_PAGE_SIZE = 20
 ADMIN_USERS_PAGE_SIZE = 50
 # Organisations: organisations per page.
 ADMIN_ORGANISATIONS_PAGE_SIZE = 50
+# Venues: venues per page.
+ADMIN_VENUES_PAGE_SIZE = 50
 # Capacity report: sessions per page of the sessions table.
 REPORT_SESSIONS_PER_PAGE = 50
 # The highest page number a query string may ask for (larger numbers show the last page).

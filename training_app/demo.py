@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 
 from . import clock
 from .extensions import db
-from .models import Agency, Course, CourseFormat, CourseSession, Partnership, Role, SessionStatus, User
+from .models import (
+    Agency,
+    Course,
+    CourseFormat,
+    CourseSession,
+    Partnership,
+    Role,
+    SessionStatus,
+    User,
+    Venue,
+)
 from .reference import course_from_item, course_slug
 
 DATA_FILE = Path(__file__).parent / "data" / "catalogue.json"
@@ -26,11 +36,58 @@ DEMO_ACCOUNTS = [
     ("sysadmin@demo.hips.test", "Sam System Admin", Role.SYSTEM_ADMIN, None, "demo-system-admin-pass"),
 ]
 
+# Made-up but plausible venues, one or two per partnership; the first is where that partnership's
+# face-to-face sessions are held. name, address (lines), postcode, room size, access, parking.
 VENUES = {
-    "HSCP": "Hampshire Safeguarding Children Partnership training room, Winchester",
-    "IOWSCP": "County Hall, Newport, Isle of Wight",
-    "PSCP": "Civic Offices, Portsmouth",
-    "SSCP": "Civic Centre, Southampton",
+    "HSCP": [
+        (
+            "Castle Hill Training Suite",
+            "Elizabeth II Court\nThe Castle\nWinchester",
+            "SO23 8UJ",
+            40,
+            "Step-free entrance from Castle Avenue. Lift to all floors. Hearing loop in the main room.",
+            "No public parking on site. Pay and display at Tower Street car park (5 minutes' walk).",
+        ),
+        (
+            "Basingstoke Discovery Centre",
+            "Festival Place\nBasingstoke",
+            "RG21 7LJ",
+            24,
+            "Ground-floor meeting room; accessible toilet next door.",
+            "Festival Place car parks (charged).",
+        ),
+    ],
+    "IOWSCP": [
+        (
+            "County Hall",
+            "High Street\nNewport\nIsle of Wight",
+            "PO30 1UD",
+            30,
+            "Ramp at the Fairlee Road entrance. Lift to the first-floor training room.",
+            "Limited visitor spaces; Church Litten car park is 3 minutes' walk.",
+        ),
+    ],
+    "PSCP": [
+        (
+            "Civic Offices",
+            "Guildhall Square\nPortsmouth",
+            "PO1 2AL",
+            35,
+            "Step-free access from Guildhall Square. Lifts to all floors. Quiet room on request.",
+            "Isambard Brunel multi-storey car park (charged), 5 minutes' walk. "
+            "Blue badge bays on Winston Churchill Avenue.",
+        ),
+    ],
+    "SSCP": [
+        (
+            "Civic Centre",
+            "Civic Centre Road\nSouthampton",
+            "SO14 7LY",
+            50,
+            "Level access from the Civic Centre Road entrance. Accessible toilets on every floor.",
+            "Civic Centre car park on Commercial Road (charged). Central station is 10 minutes' walk.",
+        ),
+    ],
 }
 
 # Demo contact details: example.org addresses and Ofcom's drama numbers (01632 960xxx), clearly not real.
@@ -67,7 +124,7 @@ def seed_demo(today=None):
     data = load_catalogue()
     today = today or clock.to_london(clock.now()).date()
     report = []
-    created = {"partnerships": 0, "agencies": 0, "courses": 0, "sessions": 0, "accounts": 0}
+    created = {"partnerships": 0, "agencies": 0, "venues": 0, "courses": 0, "sessions": 0, "accounts": 0}
 
     partnerships = {p.code: p for p in db.session.scalars(select(Partnership))}
     for item in data["partnerships"]:
@@ -88,6 +145,25 @@ def seed_demo(today=None):
             )
             db.session.add(agencies[item["name"]])
             created["agencies"] += 1
+    db.session.flush()
+
+    venues = {v.name: v for v in db.session.scalars(select(Venue))}
+    home_venue = {}
+    for code, listed in VENUES.items():
+        for name, address, postcode, room, access, parking in listed:
+            if name not in venues:
+                venues[name] = Venue(
+                    name=name,
+                    address=address,
+                    postcode=postcode,
+                    room_capacity=room,
+                    accessibility_notes=access,
+                    parking_notes=parking,
+                    partnership=partnerships[code],
+                )
+                db.session.add(venues[name])
+                created["venues"] += 1
+        home_venue[code] = venues[listed[0][0]]
     db.session.flush()
 
     users = {}
@@ -166,7 +242,7 @@ def seed_demo(today=None):
                     day,
                     start.strftime("%H:%M"),
                     end.strftime("%H:%M"),
-                    VENUES[runner],
+                    home_venue[runner],
                     None,
                     25,
                     users[Role.TRAINER],
@@ -211,7 +287,7 @@ def _add_session(course, day, start, end, venue, platform, capacity, trainer, pa
         starts_at=starts,
         ends_at=ends,
         venue=venue,
-        online_platform=platform,
+        online_platform=None if venue else platform,
         join_url=(
             "https://teams.microsoft.com/l/meetup-join/demo"
             if platform == "Microsoft Teams"

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Agency, Course, CourseSession, Role, User
+from .models import Agency, Course, CourseSession, Role, User, Venue
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -187,6 +187,38 @@ def can_see_register(user: Any, course_session: CourseSession) -> bool:
     if can_manage_session(user, course_session):
         return True
     return any(t.id == user.id for t in course_session.trainers)
+
+
+# --- venues ---------------------------------------------------------------------------------------
+
+
+def can_manage_venue(user: Any, venue: Venue) -> bool:
+    """System admins manage every venue; a partnership admin their partnership's (any session may use
+    any venue in use, whoever manages it)."""
+    if not _signed_in(user):
+        return False
+    if user.role == Role.SYSTEM_ADMIN:
+        return True
+    return (
+        user.role == Role.PARTNERSHIP_ADMIN
+        and user.partnership_id is not None
+        and venue.partnership_id == user.partnership_id
+    )
+
+
+def managed_venues_condition(user: User) -> ColumnElement[bool]:
+    """SQL on Venue: the venues `user` (an administrator) manages."""
+    if sees_all_partnerships(user):
+        return true()
+    return Venue.partnership_id == own_partnership(user)
+
+
+def venue_manager_for(user: User, requested_partnership_id: int | None) -> int | None:
+    """The partnership that manages a venue `user` adds or edits: a system admin chooses (None: all
+    four, so only system admins edit it); a partnership admin's venues are their partnership's."""
+    if sees_all_partnerships(user):
+        return requested_partnership_id
+    return own_partnership(user)
 
 
 # --- people and roles -----------------------------------------------------------------------------
@@ -430,6 +462,7 @@ def admin_nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("admin.organisations", "Organisations"))
     if may_manage_partnerships(user):
         items.append(NavItem("admin.partnerships", "Partnerships"))
+    items.append(NavItem("admin.venues", "Venues"))
     if sees_all_partnerships(user):
         items.append(NavItem("privacy.audit_log", "Audit log"))
     return items

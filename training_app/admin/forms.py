@@ -48,6 +48,8 @@ COURSE_STATUS_CHOICES = [
     SelectChoice(CourseStatus.PUBLISHED.value, "Published: listed in the catalogue"),
 ]
 MAX_OUTCOMES = 30
+IN_PERSON, ONLINE = "venue", "online"
+LOCATION_CHOICES = [SelectChoice(IN_PERSON, "In person at a venue"), SelectChoice(ONLINE, "Online")]
 
 
 class CourseForm(FlaskForm):
@@ -257,16 +259,15 @@ class SessionForm(FlaskForm):
     date = DayMonthYearField("Date", validators=[Required("Enter the date of the session")])
     start_time = TimeOfDayField("Start time", validators=[Required("Enter the start time")])
     end_time = TimeOfDayField("End time", validators=[Required("Enter the end time")])
-    venue = StringField(
-        "Venue",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Length(max=300, message="Venue must be 300 characters or fewer"),
-            no_control_characters,
-            no_bidi_controls,
-        ],
+    # Issue 12: in person at a venue (a record: training_app.models.Venue), or online.
+    location_kind = Radio(
+        "Where is the session?",
+        widget=GovRadioInput(),
+        choices=LOCATION_CHOICES,
+        validators=[InputRequired("Select in person at a venue, or online")],
+        validate_choice=True,
     )
+    venue_id = IdSelect("Venue", widget=GovSelect(), validators=[Optional()], validate_choice=True)
     online_platform = StringField(
         "Online platform",
         widget=GovTextInput(),
@@ -314,13 +315,32 @@ class SessionForm(FlaskForm):
         if field.data and self.start_time.data and field.data <= self.start_time.data:
             raise ValidationError("End time must be after the start time")
 
-    def validate_venue(self, field):
-        if not field.data and not self.online_platform.data:
-            raise ValidationError("Enter a venue, or an online platform for an online session")
+    def validate_online_platform(self, field):
+        if self.location_kind.data == ONLINE and not field.data:
+            raise ValidationError("Enter the online platform, for example Microsoft Teams or Zoom")
 
-    def validate_join_url(self, field):
-        if field.data and not self.online_platform.data:
-            raise ValidationError("Enter the online platform for this joining link, or remove the link")
+    def validate(self, extra_validators=None):
+        super().validate(extra_validators)
+        # Only the chosen kind's fields are shown (conditional reveal) and saved: what the hidden
+        # ones hold cannot be wrong.
+        hidden = {IN_PERSON: ("online_platform", "join_url"), ONLINE: ("venue_id",)}.get(
+            self.location_kind.data, ("venue_id", "online_platform", "join_url")
+        )
+        for name in hidden:
+            self[name].errors = []
+        if self.location_kind.data == IN_PERSON and not self.venue_id.data and not self.venue_id.errors:
+            self.venue_id.errors = ["Select the venue"]
+        self._errors = None
+        return not any(field.errors for field in self)
+
+    def location_values(self):
+        """venue_id, online_platform and join_url: the chosen kind's, the other kind's cleared."""
+        online = self.location_kind.data == ONLINE
+        return {
+            "venue_id": None if online else (self.venue_id.data or None),
+            "online_platform": (self.online_platform.data or None) if online else None,
+            "join_url": (self.join_url.data or None) if online else None,
+        }
 
     def validate_opens_date(self, field):
         if self.opens_time.data and field.data is None and not field.errors:
@@ -343,7 +363,9 @@ class SessionForm(FlaskForm):
         self.date.data = starts.date()
         self.start_time.data = starts.time()
         self.end_time.data = ends.time()
-        self.venue.data = course_session.venue or ""
+        if course_session.venue_id is not None or course_session.online_platform:
+            self.location_kind.data = IN_PERSON if course_session.venue_id is not None else ONLINE
+        self.venue_id.data = course_session.venue_id
         self.online_platform.data = course_session.online_platform or ""
         self.join_url.data = course_session.join_url or ""
         self.capacity.data = course_session.capacity

@@ -43,6 +43,7 @@ from .services import (
     update_course,
     update_session,
 )
+from .venue_services import venue_choices
 
 
 def managed_course_or_abort(course_id):
@@ -188,6 +189,10 @@ def session_form(course, course_session=None):
         ]
     else:
         del form.partnership_id
+    form.venue_id.choices = [SelectChoice("", "Choose a venue")] + [
+        SelectChoice(str(v.id), v.short_label + (f" (room for {v.room_capacity})" if v.room_capacity else ""))
+        for v in venue_choices(course_session.venue if course_session else None)
+    ]
     return form
 
 
@@ -202,9 +207,7 @@ def session_values(form):
     return {
         "starts_at": local_moment(form.date.data, form.start_time.data),
         "ends_at": local_moment(form.date.data, form.end_time.data),
-        "venue": form.venue.data or None,
-        "online_platform": form.online_platform.data or None,
-        "join_url": form.join_url.data or None,
+        **form.location_values(),
         "capacity": form.capacity.data,
         "trainer_ids": [i for i in form.trainer_ids.data or [] if i is not None],
         "booking_opens_at": local_moment(form.opens_date.data, form.opens_time.data),

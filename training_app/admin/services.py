@@ -18,7 +18,7 @@ from ..audit import changes, record_audit
 from ..bookings.services import confirmed_count, count_per_session
 from ..errors import DomainError
 from ..extensions import db
-from ..models import BookingStatus, Course, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User
+from ..models import BookingStatus, Course, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User, Venue
 from ..permissions import course_owner_for, runnable_courses_condition, running_partnership_for
 from ..slugs import slugify
 
@@ -43,7 +43,7 @@ COURSE_FIELDS = (
 SESSION_FIELDS = (
     "starts_at",
     "ends_at",
-    "venue",
+    "venue_id",
     "online_platform",
     "join_url",
     "capacity",
@@ -51,7 +51,7 @@ SESSION_FIELDS = (
     "booking_closes_at",
 )
 # Changes delegates must be told about (and that calendars must pick up).
-NOTIFY_FIELDS = ("starts_at", "ends_at", "venue", "online_platform", "join_url")
+NOTIFY_FIELDS = ("starts_at", "ends_at", "venue_id", "online_platform", "join_url")
 # A form's values() by field name (CourseForm, SessionForm): each field's own type.
 Values = Mapping[str, Any]
 
@@ -69,6 +69,12 @@ class InvalidSession(AdminError):
 
 
 class CapacityBelowConfirmed(AdminError):
+    field = "capacity"
+
+
+class RoomTooSmall(AdminError):
+    """More places than the venue's room holds (Venue.room_refusal says so)."""
+
     field = "capacity"
 
 
@@ -292,6 +298,7 @@ def _check_session(values: Values, course_session: CourseSession | None = None) 
         raise InvalidSession("Booking must close before the session starts, or at the start", "closes_date")
     if opens and closes and closes <= opens:
         raise InvalidSession("Booking must close after it opens", "closes_date")
+    _check_venue(values, course_session)
     if course_session is not None:
         confirmed = confirmed_count(course_session.id)
         if values["capacity"] < confirmed:
@@ -299,6 +306,25 @@ def _check_session(values: Values, course_session: CourseSession | None = None) 
                 f"Capacity cannot be lower than the {confirmed} confirmed "
                 f"{'booking' if confirmed == 1 else 'bookings'}. Cancel bookings first, from the register"
             )
+
+
+def _check_venue(values: Values, course_session: CourseSession | None) -> None:
+    """The venue must exist and be in use (a session keeps a venue retired since), and its room must
+    hold the places. An edit that changes neither the venue nor the capacity is not refused for a
+    room made smaller since (the venue page warns about those sessions). Raises InvalidSession,
+    RoomTooSmall."""
+    venue_id = values.get("venue_id")
+    if venue_id is None:
+        return
+    venue = db.session.get(Venue, venue_id)
+    kept = course_session is not None and course_session.venue_id == venue_id
+    if venue is None or (venue.is_retired and not kept):
+        raise InvalidSession("Select a venue that is in use", "venue_id")
+    if kept and course_session is not None and values["capacity"] == course_session.capacity:
+        return
+    refusal = venue.room_refusal(values["capacity"])
+    if refusal:
+        raise RoomTooSmall(refusal)
 
 
 def _trainers(trainer_ids: Iterable[int], course_session: CourseSession | None = None) -> list[User]:
@@ -309,10 +335,11 @@ def _trainers(trainer_ids: Iterable[int], course_session: CourseSession | None =
 def schedule_session(actor: User, course: Course, values: Values) -> CourseSession:
     """Add a session of `course`.
 
-    values: starts_at, ends_at (naive UTC), venue, online_platform, join_url, capacity,
+    values: starts_at, ends_at (naive UTC), venue_id, online_platform, join_url, capacity,
     trainer_ids, booking_opens_at, booking_closes_at (naive UTC or None: closes at the start), and
     partnership_id (the partnership that runs it: only a system admin chooses; a partnership admin's
-    session is run by their own partnership; None: the course's owner). Raises InvalidSession.
+    session is run by their own partnership; None: the course's owner).
+    Raises InvalidSession, RoomTooSmall (more places than the venue's room holds).
     """
     if course.is_elearning:
         raise InvalidSession("E-learning courses have no sessions", "date")
@@ -360,7 +387,7 @@ def update_session(actor: User, course_session: CourseSession, values: Values) -
     A change to the time or place bumps the iCalendar SEQUENCE. A capacity change goes through
     the bookings area's change_capacity (which locks the session and promotes from the waiting
     list). Returns the names of the changed fields that delegates must be told about (see
-    NOTIFY_FIELDS), in that order. Raises InvalidSession, CapacityBelowConfirmed.
+    NOTIFY_FIELDS), in that order. Raises InvalidSession, CapacityBelowConfirmed, RoomTooSmall.
     """
     _check_session(values, course_session)
     new_trainers = _trainers(values.get("trainer_ids", []), course_session)

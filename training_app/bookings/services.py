@@ -318,11 +318,15 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason
 
 def change_capacity(actor: User, course_session: CourseSession, new_capacity: int) -> list[Booking]:
     """Set a session's capacity; raising it promotes from the waiting list at once (returns the promoted).
-    Raises CapacityError if it would fall below the confirmed places."""
+    Raises CapacityError if it would fall below the confirmed places, or rise above what the venue's
+    room holds."""
     course_session = lock_known_session(course_session.id)
     taken = confirmed_count(course_session.id)
     if new_capacity < max(1, taken):
         raise CapacityError(f"Capacity must be at least {max(1, taken)}: that many places are confirmed.")
+    room = course_session.venue.room_refusal(new_capacity) if course_session.venue else None
+    if room and new_capacity > course_session.capacity:
+        raise CapacityError(f"{room}.")
     before = course_session.capacity
     course_session.capacity = new_capacity
     record_audit(

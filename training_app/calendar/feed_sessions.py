@@ -1,5 +1,5 @@
 """The sessions a feed holds, read without the ORM: a public feed carries 5,000 events, and lean
-rows with their course and trainers (three queries whatever their number) keep it fast."""
+rows with their course, venue and trainers (four queries whatever their number) keep it fast."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Row, select
 
 from ..extensions import db
-from ..models import Course, CourseSession, User
+from ..models import Course, CourseSession, User, Venue
 from ..models.catalogue import session_trainers
 
 
@@ -32,8 +32,26 @@ class _FeedTrainer:
     name: str
 
 
-# id, starts_at, ends_at, status, sequence, updated_at, venue, online_platform, join_url, course_id
-_SessionRow = Row[int, datetime, datetime, str, int, datetime, str | None, str | None, str | None, int]
+@dataclass(slots=True)
+class _FeedVenue:
+    """What an event shows of a venue; the wording is Venue's own (the same properties)."""
+
+    name: str
+    address: str
+    postcode: str | None
+    map_url: str | None
+    accessibility_notes: str
+    parking_notes: str
+
+    street_lines = Venue.street_lines
+    address_lines = Venue.address_lines
+    full_address = Venue.full_address
+    short_label = Venue.short_label
+    map_link = Venue.map_link
+
+
+# id, starts_at, ends_at, status, sequence, updated_at, venue_id, online_platform, join_url, course_id
+_SessionRow = Row[int, datetime, datetime, str, int, datetime, int | None, str | None, str | None, int]
 
 
 class FeedSession:
@@ -46,6 +64,7 @@ class FeedSession:
         "status",
         "sequence",
         "updated_at",
+        "venue_id",
         "venue",
         "online_platform",
         "join_url",
@@ -60,13 +79,16 @@ class FeedSession:
     status: str
     sequence: int
     updated_at: datetime
-    venue: str | None
+    venue_id: int | None
+    venue: _FeedVenue | None
     online_platform: str | None
     join_url: str | None
     course: _FeedCourse
     trainers: list[_FeedTrainer]
 
-    def __init__(self, row: _SessionRow, course: _FeedCourse, trainers: list[_FeedTrainer]) -> None:
+    def __init__(
+        self, row: _SessionRow, course: _FeedCourse, trainers: list[_FeedTrainer], venue: _FeedVenue | None = None
+    ) -> None:
         (
             self.id,
             self.starts_at,
@@ -74,11 +96,11 @@ class FeedSession:
             self.status,
             self.sequence,
             self.updated_at,
-            self.venue,
+            self.venue_id,
             self.online_platform,
             self.join_url,
         ) = row[:9]
-        self.course, self.trainers = course, trainers
+        self.course, self.trainers, self.venue = course, trainers, venue
 
 
 def sessions_where(conditions: Iterable[ColumnElement[bool]]) -> list[FeedSession]:
@@ -91,7 +113,7 @@ def sessions_where(conditions: Iterable[ColumnElement[bool]]) -> list[FeedSessio
             CourseSession.status,
             CourseSession.sequence,
             CourseSession.updated_at,
-            CourseSession.venue,
+            CourseSession.venue_id,
             CourseSession.online_platform,
             CourseSession.join_url,
             CourseSession.course_id,
@@ -117,4 +139,28 @@ def sessions_where(conditions: Iterable[ColumnElement[bool]]) -> list[FeedSessio
         .order_by(session_trainers.c.session_id, User.name)
     ):
         trainers.setdefault(session_id, []).append(_FeedTrainer(name=name))
-    return [FeedSession(row, courses[row[9]], trainers.get(row[0], [])) for row in rows]
+    venues = {
+        venue.id: _FeedVenue(
+            name=venue.name,
+            address=venue.address,
+            postcode=venue.postcode,
+            map_url=venue.map_url,
+            accessibility_notes=venue.accessibility_notes,
+            parking_notes=venue.parking_notes,
+        )
+        for venue in db.session.execute(
+            select(
+                Venue.id,
+                Venue.name,
+                Venue.address,
+                Venue.postcode,
+                Venue.map_url,
+                Venue.accessibility_notes,
+                Venue.parking_notes,
+            ).where(Venue.id.in_(select(CourseSession.venue_id).where(*conditions)))
+        )
+    }
+    return [
+        FeedSession(row, courses[row[9]], trainers.get(row[0], []), venues.get(row[6]) if row[6] else None)
+        for row in rows
+    ]

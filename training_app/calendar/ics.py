@@ -60,6 +60,17 @@ class _Trainer(Protocol):
     def name(self) -> str: ...
 
 
+class _Place(Protocol):
+    @property
+    def full_address(self) -> str: ...
+    @property
+    def map_link(self) -> str | None: ...
+    @property
+    def accessibility_notes(self) -> str: ...
+    @property
+    def parking_notes(self) -> str: ...
+
+
 class EventSession(Protocol):
     """What an event is made from: a CourseSession, or a calendar.feed_sessions.FeedSession (no ORM)."""
 
@@ -81,6 +92,8 @@ class EventSession(Protocol):
     def join_url(self) -> str | None: ...
     @property
     def location_label(self) -> str: ...
+    @property
+    def venue(self) -> _Place | None: ...
     @property
     def course(self) -> _CourseText: ...
     @property
@@ -115,6 +128,25 @@ def _london(naive_utc: datetime) -> datetime:
     return _utc(naive_utc).astimezone(LONDON)
 
 
+def session_location(course_session: EventSession) -> str:
+    """LOCATION: a venue's full address with its postcode, else the short label ("Online (Zoom)")."""
+    venue = course_session.venue
+    return venue.full_address if venue is not None else course_session.location_label
+
+
+def venue_details(course_session: EventSession) -> list[str]:
+    """DESCRIPTION paragraphs about the venue: the map link, access and parking notes."""
+    venue = course_session.venue
+    if venue is None:
+        return []
+    parts = [f"Map: {venue.map_link}"] if venue.map_link else []
+    if venue.accessibility_notes.strip():
+        parts.append(f"Access: {venue.accessibility_notes.strip()}")
+    if venue.parking_notes.strip():
+        parts.append(f"Parking: {venue.parking_notes.strip()}")
+    return parts
+
+
 def notice(course_session: EventSession, status: str | None = None) -> tuple[str, str] | None:
     """(SUMMARY prefix, DESCRIPTION sentence) for an event that is not simply on, or None.
 
@@ -140,8 +172,8 @@ def summary(course_session: EventSession, status: str | None = None) -> str:
 
 
 def describe(course_session: EventSession, include_join_url: bool, status: str | None = None) -> str:
-    """The DESCRIPTION text: what is wrong with the event if anything, course summary, trainers
-    and, in private copies only, the join link."""
+    """The DESCRIPTION text: what is wrong with the event if anything, course summary, trainers,
+    the venue's map link and access and parking notes and, in private copies only, the join link."""
     course = course_session.course
     label = notice(course_session, status)
     parts = [label[1]] if label else []
@@ -150,6 +182,7 @@ def describe(course_session: EventSession, include_join_url: bool, status: str |
     trainers = [t.name for t in course_session.trainers]
     if trainers:
         parts.append(("Trainer: " if len(trainers) == 1 else "Trainers: ") + ", ".join(trainers))
+    parts += venue_details(course_session)
     if include_join_url and course_session.join_url and course_session.status != SessionStatus.CANCELLED:
         platform = course_session.online_platform or "online"
         parts.append(f"Join ({platform}): {course_session.join_url}")
@@ -187,7 +220,7 @@ def session_event(
         start=_london(course_session.starts_at),
         end=_london(course_session.ends_at),
         summary=summary(course_session, status),
-        location=course_session.location_label,
+        location=session_location(course_session),
         # Join links go only to people holding a place (not the waiting list) in private copies.
         description=describe(course_session, include_join_url and event == "CONFIRMED", status) or None,
         url=url or session_url(course_session.id),
@@ -336,7 +369,7 @@ def _event_lines(
     description = describe(course_session, include_join_url and event == "CONFIRMED", status)
     if description:
         lines.append(_text("DESCRIPTION", description))
-    lines.append(_text("LOCATION", course_session.location_label))
+    lines.append(_text("LOCATION", session_location(course_session)))
     if event:
         lines.append(f"STATUS:{event}")
     lines += [_fold(f"URL:{url}"), "END:VEVENT"]

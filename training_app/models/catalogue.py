@@ -24,6 +24,7 @@ from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, en
 
 if TYPE_CHECKING:
     from .users import Partnership, User
+    from .venues import Venue
 
 course_partnerships = db.Table(
     "course_partnerships",
@@ -143,7 +144,10 @@ class CourseSession(Model):
     partnership: Mapped["Partnership"] = relationship()
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    venue: Mapped[str | None] = mapped_column(String(300))
+    # Face to face: the venue (None for an online session, or a place not yet confirmed).
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    # selectin: lists of sessions show their venue's name (one query per list, never one per row).
+    venue: Mapped["Venue | None"] = relationship(lazy="selectin")
     online_platform: Mapped[str | None] = mapped_column(String(100))
     join_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int]
@@ -166,8 +170,9 @@ class CourseSession(Model):
 
     @property
     def location_label(self) -> str:
-        if self.venue:
-            return self.venue
+        """Short, for lists: the venue's name and town, or the online platform."""
+        if self.venue is not None:
+            return self.venue.short_label
         if self.online_platform:
             return f"Online ({self.online_platform})"
         return "To be confirmed"

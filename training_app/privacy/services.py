@@ -95,7 +95,7 @@ def export_data(user: User) -> dict[str, Any]:
                     "id": b.session.id,
                     "starts_at": _when(b.session.starts_at),
                     "ends_at": _when(b.session.ends_at),
-                    "venue": b.session.venue,
+                    "venue": b.session.venue.full_address if b.session.venue else None,
                     "online_platform": b.session.online_platform,
                     "status": b.session.status,
                     "course": _course(b.session.course),

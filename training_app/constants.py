@@ -21,3 +21,11 @@ SUMMARY_COMMENTS = 50
 SUMMARY_RESPONDENTS = 200
 # Impact comments quoted in the annual report pack.
 ANNUAL_IMPACT_COMMENTS = 6
+
+# The waiting list (bookings/promotion.py): a freed place is held for the first person waiting for
+# OFFER_HOURS, at most half the time left before the session starts, never less than OFFER_MIN_HOURS
+# (or until the start, if that is sooner). Sessions more than AUTO_CONFIRM_DAYS away confirm the first
+# person waiting at once instead (0 turns that off: every freed place is offered).
+OFFER_HOURS = 48
+OFFER_MIN_HOURS = 2
+AUTO_CONFIRM_DAYS = 14

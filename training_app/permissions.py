@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Course, CourseSession, Role
+from .models import Booking, Course, CourseSession, Role
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -131,6 +131,12 @@ def course_owner_for(user: User, requested_owner_id: int | None, current_owner_i
     if sees_all_partnerships(user) and requested_owner_id:
         return requested_owner_id
     return current_owner_id if current_owner_id is not None else user.partnership_id
+
+
+def owns_booking(user: Any, booking: Booking) -> bool:
+    """A delegate's own booking: only they cancel it, or answer the place it is offered, on their pages
+    (the signed link in the offer email is a credential of its own, like a password reset link)."""
+    return _signed_in(user) and booking.user_id == user.id
 
 
 def can_see_register(user: Any, course_session: CourseSession) -> bool:

@@ -21,6 +21,7 @@ class MyTraining:
     """A delegate's bookings grouped for the My training page, and their e-learning completions."""
 
     upcoming: list[Booking] = field(default_factory=list)  # soonest first
+    offered: list[Booking] = field(default_factory=list)  # places held for them: accept or decline
     waitlisted: list[tuple[Booking, int]] = field(default_factory=list)  # with the place on the list
     past: list[Booking] = field(default_factory=list)  # latest first
     cancelled: list[Booking] = field(default_factory=list)
@@ -28,8 +29,9 @@ class MyTraining:
 
 
 def my_training(user: User, now: datetime) -> MyTraining:
-    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended), waitlisted (session not started),
-    past (everything else that was not cancelled) and cancelled; and their e-learning completions."""
+    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended), offered (a place held for them,
+    until expire-offers ends it), waitlisted (session not started), past (everything else that was not
+    cancelled) and cancelled; and their e-learning completions."""
     rows = db.session.execute(
         select(Booking, CourseSession)
         .join(CourseSession, Booking.session_id == CourseSession.id)
@@ -41,6 +43,8 @@ def my_training(user: User, now: datetime) -> MyTraining:
     for booking, course_session in rows:
         if booking.status == BookingStatus.CANCELLED:
             groups.cancelled.append(booking)
+        elif booking.status == BookingStatus.OFFERED:
+            groups.offered.append(booking)
         elif booking.status == BookingStatus.WAITLISTED and course_session.starts_at > now:
             groups.waitlisted.append((booking, waitlist_position(booking)))
         elif booking.status == BookingStatus.CONFIRMED and course_session.ends_at > now:
@@ -48,6 +52,7 @@ def my_training(user: User, now: datetime) -> MyTraining:
         else:
             groups.past.append(booking)
     groups.upcoming.reverse()
+    groups.offered.reverse()
     groups.completions = db.session.scalars(
         select(ElearningCompletion)
         .where(ElearningCompletion.user_id == user.id)

@@ -10,12 +10,13 @@ from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
-from ..permissions import admin_required, can_manage_course, can_see_register, require
+from ..permissions import admin_required, can_manage_course, can_see_register, owns_booking, require
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
 from .errors import BookingError, UnknownSession
 from .forms import BookingForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
+from .offers import offer_is_open
 from .services import (
     book_place,
     cancel_booking,
@@ -74,6 +75,7 @@ def my_training():
         completions=groups.completions,
         outstanding=outstanding_evaluations(current_user, now),
         deadline=cancellation_deadline,
+        offer_is_open=offer_is_open,
         now=now,
     )
 
@@ -82,7 +84,7 @@ def my_training():
 @login_required
 def cancel(booking_id):
     booking = db.get_or_404(Booking, booking_id)
-    require(booking.user_id == current_user.id)
+    require(owns_booking(current_user, booking))
     form = CancelForm()
     if form.validate_on_submit():
         try:

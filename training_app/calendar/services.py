@@ -211,6 +211,7 @@ BOOKING_EVENT_STATUS: dict[str, str] = {
     BookingStatus.ATTENDED: "CONFIRMED",
     BookingStatus.NO_SHOW: "CONFIRMED",
     BookingStatus.WAITLISTED: "TENTATIVE",
+    BookingStatus.OFFERED: "TENTATIVE",  # held, not yet accepted
     BookingStatus.CANCELLED: "CANCELLED",
 }
 

@@ -6,14 +6,20 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..bookings.forms import BookingForm
-from ..bookings.services import active_booking_for, waitlist_position
+from ..bookings.services import active_booking_for, other_place_on_course, waitlist_position
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
 from ..permissions import can_manage_course
 from . import bp
 from .forms import CatalogueFilterForm
-from .services import places_left, published_course_or_none, search_catalogue, upcoming_sessions_for
+from .services import (
+    other_dates_with_places,
+    places_left,
+    published_course_or_none,
+    search_catalogue,
+    upcoming_sessions_for,
+)
 
 STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility statement", "cookies": "Cookies"}
 
@@ -51,16 +57,29 @@ def session_detail(session_id):
         current_user, course_session.course
     ):
         abort(404)
-    booking = active_booking_for(current_user, course_session) if current_user.is_authenticated else None
+    now = clock.now()
+    signed_in = current_user.is_authenticated
+    booking = active_booking_for(current_user, course_session) if signed_in else None
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
+    # One place per course: a booking on another date of it is shown instead of the booking form.
+    other_booking = (
+        other_place_on_course(current_user, course_session, now)
+        if signed_in and booking is None and not course_session.course.allow_repeat_bookings
+        else None
+    )
+    left = places_left(course_session)
+    booking_open = course_session.booking_open(now)
+    show_other_dates = booking is None and other_booking is None and booking_open and not left
     return render_template(
         "catalogue/session.html",
         course_session=course_session,
         course=course_session.course,
-        places_left=places_left(course_session),
+        places_left=left,
         booking=booking,
         position=position,
-        booking_open=course_session.booking_open(clock.now()),
+        other_booking=other_booking,
+        other_dates=other_dates_with_places(course_session, now) if show_other_dates else [],
+        booking_open=booking_open,
         form=None,
         booking_form=BookingForm(),
     )

@@ -39,6 +39,13 @@ class Booking(Model):
             postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'"),
         ),
         Index("ix_bookings_user", "user_id"),
+        # expire-offers finds the open offers that have run out from this alone.
+        Index(
+            "ix_bookings_offer_expires_at",
+            "offer_expires_at",
+            sqlite_where=text(f"status = '{BookingStatus.OFFERED}'"),
+            postgresql_where=text(f"status = '{BookingStatus.OFFERED}'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("course_sessions.id"))
@@ -59,6 +66,8 @@ class Booking(Model):
     access_needs: Mapped[str | None] = mapped_column(Text)
     attendance_recorded_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
+    # When the place offered to this person passes to the next person waiting (kept after the answer).
+    offer_expires_at: Mapped[datetime | None]
 
     @property
     def status_label(self) -> str:

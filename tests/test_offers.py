@@ -378,12 +378,22 @@ def test_session_page_offers_to_change_instead_of_a_second_booking(
 
 
 def test_course_form_saves_the_repeat_bookings_setting(db, client, login, hscp_admin, make_course, post_form):
+    from test_admin import course_data
+
     course = make_course(owner="HSCP")
     login(hscp_admin)
     page = client.get(f"/admin/courses/{course.id}/edit").get_data(as_text=True)
     assert "People may book more than one session of this course" in page
-    html = re.sub(r"\s+", " ", page)
-    assert 'name="allow_repeat_bookings"' in html
+    assert 'name="allow_repeat_bookings"' in page and "checked" not in re.sub(r"<input[^>]*radio[^>]*>", "", page)
+    url = f"/admin/courses/{course.id}/edit"
+    assert post_form(url, course_data(allow_repeat_bookings="y")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).allow_repeat_bookings is True
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "course.updated")).one()
+    assert event.details["changes"]["allow_repeat_bookings"] == {"before": False, "after": True}
+    assert post_form(url, course_data()).status_code == 302  # an unticked box turns it off
+    db.session.expire_all()
+    assert db.session.get(type(course), course.id).allow_repeat_bookings is False
 
 
 def test_full_session_lists_the_other_dates_with_places_before_the_waiting_list(

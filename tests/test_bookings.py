@@ -204,7 +204,8 @@ def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_s
 
 
 def test_cancellation_promotes_first_on_waiting_list_and_tells_them(db, make_user, make_session):
-    # More than AUTO_CONFIRM_DAYS ahead the place is confirmed at once (nearer, it is offered: test_offers).
+    # More than AUTO_CONFIRM_DAYS ahead the place is confirmed at once (nearer it is offered:
+    # test_waiting_list_offers).
     s = make_session(capacity=1, starts_in=timedelta(days=30))
     holder, first, second = make_user(), make_user(), make_user()
     held = book_place(holder, s.id).booking

@@ -12,7 +12,7 @@ from training_app.bookings.errors import OfferExpired, OfferNotOpen
 from training_app.bookings.offers import accept_offer, expire_offers_on
 from training_app.bookings.services import book_place, cancel_booking
 from training_app.extensions import db as _db
-from training_app.models import Booking, BookingStatus
+from training_app.models import Booking, BookingStatus, User
 
 CAPACITY = 5
 WAITING = 20
@@ -165,3 +165,24 @@ def test_offers_accepted_and_expiring_at_once_never_overfill(app, db, frozen_clo
         ).all()
     )
     assert counts == {"confirmed": 3, "offered": 2, "cancelled": CAPACITY + 4, "waitlisted": WAITING - 9}
+
+
+def test_one_person_booking_two_dates_of_a_course_at_once_gets_one(app, db, make_user, make_course, make_session):
+    course = make_course()
+    dates = [make_session(course=course, starts_in=timedelta(days=days)).id for days in (10, 20, 30, 40)]
+    person_id = make_user().id
+    db.session.rollback()
+
+    def book(session_id):
+        def job():
+            return book_place(_db.session.get(User, person_id), session_id).booking.status
+
+        return job
+
+    race = Race(app, dates[0])
+    try:
+        outcomes = race.run([book(session_id) for session_id in dates])
+    finally:
+        race.close()
+    assert sorted(outcomes, key=str) == ["AlreadyOnCourse"] * 3 + ["confirmed"]
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.status != "cancelled")) == 1

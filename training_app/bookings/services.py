@@ -65,15 +65,19 @@ def lock_session(session_id: int) -> CourseSession | None:
     dropped.
     """
     db.session.flush()
-    if db.session.get_bind().dialect.name == "postgresql":
-        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
-        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    _bound_lock_wait()
     return db.session.scalars(
         select(CourseSession)
         .where(CourseSession.id == session_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
+
+
+def _bound_lock_wait() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
 
 
 def lock_known_session(session_id: int) -> CourseSession:
@@ -128,7 +132,9 @@ def other_place_on_course(user: User, course_session: CourseSession, now: dateti
 def lock_person(user_id: int) -> None:
     """Serialise one person's bookings for the rest of the transaction (their users row, FOR UPDATE on
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises everything), so two bookings of the same
-    course on two different sessions at once cannot both pass the one-place-per-course check."""
+    course on two different sessions at once cannot both pass the one-place-per-course check. Taken
+    before the session's lock, with the same bounded wait."""
+    _bound_lock_wait()
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 

@@ -58,6 +58,11 @@ class BaseConfig:
     EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 86400)  # seconds
     # Delegates may cancel until this many working days before the session.
     CANCELLATION_CUTOFF_WORKING_DAYS = env_int("CANCELLATION_CUTOFF_WORKING_DAYS", 2)
+    # The waiting list: how long a freed place is held for the first person waiting, and how far ahead a
+    # freed place is confirmed at once instead (see README, "Waiting list"; constants.py has the defaults).
+    OFFER_HOURS = env_int("OFFER_HOURS", constants.OFFER_HOURS)
+    OFFER_MIN_HOURS = env_int("OFFER_MIN_HOURS", constants.OFFER_MIN_HOURS)
+    AUTO_CONFIRM_DAYS = env_int("AUTO_CONFIRM_DAYS", constants.AUTO_CONFIRM_DAYS)
     REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
     # The follow-up ("has it changed your practice?") opens this many days after the session.
     EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", constants.EVALUATION_FOLLOW_UP_DAYS)

@@ -243,7 +243,8 @@ def test_admin_session_page_shows_lists_and_audit(client, db, login, make_user, 
     text = response.get_data(as_text=True)
     assert "Capacity is now 2. 1 promoted from the waiting list." in text
     assert "Hannah Admin changed the number of places on" in text and "Places: 1 → 2" in text
-    assert "Second Person was given a place on" in text
+    # Two weeks away: the freed place is offered (bookings/promotion.place_terms), not confirmed.
+    assert "Second Person was offered a place on" in text and "Offer open until:" in text
 
 
 def test_admin_capacity_junk_is_refused(client, db, login, make_user, make_session, post_form):

@@ -204,7 +204,9 @@ def test_prerequisite_met_by_attended_level_2_or_elearning(db, make_user, make_s
 
 
 def test_cancellation_promotes_first_on_waiting_list_and_tells_them(db, make_user, make_session):
-    s = make_session(capacity=1)
+    # More than AUTO_CONFIRM_DAYS ahead the place is confirmed at once (nearer it is offered:
+    # test_waiting_list_offers).
+    s = make_session(capacity=1, starts_in=timedelta(days=30))
     holder, first, second = make_user(), make_user(), make_user()
     held = book_place(holder, s.id).booking
     w1 = book_place(first, s.id).booking
@@ -214,7 +216,7 @@ def test_cancellation_promotes_first_on_waiting_list_and_tells_them(db, make_use
     db.session.commit()
     assert (held.status, w1.status, w2.status) == ("cancelled", "confirmed", "waitlisted")
     assert waitlist_position(w2) == 1
-    assert f"A place is now yours: {s.course.title}" in outbox_subjects(db, first.email)
+    assert f"You have a place: {s.course.title}" in outbox_subjects(db, first.email)
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.session_id == s.id).order_by(AuditEvent.id)
     ).all()
@@ -261,7 +263,7 @@ def test_cut_off_skips_the_weekend(app, db, make_session, frozen_clock):
 
 
 def test_raising_capacity_promotes_in_order(db, make_user, make_session):
-    s = make_session(capacity=1)
+    s = make_session(capacity=1, starts_in=timedelta(days=30))
     admin = make_user(role="system_admin")
     people = [make_user() for _ in range(4)]
     made = [book_place(p, s.id).booking for p in people]
@@ -275,7 +277,7 @@ def test_raising_capacity_promotes_in_order(db, make_user, make_session):
 
 
 def test_move_to_another_session_of_same_course(db, make_user, make_session):
-    a = make_session(capacity=1)
+    a = make_session(capacity=1, starts_in=timedelta(days=20))
     b = make_session(course=a.course, starts_in=timedelta(days=30))
     other_course = make_session()
     admin, moving, waiting = make_user(role="system_admin"), make_user(), make_user()

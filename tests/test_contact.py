@@ -116,7 +116,8 @@ def test_session_email_names_the_team_running_the_session(db, contacts, make_cou
 
 
 def test_every_booking_email_ends_with_the_session_team(db, contacts, make_course, make_session, make_user):
-    iow_session = make_session(course=make_course(owner="IOWSCP"), capacity=1)
+    # A month away: the freed place is confirmed at once (AUTO_CONFIRM_DAYS), not offered.
+    iow_session = make_session(course=make_course(owner="IOWSCP"), capacity=1, starts_in=timedelta(days=30))
     first, second = make_user(email="first@example.org"), make_user(email="second@example.org")
     first_booking = book_place(first, iow_session.id).booking
     book_place(second, iow_session.id)  # waitlisted
@@ -129,8 +130,8 @@ def test_every_booking_email_ends_with_the_session_team(db, contacts, make_cours
     assert sorted(subjects) == [
         ("first@example.org", "Booking cancelled"),
         ("first@example.org", "Booking confirmed"),
-        ("second@example.org", "A place is now yours"),
         ("second@example.org", "You are on the waiting list"),
+        ("second@example.org", "You have a place"),
     ]
     assert all(body.endswith(IOW_EMAIL_ENDING) for body in subjects.values())
 

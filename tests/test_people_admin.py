@@ -244,7 +244,7 @@ def test_deactivation_cancels_future_places_ends_sessions_and_keeps_history(
     statuses = {(b.user.name, b.session_id): b.status for b in db.session.scalars(select(Booking))}
     assert statuses == {
         ("Olive Officer", full.id): "cancelled",
-        ("Wendy Waiting", full.id): "confirmed",  # promoted from the waiting list
+        ("Wendy Waiting", full.id): "offered",  # the freed place goes to the waiting list (offered: 2 weeks away)
         ("Olive Officer", other.id): "cancelled",
         ("Olive Officer", past.id): "attended",  # history is kept
     }

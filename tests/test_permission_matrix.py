@@ -30,6 +30,7 @@ from werkzeug.security import generate_password_hash
 from support import session_csrf_token, venue_named
 from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
+from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
 from training_app.models import Booking, Course, CourseSession, OrganisationStatus, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
@@ -83,6 +84,10 @@ MATRIX = {
     # Booking with no data: the booking page's form is posted by people; an empty one is refused or booked.
     "bookings.book": ("POST", lambda w: f"/sessions/{w.session.id}/book", (SIGN_IN,) + (REDIRECT,) * 5),
     "bookings.cancel": ("GET", lambda w: f"/bookings/{w.booking.id}/cancel", NOT_THEIRS),
+    # Answering a waiting-list offer on My training: only the delegate (the world's booking is confirmed,
+    # so even they would be told "no longer open"); the emailed link's signed token is its own credential.
+    "bookings.answer_offer": ("POST", lambda w: f"/bookings/{w.booking.id}/offer", NOT_THEIRS),
+    "bookings.offer": ("GET", lambda w: f"/offers/{w.offer_token}", PUBLIC),
     "bookings.complete_elearning": (
         "POST",
         lambda w: f"/courses/{w.elearning.slug}/complete",
@@ -357,7 +362,16 @@ def world(db, partnerships, make_agency, frozen_clock):
         confirmed_at=datetime(2027, 2, 1, 12, 0),
         requested_at=datetime(2027, 2, 1, 12, 0),
     )
-    db.session.add(booking)
+    # Someone offered a freed place (the offer link's page shows it to whoever holds the link).
+    offered = Booking(
+        session=course_session,
+        user=person(db, "practitioner", agency=agency, name="offered"),
+        status="offered",
+        agency=agency,
+        requested_at=datetime(2027, 2, 2, 12, 0),
+        offer_expires_at=datetime(2027, 3, 3, 10, 0),
+    )
+    db.session.add_all([booking, offered])
     db.session.flush()
     form = EvaluationForm(course=course, stage="pre", version=1, questions=default_questions(course, "pre"))
     response = EvaluationResponse(
@@ -423,6 +437,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         reset_token=make_reset_token(delegate),
         confirm_token=make_confirmation_token(delegate),
         email_change_token=make_email_change_token(delegate, "delegate.new@example.org"),
+        offer_token=make_offer_token(offered),
     )
 
 
@@ -452,6 +467,7 @@ def test_every_entry_names_its_route(app):
             reset_token="t",
             confirm_token="c",
             email_change_token="e",
+            offer_token="o",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
             agency=SimpleNamespace(id=7),

@@ -40,6 +40,7 @@ FIELD_NAMES = {
     "level_kind": "level kind",
     "elearning_url": "e-learning link",
     "partnership_id": "partnership",
+    "expires_at": "offer open until",
 }
 
 # Stored values that belong to a vocabulary read as its label ("waitlisted" → "On the waiting list").
@@ -164,6 +165,14 @@ def _booking_promoted(event: AuditEvent, actor: str, records: Records) -> str:
     return f"{person} was given a place on {where} from the waiting list"
 
 
+def _offer(what: str) -> Phrase:
+    def phrase(event: AuditEvent, actor: str, records: Records) -> str:
+        person, where, _ = _booking(event, records)
+        return what.format(person=person, where=where)
+
+    return phrase
+
+
 def _booking_moved(event: AuditEvent, actor: str, records: Records) -> str:
     person, where, _ = _booking(event, records)
     return f"{actor} moved {person} from {records.session(event.details.get('from_session'))} to {where}"
@@ -212,6 +221,10 @@ PHRASES: dict[str, Phrase] = {
     "booking.created": _booking_created,
     "booking.cancelled": _booking_cancelled,
     "booking.promoted": _booking_promoted,
+    "booking.offered": _offer("{person} was offered a place on {where} from the waiting list"),
+    "booking.offer_accepted": _offer("{person} accepted the place offered on {where}"),
+    "booking.offer_declined": _offer("{person} declined the place offered on {where}"),
+    "booking.offer_expired": _offer("The place offered to {person} on {where} ran out"),
     "booking.moved": _booking_moved,
     "booking.moved_out": _booking_moved_out,
     "course.created": _course("created"),

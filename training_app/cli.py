@@ -75,6 +75,23 @@ def register_cli(app):
         db.session.commit()
         click.echo(f"queued {count} reminders")
 
+    @app.cli.command("expire-offers")
+    def expire_offers_command():
+        """Pass on waiting-list offers that have run out (safe to run repeatedly, e.g. every 5 minutes)."""
+        from . import clock
+        from .bookings.offers import expire_offers_on, sessions_with_expired_offers
+
+        now = clock.now()
+        session_ids = sessions_with_expired_offers(now)
+        db.session.commit()  # one short transaction (one session lock) per session, below
+        expired = given = sessions = 0
+        for session_id in session_ids:
+            result = expire_offers_on(session_id, now)
+            db.session.commit()
+            expired, given = expired + result.expired, given + result.given
+            sessions += 1 if result.expired else 0  # another run may have got there first
+        click.echo(f"expired {expired} offers on {sessions} sessions; gave {given} places to people waiting")
+
     @app.cli.command("apply-retention")
     @click.option(
         "--years",

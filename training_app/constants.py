@@ -28,3 +28,11 @@ ANNUAL_IMPACT_COMMENTS = 6
 
 # Blank rows at the foot of a printed sign-in sheet, for people who come without a booking.
 SIGN_IN_SHEET_WALK_IN_ROWS = 8
+
+# The waiting list (bookings/promotion.py): a freed place is held for the first person waiting for
+# OFFER_HOURS, at most half the time left before the session starts, never less than OFFER_MIN_HOURS
+# (or until the start, if that is sooner). Sessions more than AUTO_CONFIRM_DAYS away confirm the first
+# person waiting at once instead (0 turns that off: every freed place is offered).
+OFFER_HOURS = 48
+OFFER_MIN_HOURS = 2
+AUTO_CONFIRM_DAYS = 14

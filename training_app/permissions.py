@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from .extensions import db
-from .models import Agency, Course, CourseSession, Role, User, Venue
+from .models import Agency, Booking, Course, CourseSession, Role, User, Venue
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -178,6 +178,12 @@ def running_partnership_for(user: User, requested_id: int | None, current_id: in
     if may_choose_running_partnership(user):
         return requested_id or current_id
     return current_id if current_id is not None else user.partnership_id
+
+
+def owns_booking(user: Any, booking: Booking) -> bool:
+    """A delegate's own booking: only they cancel it, or answer the place it is offered, on their pages
+    (the signed link in the offer email is a credential of its own, like a password reset link)."""
+    return _signed_in(user) and booking.user_id == user.id
 
 
 def can_see_register(user: Any, course_session: CourseSession) -> bool:

@@ -13,7 +13,10 @@ def test_staff_pages_have_no_accessibility_violations(
 ):
     admin = make_user(role="system_admin", email="sysadmin@example.org", name="Sam Admin")
     trainer = make_user(role="trainer", name="Tess Trainer")
-    course = make_course(title="Child Neglect", learning_outcomes=["Recognise neglect", "Respond to neglect"])
+    # Repeat bookings allowed: the same delegates book both sessions (one place per course otherwise).
+    course = make_course(
+        title="Child Neglect", learning_outcomes=["Recognise neglect", "Respond to neglect"], allow_repeat_bookings=True
+    )
     past = make_session(course=course, trainers=[trainer], capacity=2)
     upcoming = make_session(course=course, trainers=[trainer], starts_in=timedelta(days=30), capacity=1)
     people = [make_user(name=f"Delegate {n}") for n in range(3)]

@@ -155,6 +155,11 @@ class CourseForm(FlaskForm):
         widget=GovCheckboxInput(),
         description="HIPS courses are shown under every partnership in the catalogue",
     )
+    allow_repeat_bookings = BooleanField(
+        "People may book more than one session of this course",
+        widget=GovCheckboxInput(),
+        description="For example, workshops people come back to. Otherwise each person holds one place at a time",
+    )
     joint_partnership_ids = IdCheckboxes(
         "Also run with",
         widget=GovCheckboxesInput(),
@@ -223,6 +228,7 @@ class CourseForm(FlaskForm):
             "prerequisite_min_level": number(self.prerequisite_min_level.data),
             "pre_course_work": self.pre_course_work.data or None,
             "is_hips": bool(self.is_hips.data),
+            "allow_repeat_bookings": bool(self.allow_repeat_bookings.data),
             "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
@@ -247,6 +253,7 @@ class CourseForm(FlaskForm):
         self.prerequisite_min_level.data = str(course.prerequisite_min_level) if course.prerequisite_min_level else ""
         self.pre_course_work.data = course.pre_course_work or ""
         self.is_hips.data = course.is_hips
+        self.allow_repeat_bookings.data = course.allow_repeat_bookings
         self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:

@@ -37,6 +37,7 @@ COURSE_FIELDS = (
     "pre_course_work",
     "owner_partnership_id",
     "is_hips",
+    "allow_repeat_bookings",
     "elearning_url",
     "status",
 )

@@ -123,3 +123,10 @@ class MoveForm(FlaskForm):
         validators=[DataRequired("Choose the session to move the delegate to")],
     )
     submit = SubmitField("Move delegate", widget=GovSubmitInput())
+
+
+class OfferForm(FlaskForm):
+    """Answer a waiting-list offer: the button pressed says which."""
+
+    accept = SubmitField("Accept the place", widget=GovSubmitInput())
+    decline = SubmitField("Decline", widget=GovSubmitInput())

@@ -22,6 +22,7 @@ class MyTraining:
     and their e-learning completions."""
 
     upcoming: list[tuple[Booking, BookingState]] = field(default_factory=list)  # soonest first
+    offered: list[Booking] = field(default_factory=list)  # places held for them: accept or decline
     waitlisted: list[tuple[Booking, BookingState]] = field(default_factory=list)
     past: list[tuple[Booking, BookingState]] = field(default_factory=list)  # latest first
     cancelled: list[tuple[Booking, BookingState]] = field(default_factory=list)
@@ -48,9 +49,10 @@ def waitlist_position_column() -> ScalarSelect[int]:
 
 
 def my_training(user: User, now: datetime) -> MyTraining:
-    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended: postponed ones too), waitlisted
-    (session not started), past (everything else that was not cancelled) and cancelled, each with its
-    state; and their e-learning completions. A fixed number of statements, whatever the bookings."""
+    """`user`'s bookings at `now`: upcoming (confirmed, not yet ended: postponed ones too), offered (a
+    place held for them, until expire-offers ends it), waitlisted (session not started), past (everything
+    else that was not cancelled) and cancelled, each with its state (offers are shown with their answer
+    buttons); and their e-learning completions. A fixed number of statements, whatever the bookings."""
     rows = db.session.execute(
         select(Booking, CourseSession, waitlist_position_column())
         .join(CourseSession, Booking.session_id == CourseSession.id)
@@ -67,6 +69,8 @@ def my_training(user: User, now: datetime) -> MyTraining:
         state = booking_state(booking, now, position if waiting else None)
         if booking.status == BookingStatus.CANCELLED:
             groups.cancelled.append((booking, state))
+        elif booking.status == BookingStatus.OFFERED:
+            groups.offered.append(booking)
         elif waiting and (course_session.starts_at > now or course_session.status == SessionStatus.POSTPONED):
             groups.waitlisted.append((booking, state))
         elif booking.status == BookingStatus.CONFIRMED and (
@@ -76,6 +80,7 @@ def my_training(user: User, now: datetime) -> MyTraining:
         else:
             groups.past.append((booking, state))
     groups.upcoming.reverse()
+    groups.offered.reverse()
     groups.completions = db.session.scalars(
         select(ElearningCompletion)
         .where(ElearningCompletion.user_id == user.id)

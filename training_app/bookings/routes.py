@@ -12,12 +12,13 @@ from ..errors import show_error
 from ..evaluations.services import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
-from ..permissions import admin_required, can_manage_session, can_see_register, partnership_scope, require
+from ..permissions import admin_required, can_manage_session, can_see_register, owns_booking, partnership_scope, require
 from ..web import session_when
 from . import bp, queries
 from .attendance import complete_elearning, record_attendance
 from .errors import BookingError, UnknownSession
 from .forms import BookingForm, CancelDelegateForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
+from .offers import offer_is_open
 from .services import (
     book_place,
     cancel_booking,
@@ -76,6 +77,7 @@ def my_training():
         completions=groups.completions,
         outstanding=outstanding_evaluations(current_user, now),
         deadline=cancellation_deadline,
+        offer_is_open=offer_is_open,
         now=now,
     )
 
@@ -84,7 +86,7 @@ def my_training():
 @login_required
 def cancel(booking_id):
     booking = db.get_or_404(Booking, booking_id)
-    require(booking.user_id == current_user.id)
+    require(owns_booking(current_user, booking))
     form = CancelForm()
     if form.validate_on_submit():
         try:

@@ -4,19 +4,19 @@ Capacity is a hard limit. Every operation that changes who holds a place first l
 course session row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction starts
 with BEGIN IMMEDIATE, see training_app/__init__.py), then counts, then writes, all in the
 caller's transaction. A partial unique index backs "one active booking per person per session".
-Whole-session operations live in .sessions, the register and e-learning completions in .attendance,
-the reminder job in .reminders, the booking pages' queries in .queries, the errors in .errors and
-the emails to delegates in .emails.
+What a freed place does for the people waiting (the offer rule) lives in .promotion, answering and
+expiring offers in .offers. Whole-session operations live in .sessions, the register and e-learning
+completions in .attendance, the reminder job in .reminders, the booking pages' queries in .queries,
+the errors in .errors and the emails to delegates in .emails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, and_, case, func, or_, select, text
+from sqlalchemy import ScalarSelect, and_, case, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -35,6 +35,7 @@ from ..models import (
 from .emails import email_delegate
 from .errors import (
     AlreadyBooked,
+    AlreadyOnCourse,
     BookingClosed,
     CancellationTooLate,
     CapacityError,
@@ -45,6 +46,9 @@ from .errors import (
     UnknownSession,
 )
 from .prerequisites import completed_level, missing_level  # noqa: F401 (re-exported for pages)
+from .promotion import fill_free_places, waiting_list, waitlist_position
+
+__all__ = ["waiting_list", "waitlist_position"]  # re-exported: pages and tests ask services for them
 
 # --------------------------------------------------------------------------- helpers
 
@@ -60,15 +64,19 @@ def lock_session(session_id: int) -> CourseSession | None:
     dropped.
     """
     db.session.flush()
-    if db.session.get_bind().dialect.name == "postgresql":
-        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
-        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    _bound_lock_wait()
     return db.session.scalars(
         select(CourseSession)
         .where(CourseSession.id == session_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
+
+
+def _bound_lock_wait() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        timeout = int(current_app.config["LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
 
 
 def lock_known_session(session_id: int) -> CourseSession:
@@ -78,29 +86,55 @@ def lock_known_session(session_id: int) -> CourseSession:
     return locked
 
 
-def count_per_session(status: BookingStatus = BookingStatus.CONFIRMED) -> ScalarSelect[int]:
-    """The number of `status` bookings of each session, as a subquery correlated to CourseSession: the
-    one definition of "places confirmed" (and of the other counts) for lists of sessions."""
+def count_per_session(
+    status: BookingStatus | tuple[BookingStatus, ...] = BookingStatus.HOLDS_PLACE,
+) -> ScalarSelect[int]:
+    """The number of `status` bookings of each session (by default the places taken: confirmed, offered
+    and held for someone, attended or not), as a subquery correlated to CourseSession: the one
+    definition of "places taken" (and of the other counts) for lists of sessions."""
+    statuses = (status,) if isinstance(status, BookingStatus) else status
     return (
         select(func.count(Booking.id))
-        .where(Booking.session_id == CourseSession.id, Booking.status == status)
+        .where(Booking.session_id == CourseSession.id, Booking.status.in_(statuses))
         .correlate(CourseSession)
         .scalar_subquery()
     )
 
 
-def confirmed_count(session_id: int) -> int:
-    """How many confirmed places one session has (count_per_session, for one session)."""
+def places_taken(session_id: int) -> int:
+    """How many of one session's places are taken (count_per_session, for one session): capacity minus
+    this is what may still be booked or offered."""
     return db.session.scalar(select(count_per_session()).where(CourseSession.id == session_id)) or 0
 
 
-def waiting_list(session_id: int) -> Sequence[Booking]:
-    """Waitlisted bookings in the order people asked."""
+# The name callers used before offers held places too: the places that count against capacity.
+confirmed_count = places_taken
+
+
+def other_place_on_course(user: User, course_session: CourseSession, now: datetime) -> Booking | None:
+    """The person's open booking (confirmed, offered or waiting) on another upcoming session of the same
+    course, if any: one place per course, unless the course allows repeat bookings."""
     return db.session.scalars(
         select(Booking)
-        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
-        .order_by(Booking.requested_at, Booking.id)
-    ).all()
+        .join(CourseSession, Booking.session_id == CourseSession.id)
+        .where(
+            Booking.user_id == user.id,
+            Booking.status.in_(BookingStatus.OPEN),
+            CourseSession.course_id == course_session.course_id,
+            CourseSession.id != course_session.id,
+            CourseSession.starts_at > now,
+        )
+        .order_by(CourseSession.starts_at)
+    ).first()
+
+
+def lock_person(user_id: int) -> None:
+    """Serialise one person's bookings for the rest of the transaction (their users row, FOR UPDATE on
+    PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises everything), so two bookings of the same
+    course on two different sessions at once cannot both pass the one-place-per-course check. Taken
+    before the session's lock, with the same bounded wait."""
+    _bound_lock_wait()
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def active_booking_for(user: User, course_session: CourseSession) -> Booking | None:
@@ -122,21 +156,6 @@ def latest_booking_for(user: User, course_session: CourseSession) -> Booking | N
         .order_by(Booking.id.desc())
         .limit(1)
     ).first()
-
-
-def waitlist_position(booking: Booking) -> int:
-    """1-based place on the waiting list, in the order people asked."""
-    ahead = db.session.scalar(
-        select(func.count(Booking.id)).where(
-            Booking.session_id == booking.session_id,
-            Booking.status == BookingStatus.WAITLISTED,
-            or_(
-                Booking.requested_at < booking.requested_at,
-                and_(Booking.requested_at == booking.requested_at, Booking.id < booking.id),
-            ),
-        )
-    )
-    return (ahead or 0) + 1
 
 
 def cancellation_deadline(course_session: CourseSession) -> datetime:
@@ -170,7 +189,8 @@ def book_place(
     training team booking for them (same rules; named in the audit trail and the email).
 
     Raises UnknownSession, SessionNotBookable (cancelled, postponed, started, or archived course),
-    BookingClosed (outside the booking window), AlreadyBooked, PrerequisiteMissing.
+    BookingClosed (outside the booking window), AlreadyBooked, AlreadyOnCourse (an open booking on
+    another upcoming session of the course, unless it allows repeat bookings), PrerequisiteMissing.
     """
     course_session = db.session.get(CourseSession, session_id)
     if course_session is None:
@@ -183,18 +203,23 @@ def book_place(
             f"You need to have completed Level {needed} safeguarding children training before booking this course. "
             "If you completed it with your employer, add it to your account details, then book again."
         )
-    # Lock late: everything from here to the commit is serialised per session, and decided on the locked row.
+    # Lock late: everything from here to the commit is serialised per session (and per person, for the
+    # one-place-per-course rule), and decided on the locked rows.
+    if not course.allow_repeat_bookings:
+        lock_person(actor.id)
     lock_session(session_id)
     now = clock.now()
     if reason := course_session.session_refusal(now):
         raise SessionNotBookable(reason)
     if reason := course_session.window_refusal(now):
         raise BookingClosed(reason)
+    if not course.allow_repeat_bookings and (other := other_place_on_course(actor, course_session, now)):
+        raise AlreadyOnCourse.about(other)
     # One round trip for all four questions, while the lock is held.
     mine_active = and_(Booking.user_id == actor.id, Booking.status != BookingStatus.CANCELLED)
-    confirmed, waiting, mine, last_sequence = db.session.execute(
+    taken, waiting, mine, last_sequence = db.session.execute(
         select(
-            func.count(case((Booking.status == BookingStatus.CONFIRMED, 1))),
+            func.count(case((Booking.status.in_(BookingStatus.HOLDS_PLACE), 1))),
             func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
             func.count(case((mine_active, 1))),
             func.max(case((Booking.user_id == actor.id, Booking.calendar_sequence))),
@@ -202,7 +227,7 @@ def book_place(
     ).one()
     if mine:
         raise AlreadyBooked()
-    has_place = confirmed < course_session.capacity
+    has_place = taken < course_session.capacity
     booking = Booking(
         session=course_session,
         user=actor,
@@ -245,28 +270,15 @@ def book_place(
     return BookingResult(booking, position)
 
 
-def promote_from_waiting_list(actor: User, course_session: CourseSession) -> list[Booking]:
-    """Fill free places from the waiting list, first come first served; the session must be locked.
-    Returns the promoted bookings (each is told by email)."""
-    free = course_session.capacity - confirmed_count(course_session.id)
-    promoted: list[Booking] = []
-    if free <= 0 or course_session.status != SessionStatus.SCHEDULED or course_session.starts_at <= clock.now():
-        return promoted
-    for booking in waiting_list(course_session.id)[:free]:
-        booking.status = BookingStatus.CONFIRMED
-        booking.confirmed_at = clock.now()
-        booking.calendar_sequence += 1
-        promoted.append(booking)
-        record_audit(actor, "booking.promoted", booking, session_id=course_session.id)
-        email_delegate(
-            booking, "booking_promoted", f"A place is now yours: {course_session.course.title}", attach_calendar=True
-        )
-    db.session.flush()
-    return promoted
+def promote_from_waiting_list(actor: User | None, course_session: CourseSession) -> list[Booking]:
+    """Give the session's free places to the people waiting, first come first served, confirmed at once
+    or offered for a while by the offer rule (promotion.place_terms); the session must be locked.
+    Returns the bookings given a place (each is told by email which)."""
+    return fill_free_places(actor, course_session, course_session.capacity - places_taken(course_session.id))
 
 
 def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason: str | None = None) -> Booking:
-    """Cancel a confirmed or waitlisted booking; a freed place goes to the first on the waiting list.
+    """Cancel a confirmed, offered or waitlisted booking; a freed place goes to the first on the waiting list.
 
     Delegates may cancel until the cut-off (cancellation_deadline); admins at any time (after the
     cut-off it counts as a late cancellation) and give the `reason` the delegate is told. The
@@ -286,7 +298,7 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason
             f"It is too late to cancel online. Contact the training team ({team.name}, {team.email}) if you "
             "cannot attend, so your place can be offered to someone else."
         )
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    was = BookingStatus(booking.status)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by_id = actor.id
@@ -299,7 +311,7 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason
         "booking.cancelled",
         booking,
         session_id=course_session.id,
-        was=BookingStatus.CONFIRMED if was_confirmed else BookingStatus.WAITLISTED,
+        was=was,
         late=late,
         by_admin=as_admin,
         reason=booking.cancel_reason,
@@ -311,19 +323,21 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason
         attach_calendar=True,
         by_admin=as_admin and actor.id != booking.user_id,
     )
-    if was_confirmed:
+    if was in BookingStatus.HOLDS_PLACE:
         promote_from_waiting_list(actor, course_session)
     return booking
 
 
 def change_capacity(actor: User, course_session: CourseSession, new_capacity: int) -> list[Booking]:
-    """Set a session's capacity; raising it promotes from the waiting list at once (returns the promoted).
-    Raises CapacityError if it would fall below the confirmed places, or rise above what the venue's
-    room holds."""
+    """Set a session's capacity; raising it gives the new places to the waiting list at once (returns
+    the bookings given one). Raises CapacityError if it would fall below the places taken, or rise above
+    what the venue's room holds."""
     course_session = lock_known_session(course_session.id)
-    taken = confirmed_count(course_session.id)
+    taken = places_taken(course_session.id)
     if new_capacity < max(1, taken):
-        raise CapacityError(f"Capacity must be at least {max(1, taken)}: that many places are confirmed.")
+        raise CapacityError(
+            f"Capacity must be at least {max(1, taken)}: that many places are confirmed or offered to someone."
+        )
     room = course_session.venue.room_refusal(new_capacity) if course_session.venue else None
     if room and new_capacity > course_session.capacity:
         raise CapacityError(f"{room}.")
@@ -353,16 +367,16 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
     assert source is not None  # the booking's own session
     db.session.refresh(booking)
     if booking.status not in BookingStatus.OPEN:
-        raise MoveNotAllowed("Only confirmed or waitlisted bookings can be moved.")
+        raise MoveNotAllowed("Only confirmed, offered or waitlisted bookings can be moved.")
     if target is None or target.course_id != booking.session.course_id:
         raise MoveNotAllowed("You can only move a delegate to another session of the same course.")
     if target.status != SessionStatus.SCHEDULED or target.starts_at <= clock.now():
         raise MoveNotAllowed("That session is not open: choose an upcoming, scheduled session.")
-    if confirmed_count(target.id) >= target.capacity:
+    if places_taken(target.id) >= target.capacity:
         raise MoveNotAllowed("That session is full. Raise its capacity first, or choose another session.")
     if active_booking_for(booking.user, target):
         raise MoveNotAllowed("The delegate already has a booking for that session.")
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
+    held_place = booking.status in BookingStatus.HOLDS_PLACE
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = clock.now()
     booking.cancelled_by_id = actor.id
@@ -405,6 +419,6 @@ def move_booking(actor: User, booking: Booking, target_session_id: int) -> Booki
         also_calendar_of=source,
         old_session=source,
     )
-    if was_confirmed:
+    if held_place:
         promote_from_waiting_list(actor, source)
     return moved

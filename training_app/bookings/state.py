@@ -21,7 +21,7 @@ class StateKey(StrEnum):
 
     CONFIRMED = "confirmed"
     WAITING = "waiting"
-    # OFFERED: BookingStatus.OFFERED ("Offered until <offer_expires_at>") is wired in booking_state below.
+    OFFERED = "offered"
     POSTPONED = "postponed"
     AWAITING_REGISTER = "awaiting_register"
     ATTENDED = "attended"
@@ -67,8 +67,8 @@ def calendar_status(booking_status: str, session_status: str) -> str:
     `session_status`: what booking_state(...).calendar says, for rows read without the ORM (feeds)."""
     if booking_status == BookingStatus.CANCELLED or session_status == SessionStatus.CANCELLED:
         return EVENT_CANCELLED
-    if booking_status == BookingStatus.WAITLISTED or session_status == SessionStatus.POSTPONED:
-        return EVENT_TENTATIVE  # no place yet, or the date no longer holds
+    if booking_status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED) or session_status == SessionStatus.POSTPONED:
+        return EVENT_TENTATIVE  # no place yet (or one offered, not accepted), or the date no longer holds
     return EVENT_CONFIRMED
 
 
@@ -77,8 +77,14 @@ def booking_state(booking: Booking, at: datetime, position: int | None = None) -
     (1-based) for a waitlisted booking, when the caller knows it."""
     course_session = booking.session
     event = calendar_status(booking.status, course_session.status)
-    # When BookingStatus.OFFERED arrives: return BookingState(StateKey.OFFERED, "Place offered", "blue",
-    # f"A place is offered to you until {london_datetime(booking.offer_expires_at)}.", EVENT_TENTATIVE)
+    if booking.status == BookingStatus.OFFERED and course_session.status != SessionStatus.CANCELLED:
+        return BookingState(
+            StateKey.OFFERED,
+            "Place offered",
+            "yellow",
+            f"A place is held for you until {london_datetime(booking.offer_expires_at)}: accept or decline it.",
+            EVENT_TENTATIVE,
+        )
     if booking.status == BookingStatus.CANCELLED:
         return _cancelled(booking, event)
     if course_session.status == SessionStatus.CANCELLED:

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..bookings.forms import BookingForm
 from ..bookings.prerequisites import missing_level
-from ..bookings.services import active_booking_for, latest_booking_for, waitlist_position
+from ..bookings.services import active_booking_for, latest_booking_for, other_place_on_course, waitlist_position
 from ..bookings.state import booking_state
 from ..contact import default_team, partnership_teams
 from ..evaluations.services import follow_up_days
@@ -17,7 +17,13 @@ from ..pagination import requested_page
 from ..permissions import can_run_course
 from . import bp
 from .forms import CatalogueFilterForm
-from .services import places_left, published_course_or_none, search_catalogue, upcoming_sessions_for
+from .services import (
+    other_dates_with_places,
+    places_left,
+    published_course_or_none,
+    search_catalogue,
+    upcoming_sessions_for,
+)
 
 STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility statement", "cookies": "Cookies"}
 
@@ -61,16 +67,27 @@ def session_detail(session_id):
     position = waitlist_position(booking) if booking and booking.status == BookingStatus.WAITLISTED else None
     # Without an active booking, the person's last one says what happened to it (cancelled by whom, moved).
     last = booking or (latest_booking_for(current_user, course_session) if signed_in else None)
+    # One place per course: a booking on another date of it is shown instead of the booking form.
+    other_booking = (
+        other_place_on_course(current_user, course_session, now)
+        if signed_in and booking is None and not course_session.course.allow_repeat_bookings
+        else None
+    )
+    left = places_left(course_session)
+    booking_open = course_session.booking_open(now) and course_session.course.status == CourseStatus.PUBLISHED
+    show_other_dates = booking is None and other_booking is None and booking_open and not left
     return render_template(
         "catalogue/session.html",
         course_session=course_session,
         course=course_session.course,
-        places_left=places_left(course_session),
+        places_left=left,
         booking=booking,
         position=position,
         last_booking=last,
         booking_state=booking_state(last, now, position) if last else None,
-        booking_open=course_session.booking_open(now) and course_session.course.status == CourseStatus.PUBLISHED,
+        other_booking=other_booking,
+        other_dates=other_dates_with_places(course_session, now) if show_other_dates else [],
+        booking_open=booking_open,
         # Said before the Book button, not after it is pressed.
         missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,

@@ -140,6 +140,21 @@ def upcoming_sessions_for(
     return result
 
 
+def other_dates_with_places(course_session: CourseSession, now: datetime) -> list[tuple[CourseSession, int]]:
+    """[(session, places_left)] for the course's other upcoming sessions that have places and are open for
+    booking at `now`, soonest first (one query): what a full session offers before its waiting list."""
+    rows = db.session.execute(
+        select(CourseSession, count_per_session())
+        .where(
+            CourseSession.course_id == course_session.course_id,
+            CourseSession.id != course_session.id,
+            *upcoming_session_conditions({"has_places": True}, now),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    return [(other, other.capacity - taken) for other, taken in rows if other.booking_open(now)]
+
+
 def places_left(course_session: CourseSession) -> int:
     return max(0, course_session.capacity - confirmed_count(course_session.id))
 

@@ -39,6 +39,13 @@ class Booking(Model):
             postgresql_where=text(f"status = '{BookingStatus.ATTENDED}'"),
         ),
         Index("ix_bookings_user", "user_id"),
+        # expire-offers finds the open offers that have run out from this alone.
+        Index(
+            "ix_bookings_offer_expires_at",
+            "offer_expires_at",
+            sqlite_where=text(f"status = '{BookingStatus.OFFERED}'"),
+            postgresql_where=text(f"status = '{BookingStatus.OFFERED}'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("course_sessions.id"))
@@ -67,6 +74,8 @@ class Booking(Model):
     # Changes to this person's copy of the session's event that leave the session alone (booked,
     # cancelled, moved, promoted): the event's SEQUENCE is session.sequence + this (calendar.person).
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the place offered to this person passes to the next person waiting (kept after the answer).
+    offer_expires_at: Mapped[datetime | None]
 
     @property
     def status_label(self) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     event,
     exists,
+    false,
     or_,
     select,
 )
@@ -74,6 +75,9 @@ class Course(Model):
     # Any change to the course (title, summary, archiving): calendar feeds' Last-Modified.
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     archived_at: Mapped[datetime | None]
+    # One place per course: unless this is set (workshops, say), a person may hold only one upcoming
+    # booking across the course's sessions (bookings.services.book_place).
+    allow_repeat_bookings: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 

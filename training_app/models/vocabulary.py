@@ -32,11 +32,14 @@ class Vocabulary(StrEnum):
 class BookingStatus(Vocabulary):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+    # A freed place held for the first person waiting until offer_expires_at (bookings/offers.py).
+    OFFERED = "offered"
     CANCELLED = "cancelled"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
 
-    # A place taken on the session: confirmed, and after the register whether they came or not.
+    # A place taken on the session (counts against capacity): confirmed, offered and held for someone,
+    # and after the register whether they came or not.
     HOLDS_PLACE: ClassVar[tuple[BookingStatus, ...]]
     # Everything but cancelled: a person may have only one active booking per session.
     ACTIVE: ClassVar[tuple[BookingStatus, ...]]
@@ -49,13 +52,19 @@ class BookingStatus(Vocabulary):
 BookingStatus.LABELS = {
     BookingStatus.CONFIRMED: "Confirmed",
     BookingStatus.WAITLISTED: "On the waiting list",
+    BookingStatus.OFFERED: "Offered a place",
     BookingStatus.CANCELLED: "Cancelled",
     BookingStatus.ATTENDED: "Attended",
     BookingStatus.NO_SHOW: "Did not attend",
 }
-BookingStatus.HOLDS_PLACE = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+BookingStatus.HOLDS_PLACE = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.OFFERED,
+    BookingStatus.ATTENDED,
+    BookingStatus.NO_SHOW,
+)
 BookingStatus.ACTIVE = tuple(status for status in BookingStatus if status != BookingStatus.CANCELLED)
-BookingStatus.OPEN = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+BookingStatus.OPEN = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
 BookingStatus.ATTENDANCE = (BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
 

@@ -31,7 +31,8 @@ def test_admin_finds_a_person_corrects_them_and_deactivates_then_reactivates_the
     release()
 
     sign_in_through_page(page, email)
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Programme").click()
+    page.get_by_role("navigation", name="Manage the programme").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", name="People", exact=True)).to_be_visible()
     axe_check(page, "the people list")
     page.get_by_label("Name, email address or organisation").fill("constabulary")

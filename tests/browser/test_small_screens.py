@@ -21,6 +21,7 @@ def world(db, make_user, make_course, make_session, release):
     course = make_course(
         title="Safeguarding Children and Young People with Disabilities: Multi-agency Working",
         learning_outcomes=["Recognise the additional vulnerabilities of disabled children", "Respond"],
+        allow_repeat_bookings=True,  # the delegate has a past and an upcoming date of it
     )
     past = make_session(course=course, trainers=[trainer], capacity=3)
     upcoming = make_session(course=course, trainers=[trainer], starts_in=timedelta(days=30), capacity=1)

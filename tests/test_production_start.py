@@ -3,7 +3,8 @@
 On a database nobody has touched (a new PostgreSQL database when TEST_DATABASE_URL is set, else a
 new SQLite file), with APP_ENV=production: migrate, create the first administrator, load the
 reference data (a dry run first), then through the web pages the administrator sets a password and
-schedules a session, and a practitioner registers, confirms their address and books it.
+schedules a session, and a practitioner registers, confirms their address and books it; a second person
+registers with an organisation that is not in the list, and the administrator approves it.
 """
 
 import os
@@ -18,7 +19,17 @@ from config import database_url
 from support import csrf_from, fresh_postgres_database
 from training_app import clock, create_app
 from training_app.extensions import db
-from training_app.models import Agency, Booking, Course, CourseSession, OutboxMessage, Partnership, User, Venue
+from training_app.models import (
+    Agency,
+    Booking,
+    Course,
+    CourseSession,
+    OrganisationStatus,
+    OutboxMessage,
+    Partnership,
+    User,
+    Venue,
+)
 from training_app.security import limiter
 
 PUBLIC = "https://training.hips.test"
@@ -179,6 +190,48 @@ def test_first_day_migrate_admin_reference_register_confirm_book(production_app)
     person = one(app, select(User).where(User.email == "rowan.officer@police.example"))
     assert (booking.user_id, booking.session_id, booking.status) == (person.id, course_session.id, "confirmed")
     assert emailed_path(app, person.email, "Booking confirmed") == f"/sessions/{course_session.id}"
+
+    client.get("/sign-out", base_url=PUBLIC)
+
+    # 6. A childminder whose organisation is not in the list names it; their account works at once and
+    # the organisation waits for the administrator, who approves it (and so offers it to everyone).
+    iow = one(app, select(Partnership).where(Partnership.code == "IOWSCP"))
+    registered = submit(
+        client,
+        "/register",
+        {
+            "name": "Sam Minder",
+            "agency_id": "not_listed",
+            "new_organisation_name": "Ryde Little Acorns Childminding",
+            "new_organisation_sector": "Voluntary and community",
+            "new_organisation_partnership_id": str(iow.id),
+            "job_role": "Childminder",
+            "external_level_completed": "",
+            "email": "sam.minder@acorns.example",
+            "password": "willow-copper-lantern",
+        },
+    )
+    assert "Check your email" in registered.get_data(as_text=True)
+    confirm = emailed_path(app, "sam.minder@acorns.example", "Confirm your email address")
+    account = client.get(confirm, base_url=PUBLIC, follow_redirects=True).get_data(as_text=True)
+    assert "Your email address is confirmed" in account
+    acorns = one(app, select(Agency).where(Agency.name == "Ryde Little Acorns Childminding"))
+    assert (acorns.status, acorns.partnership_id) == (OrganisationStatus.PENDING, iow.id)
+    assert "Ryde Little Acorns Childminding (awaiting approval)" in client.get("/account", base_url=PUBLIC).get_data(
+        as_text=True
+    )
+    client.get("/sign-out", base_url=PUBLIC)
+    assert submit(client, "/sign-in", {"email": "ada.admin@council.example", "password": password}).status_code == 302
+    assert "Waiting for approval (1)" in client.get("/admin/organisations", base_url=PUBLIC).get_data(as_text=True)
+    approved = submit(
+        client,
+        f"/admin/organisations/{acorns.id}/approve",
+        {"name": "Ryde Little Acorns Childminding", "sector": "Voluntary and community", "partnership_id": str(iow.id)},
+    )
+    assert approved.status_code == 302, approved.get_data(as_text=True)
+    acorns = one(app, select(Agency).where(Agency.name == "Ryde Little Acorns Childminding"))
+    assert acorns.status == OrganisationStatus.APPROVED
+    assert "Waiting for approval (0)" in client.get("/admin/organisations", base_url=PUBLIC).get_data(as_text=True)
 
     # Only the public address is answered.
     assert client.get("/", base_url="http://evil.example").status_code == 400

@@ -8,6 +8,8 @@ one thing, and sends again. Every calendar in those emails is read by three pars
   after the change (REQUEST while they attend, CANCEL with STATUS:CANCELLED once they do not);
 - the join link is there only for someone holding a confirmed place;
 - the person's subscription feed says the same STATUS and SEQUENCE.
+The cases cover book, waiting list, cancel (own and by the team), move, postpone, reschedule, a session
+change, session cancel, and waiting-list offers: made, accepted, declined, and run out (expire-offers).
 A new kind of email is one more entry in CASES.
 """
 
@@ -19,6 +21,7 @@ from ical_parsers import parse_three
 from sqlalchemy import select
 
 from training_app import clock
+from training_app.bookings.offers import accept_offer, decline_offer, expire_offers_on
 from training_app.bookings.services import book_place, cancel_booking, move_booking
 from training_app.bookings.sessions import cancel_session, notify_session_changed, postpone_session
 from training_app.mail import build_email
@@ -48,6 +51,8 @@ class World:
     people: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
     held: dict = field(default_factory=dict)  # (email, uid) -> highest SEQUENCE received
+    set_now: object = None  # moves the frozen clock
+    sent_during: list = field(default_factory=list)  # copies an action sent part way through
 
     def booking(self, who, session="first"):
         return self.db.session.scalars(
@@ -95,6 +100,7 @@ def world(db, frozen_clock, make_user, make_course, make_session):
     frozen_clock(NOW)
     course = make_course(title="Working together", format="live_online")
     w = World(db=db, admin=make_user("system_admin", name="Ada Admin"))
+    w.set_now = frozen_clock
     for name in ("first", "second"):
         w.sessions[name] = make_session(
             course=course,
@@ -108,6 +114,13 @@ def world(db, frozen_clock, make_user, make_course, make_session):
         w.people[who] = make_user(name=who.title(), email=f"{who}@example.org")
     book_place(w.people["dee"], w.sessions["first"].id)  # the place
     book_place(w.people["wes"], w.sessions["first"].id)  # the waiting list
+    # A session five days away: a freed place is offered (for 48 hours), not confirmed at once.
+    w.sessions["near"] = make_session(
+        course=course, starts_in=timedelta(days=5), capacity=1, venue=None, online_platform="Teams", join_url=JOIN
+    )
+    for who in ("ola", "kit", "pip"):
+        w.people[who] = make_user(name=who.title(), email=f"{who}@example.org")
+        book_place(w.people[who], w.sessions["near"].id)  # Ola has the place; Kit, then Pip, wait
     db.session.commit()
     return w
 
@@ -166,11 +179,57 @@ CASES = {
         lambda w: change_platform(w),
         [expect("dee", "first", "REQUEST", "CONFIRMED", join=True), expect("wes", "first", "REQUEST", "TENTATIVE")],
     ),
+    "offer": (
+        lambda w: cancel_booking(w.people["ola"], w.booking("ola", "near")),
+        [expect("ola", "near", "CANCEL", "CANCELLED"), expect("kit", "near", "REQUEST", "TENTATIVE")],
+    ),
+    "offer accepted": (
+        lambda w: offer_then(w, lambda: accept_offer(w.people["kit"], w.booking("kit", "near"), "my training")),
+        [
+            expect("ola", "near", "CANCEL", "CANCELLED"),
+            expect("kit", "near", "REQUEST", "TENTATIVE"),
+            expect("kit", "near", "REQUEST", "CONFIRMED", join=True),
+        ],
+    ),
+    "offer declined": (
+        lambda w: offer_then(w, lambda: decline_offer(w.people["kit"], w.booking("kit", "near"), "my training")),
+        [
+            expect("ola", "near", "CANCEL", "CANCELLED"),
+            expect("kit", "near", "REQUEST", "TENTATIVE"),
+            expect("kit", "near", "CANCEL", "CANCELLED"),
+            expect("pip", "near", "REQUEST", "TENTATIVE"),  # offered in turn
+        ],
+    ),
+    "offer expiry": (
+        lambda w: offer_then(w, lambda: run_out_offers(w)),
+        [
+            expect("ola", "near", "CANCEL", "CANCELLED"),
+            expect("kit", "near", "REQUEST", "TENTATIVE"),
+            expect("kit", "near", "CANCEL", "CANCELLED"),
+            expect("pip", "near", "REQUEST", "TENTATIVE"),
+        ],
+    ),
     "session cancel": (
         lambda w: cancel_session(w.admin, w.sessions["first"], "Not enough bookings"),
         [expect("dee", "first", "CANCEL", "CANCELLED"), expect("wes", "first", "CANCEL", "CANCELLED")],
     ),
 }
+
+
+def offer_then(w, answer):
+    """Ola cancels, so Kit is offered the place; then `answer` (accept, decline, or the offer runs out)."""
+    cancel_booking(w.people["ola"], w.booking("ola", "near"))
+    w.db.session.commit()
+    assert w.booking("kit", "near").status == "offered"
+    w.sent_during += w.send()  # the mail worker delivers the offer before Kit answers it
+    answer()
+
+
+def run_out_offers(w):
+    """The clock passes Kit's offer's end, and `flask expire-offers` runs."""
+    w.set_now(w.booking("kit", "near").offer_expires_at + timedelta(minutes=1))
+    result = expire_offers_on(w.sessions["near"].id, clock.now())
+    assert (result.expired, result.given) == (1, 1)
 
 
 def change_platform(w):
@@ -196,14 +255,18 @@ def test_every_emailed_calendar_follows_the_change(client, world, make_user, cas
     action, expected = CASES[case]
     action(world)
     world.db.session.commit()
-    after = world.send()
+    after = world.sent_during + world.send()
     got = sorted((c.to.split("@")[0], c.uid, c.method, c.status, c.has_join_link) for c in after)
     want = sorted((who, world.uid(session), method, status, join) for who, session, method, status, join in expected)
-    assert got == want
+    assert got == want, (got, want)
+    latest = {}
     for copy in after:
         previous = world.held.get((copy.to, copy.uid))
         assert previous is None or copy.sequence > previous, f"{copy.to} {copy.uid} did not move forward"
         world.held[copy.to, copy.uid] = copy.sequence
+        latest[copy.to, copy.uid] = copy
+    # The last copy each person received says what their subscription feed says now.
+    for copy in latest.values():
         person = world.people[copy.to.split("@")[0]]
         assert feed_says(client, person, copy.uid) == (copy.status, copy.sequence)
 

@@ -116,6 +116,7 @@ MATRIX = {
     "admin.course_sessions": ("GET", lambda w: f"/admin/courses/{w.course.id}/sessions", HSCP_ADMIN),
     "admin.session_new": ("GET", lambda w: f"/admin/courses/{w.course.id}/sessions/new", HSCP_ADMIN),
     "admin.session_edit": ("GET", lambda w: f"/admin/sessions/{w.session.id}/edit", HSCP_ADMIN),
+    "admin.session_copy": ("GET", lambda w: f"/admin/sessions/{w.session.id}/copy", HSCP_ADMIN),
     "admin.course_archive": (
         "POST",
         lambda w: f"/admin/courses/{w.course.id}/archive",
@@ -238,6 +239,13 @@ def shared_course_rows(kind):
 
         rows += [
             (f"admin.session_edit run by {runner}", "GET", lambda w, s=session_id: f"/admin/sessions/{s(w)}/edit", get),
+            # Every partnership that runs the course may copy any of its sessions (the copy is its own).
+            (
+                f"admin.session_copy run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/admin/sessions/{s(w)}/copy",
+                RUNNERS,
+            ),
             (
                 f"bookings.register run by {runner}",
                 "GET",

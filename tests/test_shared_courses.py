@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 
 from support import venue_named
 from training_app import clock
-from training_app.admin.services import InvalidSession, schedule_session
+from training_app.admin.session_services import InvalidSession, schedule_session
 from training_app.bookings.services import book_place
 from training_app.models import AuditEvent, Booking, CourseSession
 from training_app.models.evaluations import EvaluationResponse

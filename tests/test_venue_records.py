@@ -7,7 +7,7 @@ import pytest
 from ical_parsers import parse_three
 from sqlalchemy import event, func, select
 
-from training_app.admin.services import InvalidSession, RoomTooSmall, schedule_session, update_session
+from training_app.admin.session_services import InvalidSession, RoomTooSmall, schedule_session, update_session
 from training_app.bookings.errors import CapacityError
 from training_app.bookings.services import book_place, change_capacity
 from training_app.models import AuditEvent, CourseSession, OutboxMessage, Venue

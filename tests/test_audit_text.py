@@ -9,8 +9,9 @@ from training_app.admin.roles import apply_role
 from training_app.audit import record_audit
 from training_app.audit_text import action_label, describe, value_text
 from training_app.bookings.attendance import record_attendance
-from training_app.bookings.services import book_place, cancel_booking, move_booking
+from training_app.bookings.services import book_place, cancel_booking
 from training_app.bookings.sessions import postpone_session
+from training_app.bookings.team_changes import move_booking
 from training_app.models import AuditEvent, BookingStatus, Partnership
 
 

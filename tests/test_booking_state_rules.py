@@ -8,10 +8,11 @@ import icalendar
 import pytest
 from sqlalchemy import event, select
 
-from training_app.bookings.services import book_place, cancel_booking, move_booking
+from training_app.bookings.services import book_place, cancel_booking
 from training_app.bookings.sessions import cancel_session, postpone_session
 from training_app.bookings.state import StateKey, booking_state
-from training_app.evaluations.services import outstanding_evaluations
+from training_app.bookings.team_changes import move_booking
+from training_app.evaluations.due import outstanding_evaluations
 from training_app.mail import build_email
 from training_app.models import AuditEvent, Booking, OutboxMessage
 from training_app.timefmt import london_until

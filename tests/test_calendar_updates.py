@@ -22,8 +22,9 @@ from sqlalchemy import select
 
 from training_app import clock
 from training_app.bookings.offers import accept_offer, decline_offer, expire_offers_on
-from training_app.bookings.services import book_place, cancel_booking, move_booking
+from training_app.bookings.services import book_place, cancel_booking
 from training_app.bookings.sessions import cancel_session, notify_session_changed, postpone_session
+from training_app.bookings.team_changes import move_booking
 from training_app.mail import build_email
 from training_app.models import Booking, OutboxMessage
 

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from training_app import clock
-from training_app.bookings.services import move_booking
+from training_app.bookings.team_changes import move_booking
+from training_app.evaluations.due import due_openings
 from training_app.evaluations.errors import AlreadySubmitted
 from training_app.evaluations.figures import build_summary
 from training_app.evaluations.invitations import send_evaluation_invitations
 from training_app.evaluations.questions import questions_for
 from training_app.evaluations.scope import Scope
-from training_app.evaluations.services import booking_opening, due_openings, submit_evaluation
+from training_app.evaluations.services import booking_opening, submit_evaluation
 from training_app.models import AuditEvent, Booking, OutboxMessage
 
 T0 = datetime(2027, 5, 5, 9, 30)

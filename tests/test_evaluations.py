@@ -385,7 +385,7 @@ def test_invitations_and_one_reminder_are_never_duplicated(db, app, scenario, fr
 
 
 def test_outstanding_evaluations_for_my_training(db, app, scenario):
-    from training_app.evaluations.services import outstanding_evaluations
+    from training_app.evaluations.due import outstanding_evaluations
 
     with app.test_request_context():
         items = outstanding_evaluations(scenario["people"]["X"])

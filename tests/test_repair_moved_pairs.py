@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from training_app import clock
 from training_app.bookings import services as booking_services
-from training_app.bookings.services import move_booking
+from training_app.bookings.team_changes import move_booking
 from training_app.evaluations.figures import build_summary
 from training_app.evaluations.questions import questions_for
 from training_app.evaluations.scope import Scope

@@ -9,7 +9,8 @@ from sqlalchemy import event, func, select
 
 from training_app.admin.session_services import InvalidSession, RoomTooSmall, schedule_session, update_session
 from training_app.bookings.errors import CapacityError
-from training_app.bookings.services import book_place, change_capacity
+from training_app.bookings.services import book_place
+from training_app.bookings.team_changes import change_capacity
 from training_app.models import AuditEvent, CourseSession, OutboxMessage, Venue
 from training_app.postcodes import normalise_postcode
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from training_app.bookings.services import book_place, move_booking
+from training_app.bookings.services import book_place
 from training_app.bookings.sessions import postpone_session
+from training_app.bookings.team_changes import move_booking
 from training_app.models import AuditEvent, Booking, OutboxMessage
 
 REASON = "This course is for designated safeguarding leads only"

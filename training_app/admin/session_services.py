@@ -204,7 +204,7 @@ def update_session(actor: User, course_session: CourseSession, values: Values) -
         record_audit(actor, "session.updated", course_session, session_id=course_session.id, changes=diff)
     if values["capacity"] != course_session.capacity:
         from ..bookings.errors import CapacityError
-        from ..bookings.services import change_capacity
+        from ..bookings.team_changes import change_capacity
 
         try:
             change_capacity(actor, course_session, values["capacity"])

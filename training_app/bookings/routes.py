@@ -9,7 +9,7 @@ from ..audit_text import describe
 from ..constants import SIGN_IN_SHEET_WALK_IN_ROWS
 from ..csvutil import csv_response
 from ..errors import show_error
-from ..evaluations.services import outstanding_evaluations
+from ..evaluations.due import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
 from ..permissions import admin_required, can_manage_session, can_see_register, owns_booking, partnership_scope, require
@@ -23,11 +23,10 @@ from .services import (
     book_place,
     cancel_booking,
     cancellation_deadline,
-    change_capacity,
-    move_booking,
     waiting_list,
 )
 from .sessions import cancel_session, postpone_session
+from .team_changes import change_capacity, move_booking
 
 
 def fail(error, endpoint, **values):

@@ -10,8 +10,8 @@ def register_evaluation_cli(app):
     @app.cli.command("send-evaluation-invitations")
     def send_evaluation_invitations_command():
         """Queue evaluation invitations, and one reminder 7 days later (safe to run again: no duplicates)."""
+        from .due import opening_url
         from .invitations import send_evaluation_invitations
-        from .services import opening_url
 
         invitations, reminders = send_evaluation_invitations(
             clock.now(), lambda opening: opening_url(opening, absolute=True)

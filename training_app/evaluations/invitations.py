@@ -11,7 +11,8 @@ from ..contact import ContactTeam, team_for_course, team_for_session
 from ..extensions import db
 from ..mail import queue_email
 from ..models import OutboxMessage, User
-from .services import Opening, due_openings
+from .due import due_openings
+from .services import Opening
 
 REMINDER_AFTER = timedelta(days=7)
 # Dedupe keys looked up per query, to keep the IN list a reasonable size.

@@ -20,6 +20,7 @@ from ..permissions import (
     summary_roles_required,
 )
 from . import bp
+from .due import outstanding_evaluations
 from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .exports import responses_csv_rows, summary_csv_rows
 from .figures import build_summary, delegate_distance, outcome_labels
@@ -31,7 +32,6 @@ from .services import (
     booking_opening,
     elearning_opening,
     existing_response,
-    outstanding_evaluations,
     responses_of,
     submit_evaluation,
 )

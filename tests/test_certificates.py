@@ -335,3 +335,17 @@ def test_sign_in_sheet_downloads_as_a_pdf(db, client, login, make_session, make_
     assert course_session.course.title in text and "2 booked" in text
     login(iow_admin)
     assert client.get(f"/trainer/sessions/{course_session.id}/sign-in-sheet.pdf").status_code == 403
+
+
+def test_closing_an_account_keeps_only_the_initials_on_certificates(db, client, login, attended):
+    from training_app.privacy.services import close_account
+
+    booking = attended(release=CertificateRelease.IMMEDIATE)
+    login(booking.user)
+    client.get(f"/bookings/{booking.id}/certificate.pdf")
+    certificate = db.session.scalars(select(Certificate)).one()
+    close_account(booking.user, booking.user)
+    db.session.commit()
+    assert certificate.holder_name == "P. K."
+    page = client.get(f"/certificates/verify?code={certificate.code}").get_data(as_text=True)
+    assert "genuine" in page and "P. K." in page

@@ -32,7 +32,7 @@ from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
-from training_app.models import Booking, Course, CourseSession, OrganisationStatus, User
+from training_app.models import Booking, Certificate, Course, CourseSession, OrganisationStatus, User
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
@@ -104,6 +104,17 @@ MATRIX = {
     "bookings.register": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/register", HSCP_ADMIN),
     "bookings.register_csv": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/register.csv", HSCP_ADMIN),
     "bookings.sign_in_sheet": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/sign-in-sheet", HSCP_ADMIN),
+    "bookings.sign_in_sheet_pdf": ("GET", lambda w: f"/trainer/sessions/{w.session.id}/sign-in-sheet.pdf", HSCP_ADMIN),
+    # Certificates: the delegate's own (an attended past session; the course releases it at once), and the
+    # admins of the partnership that ran the session; the check by code is public (rate limited).
+    "certificates.download": ("GET", lambda w: f"/bookings/{w.attended.id}/certificate.pdf", HSCP_ADMIN),
+    "certificates.verify": ("GET", lambda w: f"/certificates/verify?code={w.certificate.code}", PUBLIC),
+    "certificates.admin_list": ("GET", lambda w: "/admin/certificates", ADMIN_AREA),
+    "certificates.reissue": (
+        "POST",
+        lambda w: f"/admin/certificates/{w.certificate.id}/reissue",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
     # Evaluation summaries.
     "evaluations.summary": ("GET", lambda w: "/evaluations/summary", SUMMARIES),
     "evaluations.summary_csv": ("GET", lambda w: "/evaluations/summary/stages.csv", SUMMARIES),
@@ -259,6 +270,12 @@ def shared_course_rows(kind):
                 get,
             ),
             (
+                f"bookings.sign_in_sheet_pdf run by {runner}",
+                "GET",
+                lambda w, s=session_id: f"/trainer/sessions/{s(w)}/sign-in-sheet.pdf",
+                get,
+            ),
+            (
                 f"bookings.admin_session_bookings run by {runner}",
                 "GET",
                 lambda w, s=session_id: f"/admin/sessions/{s(w)}/bookings",
@@ -394,6 +411,30 @@ def world(db, partnerships, make_agency, frozen_clock):
         sector=agency.sector,
     )
     db.session.add_all([form, response])
+    # A past session of the course the delegate attended, and its certificate (a HSCP session).
+    course.certificate_release = "immediate"
+    past = CourseSession(
+        course=course,
+        starts_at=datetime(2027, 2, 15, 9, 30),
+        ends_at=datetime(2027, 2, 15, 12, 30),
+        capacity=20,
+        venue=course_session.venue,
+    )
+    attended = Booking(session=past, user=delegate, status="attended", agency=agency)
+    db.session.add_all([past, attended])
+    db.session.flush()
+    certificate = Certificate(
+        code="ABCD-EFGH-JKMN-PQRS",
+        booking_id=attended.id,
+        user_id=delegate.id,
+        holder_name=delegate.name,
+        course_title=course.title,
+        attended_at=past.starts_at,
+        duration_minutes=180,
+        learning_outcomes=course.learning_outcomes,
+        partnership_name=hscp.name,
+    )
+    db.session.add(certificate)
     shared, shared_sessions, shared_bookings = {}, {}, {}
     for kind in ("hips", "joint"):
         shared[kind] = Course(
@@ -441,6 +482,8 @@ def world(db, partnerships, make_agency, frozen_clock):
         session=course_session,
         venue=course_session.venue,
         booking=booking,
+        attended=attended,
+        certificate=certificate,
         response=response,
         reset_token=make_reset_token(delegate),
         confirm_token=make_confirmation_token(delegate),
@@ -471,6 +514,8 @@ def test_every_entry_names_its_route(app):
             session=SimpleNamespace(id=3),
             venue=SimpleNamespace(id=7),
             booking=SimpleNamespace(id=4),
+            attended=SimpleNamespace(id=10),
+            certificate=SimpleNamespace(id=11, code="ABCD-EFGH-JKMN-PQRS"),
             response=SimpleNamespace(id=5),
             reset_token="t",
             confirm_token="c",
@@ -482,7 +527,7 @@ def test_every_entry_names_its_route(app):
             pending=SimpleNamespace(id=8),
             partnership=SimpleNamespace(id=9),
         )
-        matched, _ = adapter.match(url(world), method=method)
+        matched, _ = adapter.match(url(world).split("?")[0], method=method)
         assert matched == endpoint, (endpoint, url(world))
 
 

@@ -83,6 +83,7 @@ def create_app(config_name=None, overrides=None):
     from .bookings import bp as bookings_bp
     from .calendar import bp as calendar_bp
     from .catalogue import bp as catalogue_bp
+    from .certificates import bp as certificates_bp
     from .evaluations import bp as evaluations_bp
     from .privacy import bp as privacy_bp
     from .reports import bp as reports_bp
@@ -96,6 +97,7 @@ def create_app(config_name=None, overrides=None):
         evaluations_bp,
         reports_bp,
         privacy_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,6 +9,8 @@ ADMIN_USERS_PAGE_SIZE = 50
 ADMIN_ORGANISATIONS_PAGE_SIZE = 50
 # Venues: venues per page.
 ADMIN_VENUES_PAGE_SIZE = 50
+# Issued certificates listed per page for the partnership team.
+ADMIN_CERTIFICATES_PAGE_SIZE = 50
 # Capacity report: sessions per page of the sessions table.
 REPORT_SESSIONS_PER_PAGE = 50
 # The highest page number a query string may ask for (larger numbers show the last page).

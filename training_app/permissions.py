@@ -186,6 +186,20 @@ def owns_booking(user: Any, booking: Booking) -> bool:
     return _signed_in(user) and booking.user_id == user.id
 
 
+def may_download_certificate(user: Any, booking: Booking) -> bool:
+    """A booking's certificate of attendance: the delegate, and whoever manages the session (the admins
+    of the partnership that ran it, system admins). Trainers print registers, not certificates."""
+    return owns_booking(user, booking) or can_manage_session(user, booking.session)
+
+
+def certificates_condition(user: User) -> ColumnElement[bool]:
+    """SQL on CourseSession: the sessions whose certificates `user` (an administrator) lists and
+    re-issues: every session for a system admin, else those their partnership ran."""
+    if sees_all_partnerships(user):
+        return true()
+    return CourseSession.partnership_id == own_partnership(user)
+
+
 def can_see_register(user: Any, course_session: CourseSession) -> bool:
     """The session's trainers and the admins of the partnership that runs it."""
     if not _signed_in(user):
@@ -469,6 +483,7 @@ def admin_nav_items(user: Any) -> list[NavItem]:
     if may_manage_partnerships(user):
         items.append(NavItem("admin.partnerships", "Partnerships"))
     items.append(NavItem("admin.venues", "Venues"))
+    items.append(NavItem("certificates.admin_list", "Certificates"))
     if sees_all_partnerships(user):
         items.append(NavItem("privacy.audit_log", "Audit log"))
     return items

@@ -22,6 +22,8 @@ limiter = Limiter(
 SIGN_IN_LIMIT = "10/minute;30/hour"
 REGISTER_LIMIT = "5/minute"
 PASSWORD_RESET_LIMIT = "5/minute"
+# The public certificate check: a person checks a handful of codes; a script guessing them is stopped.
+CERTIFICATE_VERIFY_LIMIT = "20/minute;200/hour"
 
 
 def csp_nonce():

@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice, enum_choices
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..forms import no_bidi_controls, no_control_characters, strip_filter
-from ..models import CourseFormat, CourseStatus, LevelKind
+from ..models import CertificateRelease, CourseFormat, CourseStatus, LevelKind
 from .fields import (
     IdCheckboxes,
     IdSelect,
@@ -155,6 +155,14 @@ class CourseForm(FlaskForm):
         widget=GovCheckboxInput(),
         description="For example, workshops people come back to. Otherwise each person holds one place at a time",
     )
+    certificate_release = Radio(
+        "When can delegates download their certificate of attendance?",
+        widget=GovRadioInput(),
+        choices=enum_choices(CertificateRelease, label=lambda release: release.label),
+        default=CertificateRelease.AFTER_EVALUATION.value,
+        validators=[Optional()],
+        validate_choice=True,
+    )
     joint_partnership_ids = IdCheckboxes(
         "Also run with",
         widget=GovCheckboxesInput(),
@@ -224,6 +232,8 @@ class CourseForm(FlaskForm):
             "pre_course_work": self.pre_course_work.data or None,
             "is_hips": bool(self.is_hips.data),
             "allow_repeat_bookings": bool(self.allow_repeat_bookings.data),
+            # Left out (a form posted by a script), the common rule: after the post-course evaluation.
+            "certificate_release": self.certificate_release.data or CertificateRelease.AFTER_EVALUATION.value,
             "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
@@ -249,6 +259,7 @@ class CourseForm(FlaskForm):
         self.pre_course_work.data = course.pre_course_work or ""
         self.is_hips.data = course.is_hips
         self.allow_repeat_bookings.data = course.allow_repeat_bookings
+        self.certificate_release.data = course.certificate_release
         self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:

@@ -37,6 +37,7 @@ COURSE_FIELDS = (
     "owner_partnership_id",
     "is_hips",
     "allow_repeat_bookings",
+    "certificate_release",
     "elearning_url",
     "status",
 )

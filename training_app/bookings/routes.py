@@ -1,17 +1,19 @@
 """Delegates' bookings, trainers' registers and the team's per-session booking management."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..audit_text import describe
+from ..certificates.eligibility import availabilities
 from ..constants import SIGN_IN_SHEET_WALK_IN_ROWS
 from ..csvutil import csv_response
 from ..errors import show_error
 from ..evaluations.due import outstanding_evaluations
 from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession
+from ..pdf import pdf_response_headers, render_pdf
 from ..permissions import admin_required, can_manage_session, can_see_register, owns_booking, partnership_scope, require
 from ..web import session_when
 from . import bp, queries
@@ -75,6 +77,7 @@ def my_training():
         groups=groups,
         completions=groups.completions,
         outstanding=outstanding_evaluations(current_user, now),
+        certificates=availabilities((b for b, _ in groups.past), now),
         deadline=cancellation_deadline,
         offer_is_open=offer_is_open,
         now=now,
@@ -216,6 +219,20 @@ def sign_in_sheet(session_id):
         people=queries.attendees(course_session),
         walk_in_rows=SIGN_IN_SHEET_WALK_IN_ROWS,
     )
+
+
+@bp.route("/trainer/sessions/<int:session_id>/sign-in-sheet.pdf")
+@login_required
+def sign_in_sheet_pdf(session_id):
+    course_session = db.get_or_404(CourseSession, session_id)
+    require(can_see_register(current_user, course_session))
+    pdf = render_pdf(
+        "pdf/sign_in_sheet.html",
+        course_session=course_session,
+        people=queries.attendees(course_session),
+        walk_in_rows=SIGN_IN_SHEET_WALK_IN_ROWS,
+    )
+    return make_response(pdf, 200, pdf_response_headers(f"sign-in-sheet-session-{course_session.id}.pdf"))
 
 
 # --------------------------------------------------------------------------- the team

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now, to_london
 from ..extensions import Model, db
-from .vocabulary import CourseFormat, CourseStatus, LevelKind, SessionStatus, enum_check
+from .vocabulary import CertificateRelease, CourseFormat, CourseStatus, LevelKind, SessionStatus, enum_check
 
 if TYPE_CHECKING:
     from .users import Partnership, User
@@ -49,6 +49,7 @@ class Course(Model):
         CheckConstraint("level IS NULL OR level BETWEEN 1 AND 6", name="level_range"),
         enum_check("status", CourseStatus),
         CheckConstraint("duration_minutes IS NULL OR duration_minutes > 0", name="duration"),
+        enum_check("certificate_release", CertificateRelease),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(220), unique=True)
@@ -78,6 +79,12 @@ class Course(Model):
     # One place per course: unless this is set (workshops, say), a person may hold only one upcoming
     # booking across the course's sessions (bookings.services.book_place).
     allow_repeat_bookings: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When a delegate who attended may download the certificate (training_app.certificates.eligibility).
+    certificate_release: Mapped[str] = mapped_column(
+        String(20),
+        default=CertificateRelease.AFTER_EVALUATION,
+        server_default=CertificateRelease.AFTER_EVALUATION.value,
+    )
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 

@@ -205,6 +205,20 @@ OrganisationStatus.LABELS = {
 OrganisationStatus.IN_USE = (OrganisationStatus.APPROVED, OrganisationStatus.PENDING)
 OrganisationStatus.EDITABLE = (OrganisationStatus.APPROVED, OrganisationStatus.PENDING, OrganisationStatus.RETIRED)
 
+
+class CertificateRelease(Vocabulary):
+    """When a delegate who attended a course may download its certificate of attendance."""
+
+    # The common rule: once they have submitted the post-course evaluation.
+    AFTER_EVALUATION = "after_evaluation"
+    IMMEDIATE = "immediate"
+
+
+CertificateRelease.LABELS = {
+    CertificateRelease.AFTER_EVALUATION: "After the delegate submits the post-course evaluation",
+    CertificateRelease.IMMEDIATE: "As soon as the session has ended and the delegate is marked as attended",
+}
+
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     BookingStatus,
     CourseStatus,
@@ -214,6 +228,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     CourseFormat,
     EvaluationStage,
     OrganisationStatus,
+    CertificateRelease,
 )
 
 

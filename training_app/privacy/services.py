@@ -25,6 +25,7 @@ from ..models import (
     AuditEvent,
     Booking,
     BookingStatus,
+    Certificate,
     Course,
     CourseSession,
     ElearningCompletion,
@@ -168,6 +169,9 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
         cancel_booking(user, booking, as_admin=True)
     for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):
         booking.access_needs = None  # health and disability details serve no purpose once closed
+    # Certificates keep only the initials, which is all their public check shows.
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
+        certificate.holder_name = certificate.holder_initials
     user.name = CLOSED_NAME
     user.email = f"closed-{user.id}@invalid"
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))

@@ -1,0 +1,134 @@
+"""Benchmark: certificates of attendance rendered per second, beside a floor measured in the same run.
+
+    python bench/certificates_bench.py [N]          # N certificates per measurement (default 100)
+
+Builds a SQLite database through the migrations in a temporary folder, with N delegates who attended
+an ended session of a course with four learning outcomes (released at once). Then, one after another
+on one core:
+  floor        a one-line PDF through the same training_app.pdf.html_to_pdf (WeasyPrint's fixed cost)
+  render       certificate_pdf for N certificates already issued (the template and the PDF)
+  download     GET /bookings/<id>/certificate.pdf for N other bookings as their delegates: the first
+               download, so each issues the certificate (row, code, audit) and renders it
+Target: at least 20 certificates a second. The machine's speed drifts between days, so compare the
+certificate figures with the floor of the same run.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from training_app import clock, create_app  # noqa: E402
+from training_app.certificates.document import certificate_pdf  # noqa: E402
+from training_app.certificates.services import issue_certificate  # noqa: E402
+from training_app.extensions import db  # noqa: E402
+from training_app.models import Agency, Booking, Course, CourseSession, Partnership, User  # noqa: E402
+from training_app.models.vocabulary import BookingStatus, CertificateRelease  # noqa: E402
+from training_app.pdf import html_to_pdf  # noqa: E402
+
+NOW = datetime(2027, 3, 10, 12, 0)
+TARGET = 20
+
+
+def build(n):
+    hscp = Partnership(code="HSCP", name="Hampshire Safeguarding Children Partnership")
+    agency = Agency(name="Hampshire Constabulary", sector="Police", partnership=hscp)
+    course = Course(
+        slug="child-neglect",
+        title="Child Neglect: Recognising and Responding",
+        summary="",
+        learning_outcomes=[
+            "Recognise the signs and indicators of neglect",
+            "Understand the impact of neglect on children's development",
+            "Use the Hampshire neglect toolkit and graded care profile",
+            "Know when and how to make a referral to children's services",
+        ],
+        level=3,
+        level_kind="core",
+        format="face_to_face",
+        owner_partnership=hscp,
+        certificate_release=CertificateRelease.IMMEDIATE,
+    )
+    course_session = CourseSession(
+        course=course,
+        partnership=hscp,
+        starts_at=NOW - timedelta(days=1, hours=3),
+        ends_at=NOW - timedelta(days=1),
+        capacity=2 * n + 10,
+    )
+    db.session.add_all([hscp, agency, course, course_session])
+    bookings = []
+    for i in range(2 * n):
+        user = User(
+            name=f"Delegate Number {i}",
+            email=f"d{i}@example.org",
+            password_hash="x",
+            role="practitioner",
+            agency=agency,
+        )
+        bookings.append(Booking(session=course_session, user=user, status=BookingStatus.ATTENDED, agency=agency))
+    db.session.add_all(bookings)
+    db.session.commit()
+    return bookings
+
+
+def rate(label, n, seconds, floor=None):
+    per_second = n / seconds
+    extra = f", {per_second / floor:.2f} of the floor" if floor else ""
+    flag = "" if floor is None else (" (target 20/s: OK)" if per_second >= TARGET else " (target 20/s: NOT MET)")
+    print(f"{label:<10} {n} in {seconds:.2f} s = {per_second:.1f}/s, {seconds / n * 1000:.1f} ms each{extra}{flag}")
+    return per_second
+
+
+def run(uri, n):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, "SERVER_NAME": "localhost"})
+    from flask_migrate import upgrade
+
+    clock.freeze(NOW)
+    with app.app_context(), app.test_request_context():
+        upgrade()
+        bookings = build(n)
+        issued = [issue_certificate(b.user, b, NOW) for b in bookings[:n]]
+        db.session.commit()
+        download_ids = [(b.id, b.user.get_id()) for b in bookings[n:]]
+        # Warm up: fonts, the template cache and WeasyPrint's first-use imports.
+        html_to_pdf("<p>Warm up</p>")
+        certificate_pdf(issued[0])
+
+        start = time.perf_counter()
+        for _ in range(n):
+            html_to_pdf("<!DOCTYPE html><html lang='en'><body><p>One line.</p></body></html>")
+        floor = rate("floor", n, time.perf_counter() - start)
+
+        start = time.perf_counter()
+        for certificate in issued:
+            assert certificate_pdf(certificate)[:5] == b"%PDF-"
+        rate("render", n, time.perf_counter() - start, floor)
+        db.session.remove()
+
+    client = app.test_client()
+    start = time.perf_counter()
+    for booking_id, login_id in download_ids:
+        with client.session_transaction() as session:
+            session["_user_id"] = login_id
+            session["_fresh"] = True
+        response = client.get(f"/bookings/{booking_id}/certificate.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf", response.status_code
+    rate("download", n, time.perf_counter() - start, floor)
+    clock.freeze(None)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    with tempfile.TemporaryDirectory() as folder:
+        run("sqlite:///" + os.path.join(folder, "bench.db"), n)
+
+
+if __name__ == "__main__":
+    main()

@@ -155,6 +155,11 @@ class CourseForm(FlaskForm):
         widget=GovCheckboxInput(),
         description="For example, workshops people come back to. Otherwise each person holds one place at a time",
     )
+    requires_manager_approval = BooleanField(
+        "Bookings need the delegate's line manager to approve them",
+        widget=GovCheckboxInput(),
+        description="We email the manager a link, and hold the place for up to 5 working days while they decide",
+    )
     joint_partnership_ids = IdCheckboxes(
         "Also run with",
         widget=GovCheckboxesInput(),
@@ -224,6 +229,7 @@ class CourseForm(FlaskForm):
             "pre_course_work": self.pre_course_work.data or None,
             "is_hips": bool(self.is_hips.data),
             "allow_repeat_bookings": bool(self.allow_repeat_bookings.data),
+            "requires_manager_approval": bool(self.requires_manager_approval.data),
             "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
@@ -249,6 +255,7 @@ class CourseForm(FlaskForm):
         self.pre_course_work.data = course.pre_course_work or ""
         self.is_hips.data = course.is_hips
         self.allow_repeat_bookings.data = course.allow_repeat_bookings
+        self.requires_manager_approval.data = course.requires_manager_approval
         self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:

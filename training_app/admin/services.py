@@ -37,6 +37,7 @@ COURSE_FIELDS = (
     "owner_partnership_id",
     "is_hips",
     "allow_repeat_bookings",
+    "requires_manager_approval",
     "elearning_url",
     "status",
 )

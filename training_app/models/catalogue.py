@@ -78,6 +78,8 @@ class Course(Model):
     # One place per course: unless this is set (workshops, say), a person may hold only one upcoming
     # booking across the course's sessions (bookings.services.book_place).
     allow_repeat_bookings: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A booking waits for the delegate's line manager to approve it (bookings/approvals.py).
+    requires_manager_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 

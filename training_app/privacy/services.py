@@ -77,6 +77,7 @@ def export_data(user: User) -> dict[str, Any]:
             "organisation": ({"name": user.agency.name, "sector": user.agency.sector} if user.agency else None),
             "partnership": user.partnership.code if user.partnership else None,
             "safeguarding_level_completed_elsewhere": user.external_level_completed,
+            "line_manager": {"name": user.manager_name, "email": user.manager_email} if user.manager_email else None,
             "created_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
         },
@@ -91,6 +92,7 @@ def export_data(user: User) -> dict[str, Any]:
                 "organisation": b.agency.name if b.agency else None,
                 "job_role": b.job_role,
                 "access_needs": b.access_needs,
+                "approval_asked_of": b.manager_email,
                 "session": {
                     "id": b.session.id,
                     "starts_at": _when(b.session.starts_at),
@@ -168,11 +170,13 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
         cancel_booking(user, booking, as_admin=True)
     for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):
         booking.access_needs = None  # health and disability details serve no purpose once closed
+        booking.manager_name = booking.manager_email = None  # nor whom they asked for approval
     user.name = CLOSED_NAME
     user.email = f"closed-{user.id}@invalid"
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
     user.job_role = None
     user.external_level_completed = None
+    user.manager_name = user.manager_email = None
     user.calendar_token = new_calendar_token()
     user.session_version += 1
     user.closed_at = now

@@ -63,6 +63,7 @@ class BaseConfig:
     OFFER_HOURS = env_int("OFFER_HOURS", constants.OFFER_HOURS)
     OFFER_MIN_HOURS = env_int("OFFER_MIN_HOURS", constants.OFFER_MIN_HOURS)
     AUTO_CONFIRM_DAYS = env_int("AUTO_CONFIRM_DAYS", constants.AUTO_CONFIRM_DAYS)
+    APPROVAL_WORKING_DAYS = env_int("APPROVAL_WORKING_DAYS", constants.APPROVAL_WORKING_DAYS)
     REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 2)
     # The follow-up ("has it changed your practice?") opens this many days after the session.
     EVALUATION_FOLLOW_UP_DAYS = env_int("EVALUATION_FOLLOW_UP_DAYS", constants.EVALUATION_FOLLOW_UP_DAYS)

@@ -454,10 +454,14 @@ def test_help_page_lists_every_team_and_the_real_rules(app, client, db, contacts
     assert DEFAULT_EMAIL in html.split('id="default-team"', 1)[1]
     assert "until the end of the day 2 working days (Monday to Friday) before the session" in html
     assert "<strong>Follow-up</strong>: 90 days later" in html
+    assert "more than 14 days before the session" in html and "for up to 48 hours" in html
+    assert "hold your place for up to 5 working days" in html
+    assert 'href="/certificates/verify"' in html
     app.config["CANCELLATION_CUTOFF_WORKING_DAYS"] = 1
     try:
         assert "the end of the day 1 working day (Monday" in client.get("/help").get_data(as_text=True)
     finally:
         app.config["CANCELLATION_CUTOFF_WORKING_DAYS"] = 2
-    for section in ("booking", "cancelling", "waiting-lists", "prerequisites", "evaluations", "calendars", "record"):
+    sections = ("booking", "cancelling", "waiting-lists", "manager-approval", "prerequisites", "evaluations")
+    for section in (*sections, "calendars", "record"):
         assert f'id="{section}"' in html and f'href="#{section}"' in html

@@ -30,6 +30,7 @@ from werkzeug.security import generate_password_hash
 from support import session_csrf_token, venue_named
 from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
+from training_app.bookings.approvals import make_approval_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
 from training_app.models import Booking, Certificate, Course, CourseSession, OrganisationStatus, User
@@ -88,6 +89,9 @@ MATRIX = {
     # so even they would be told "no longer open"); the emailed link's signed token is its own credential.
     "bookings.answer_offer": ("POST", lambda w: f"/bookings/{w.booking.id}/offer", NOT_THEIRS),
     "bookings.offer": ("GET", lambda w: f"/offers/{w.offer_token}", PUBLIC),
+    # The line manager's link: the signed token is the credential (no account, no sign-in).
+    "bookings.manager_approval": ("GET", lambda w: f"/approvals/{w.approval_token}", PUBLIC),
+    "bookings.line_manager": ("GET", lambda w: "/account/line-manager", PRIVATE_OWN),
     "bookings.complete_elearning": (
         "POST",
         lambda w: f"/courses/{w.elearning.slug}/complete",
@@ -386,6 +390,10 @@ def world(db, partnerships, make_agency, frozen_clock):
         agency=agency,
         confirmed_at=datetime(2027, 2, 1, 12, 0),
         requested_at=datetime(2027, 2, 1, 12, 0),
+        # Approved by their line manager (whose emailed link shows it to whoever holds it).
+        manager_name="Manny Manager",
+        manager_email="manny@example.org",
+        approval_requested_at=datetime(2027, 2, 1, 12, 0),
     )
     # Someone offered a freed place (the offer link's page shows it to whoever holds the link).
     offered = Booking(
@@ -489,6 +497,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         confirm_token=make_confirmation_token(delegate),
         email_change_token=make_email_change_token(delegate, "delegate.new@example.org"),
         offer_token=make_offer_token(offered),
+        approval_token=make_approval_token(booking),
     )
 
 
@@ -521,6 +530,7 @@ def test_every_entry_names_its_route(app):
             confirm_token="c",
             email_change_token="e",
             offer_token="o",
+            approval_token="a",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
             agency=SimpleNamespace(id=7),

@@ -41,6 +41,8 @@ FIELD_NAMES = {
     "elearning_url": "e-learning link",
     "partnership_id": "partnership",
     "expires_at": "offer open until",
+    "held_until": "place held until",
+    "manager": "line manager",
 }
 
 # Stored values that belong to a vocabulary read as its label ("waitlisted" → "On the waiting list").
@@ -217,6 +219,12 @@ def _account_closed(event: AuditEvent, actor: str, records: Records) -> str:
     return f"{actor} closed the account of {records.person(event.target_id)}"
 
 
+def _manager_changed(event: AuditEvent, actor: str, records: Records) -> str:
+    if event.actor_id == event.target_id:
+        return f"{actor} changed their line manager"
+    return f"{actor} changed the line manager of {records.person(event.target_id)}"
+
+
 PHRASES: dict[str, Phrase] = {
     "booking.created": _booking_created,
     "booking.cancelled": _booking_cancelled,
@@ -225,6 +233,11 @@ PHRASES: dict[str, Phrase] = {
     "booking.offer_accepted": _offer("{person} accepted the place offered on {where}"),
     "booking.offer_declined": _offer("{person} declined the place offered on {where}"),
     "booking.offer_expired": _offer("The place offered to {person} on {where} ran out"),
+    "booking.approval_requested": _offer("{person}'s line manager was asked to approve the place held on {where}"),
+    "booking.approval_reminded": _offer("{person}'s line manager was reminded to answer for {where}"),
+    "booking.approved": _offer("{person}'s line manager approved the place on {where}"),
+    "booking.approval_declined": _offer("{person}'s line manager declined the booking on {where}"),
+    "booking.approval_expired": _offer("The approval asked for {person} on {where} ran out"),
     "booking.moved": _booking_moved,
     "booking.moved_out": _booking_moved_out,
     "course.created": _course("created"),
@@ -241,6 +254,7 @@ PHRASES: dict[str, Phrase] = {
     "register.taken": _register_taken,
     "user.role_changed": _role_changed,
     "account.closed": _account_closed,
+    "account.manager_changed": _manager_changed,
 }
 
 

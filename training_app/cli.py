@@ -92,6 +92,19 @@ def register_cli(app):
             sessions += 1 if result.expired else 0  # another run may have got there first
         click.echo(f"expired {expired} offers on {sessions} sessions; gave {given} places to people waiting")
 
+    @app.cli.command("expire-approvals")
+    def expire_approvals_command():
+        """Remind line managers at half time and let go of places whose approval ran out (safe to repeat,
+        e.g. every 15 minutes)."""
+        from . import clock
+        from .bookings.approvals import remind_and_expire
+
+        run = remind_and_expire(clock.now())
+        click.echo(
+            f"reminded {run.reminded} managers; {run.expired} requests ran out; "
+            f"gave {run.given} places to people waiting"
+        )
+
     @app.cli.command("apply-retention")
     @click.option(
         "--years",

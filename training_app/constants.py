@@ -38,3 +38,7 @@ SIGN_IN_SHEET_WALK_IN_ROWS = 8
 OFFER_HOURS = 48
 OFFER_MIN_HOURS = 2
 AUTO_CONFIRM_DAYS = 14
+
+# Manager approval (bookings/approvals.py): a place is held this many working days (never past the
+# session's start) for the delegate's line manager to approve or decline; they are reminded at half time.
+APPROVAL_WORKING_DAYS = 5

@@ -163,6 +163,11 @@ class CourseForm(FlaskForm):
         validators=[Optional()],
         validate_choice=True,
     )
+    requires_manager_approval = BooleanField(
+        "Bookings need the delegate's line manager to approve them",
+        widget=GovCheckboxInput(),
+        description="We email the manager a link, and hold the place for up to 5 working days while they decide",
+    )
     joint_partnership_ids = IdCheckboxes(
         "Also run with",
         widget=GovCheckboxesInput(),
@@ -234,6 +239,7 @@ class CourseForm(FlaskForm):
             "allow_repeat_bookings": bool(self.allow_repeat_bookings.data),
             # Left out (a form posted by a script), the common rule: after the post-course evaluation.
             "certificate_release": self.certificate_release.data or CertificateRelease.AFTER_EVALUATION.value,
+            "requires_manager_approval": bool(self.requires_manager_approval.data),
             "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
@@ -260,6 +266,7 @@ class CourseForm(FlaskForm):
         self.is_hips.data = course.is_hips
         self.allow_repeat_bookings.data = course.allow_repeat_bookings
         self.certificate_release.data = course.certificate_release
+        self.requires_manager_approval.data = course.requires_manager_approval
         self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:

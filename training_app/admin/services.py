@@ -38,6 +38,7 @@ COURSE_FIELDS = (
     "is_hips",
     "allow_repeat_bookings",
     "certificate_release",
+    "requires_manager_approval",
     "elearning_url",
     "status",
 )

@@ -86,3 +86,14 @@ class MoveNotAllowed(BookingError):
 
 class RegisterNotOpen(BookingError):
     message = "The register can be taken once the session has started."
+
+
+class ApprovalNotOpen(BookingError):
+    message = "This request is no longer waiting for an answer: it has been approved, declined or has ended."
+
+
+class ManagerMissing(BookingError):
+    """A course that asks for manager approval, booked by someone who has not named their manager."""
+
+    message = "Enter your line manager's name and work email: this course needs their approval."
+    field = "manager_email"

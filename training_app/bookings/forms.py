@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import clock
 from ..forms import no_control_characters, parse_date, parse_time, strip_filter
 from ..ids import coerce_id
+from .approval_forms import manager_email_field, manager_name_field
 
 
 class BookingForm(FlaskForm):
@@ -21,6 +22,10 @@ class BookingForm(FlaskForm):
             no_control_characters,
         ],
     )
+    # Only on a course that needs the line manager's approval (templates/bookings/_session_booking.html):
+    # the person's manager, filled in from their account; a change is saved to it (approvals.set_manager).
+    manager_name = manager_name_field(required=False)
+    manager_email = manager_email_field(required=False)
     submit = SubmitField("Book a place", widget=GovSubmitInput())
 
 

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Booking, BookingStatus, CourseSession, SessionStatus, User
 from ..timefmt import london_datetime
 from ..web import external_url
+from .approvals import request_approval
 from .emails import email_delegate
 
 OFFER_TOKEN_SALT = "waiting-list-offer"
@@ -126,6 +127,9 @@ def give_place(actor: User | None, booking: Booking, terms: PlaceTerms, now: dat
     Audited as booking.promoted or booking.offered."""
     course_session = booking.session
     title = course_session.course.title
+    if course_session.course.requires_manager_approval:
+        # The manager's approval takes the place of confirming or offering: the place is held for it.
+        return request_approval(actor, booking, now)
     if terms.confirm_now:
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now

@@ -73,7 +73,7 @@ def my_training(user: User, now: datetime) -> MyTraining:
             groups.offered.append(booking)
         elif waiting and (course_session.starts_at > now or course_session.status == SessionStatus.POSTPONED):
             groups.waitlisted.append((booking, state))
-        elif booking.status == BookingStatus.CONFIRMED and (
+        elif booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL) and (
             course_session.ends_at > now or course_session.status == SessionStatus.POSTPONED
         ):
             groups.upcoming.append((booking, state))

@@ -17,8 +17,9 @@ from ..pdf import pdf_response_headers, render_pdf
 from ..permissions import admin_required, can_manage_session, can_see_register, owns_booking, partnership_scope, require
 from ..web import session_when
 from . import bp, queries
+from .approvals import set_manager
 from .attendance import complete_elearning, record_attendance
-from .errors import BookingError, UnknownSession
+from .errors import BookingError, ManagerMissing, UnknownSession
 from .forms import BookingForm, CancelDelegateForm, CancelForm, CapacityForm, MoveForm, PostponeForm, ReasonForm
 from .offers import offer_is_open
 from .services import (
@@ -49,6 +50,11 @@ def book(session_id):
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(url_for("catalogue.session_detail", session_id=session_id))
     try:
+        if form.manager_email.data or form.manager_name.data:
+            # Asked for at booking when the course needs the manager's approval: saved to the account.
+            if not (form.manager_email.data and form.manager_name.data):
+                raise ManagerMissing()
+            set_manager(current_user, current_user, form.manager_name.data, form.manager_email.data)
         result = book_place(current_user, session_id, form.access_needs.data)
         db.session.commit()
     except UnknownSession:
@@ -56,7 +62,13 @@ def book(session_id):
         abort(404)
     except BookingError as error:
         return fail(error, "catalogue.session_detail", session_id=session_id)
-    if result.waitlist_position:
+    if result.awaiting_approval:
+        flash(
+            f"We have asked {current_user.manager_name} to approve your booking, and we are holding a place "
+            "for you until they answer. We will email you when they do.",
+            "success",
+        )
+    elif result.waitlist_position:
         flash(
             f"The session is full, so you are on the waiting list: number {result.waitlist_position}. "
             "We will email you if a place becomes free.",

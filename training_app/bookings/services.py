@@ -31,12 +31,14 @@ from ..models import (
     CourseStatus,
     User,
 )
+from .approvals import request_approval
 from .emails import email_delegate
 from .errors import (
     AlreadyBooked,
     AlreadyOnCourse,
     BookingClosed,
     CancellationTooLate,
+    ManagerMissing,
     NotCancellable,
     PrerequisiteMissing,
     SessionNotBookable,
@@ -177,6 +179,10 @@ class BookingResult:
     booking: Booking
     waitlist_position: int | None = None
 
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.booking.status == BookingStatus.AWAITING_APPROVAL
+
 
 def book_place(
     actor: User, session_id: int, access_needs: str | None = None, booked_by: User | None = None
@@ -186,6 +192,8 @@ def book_place(
     training team booking for them (same rules; named in the audit trail and the email).
 
     Raises UnknownSession, SessionNotBookable (cancelled, postponed, started, or archived course),
+    On a course that asks for manager approval, a free place is held while the person's line manager
+    decides (bookings.approvals); ManagerMissing if they have not named one.
     BookingClosed (outside the booking window), AlreadyBooked, AlreadyOnCourse (an open booking on
     another upcoming session of the course, unless it allows repeat bookings), PrerequisiteMissing.
     """
@@ -200,6 +208,8 @@ def book_place(
             f"You need to have completed Level {needed} safeguarding children training before booking this course. "
             "If you completed it with your employer, add it to your account details, then book again."
         )
+    if course.requires_manager_approval and not actor.manager_email:
+        raise ManagerMissing()
     # Lock late: everything from here to the commit is serialised per session (and per person, for the
     # one-place-per-course rule), and decided on the locked rows.
     if not course.allow_repeat_bookings:
@@ -225,12 +235,19 @@ def book_place(
     if mine:
         raise AlreadyBooked()
     has_place = taken < course_session.capacity
+    needs_approval = has_place and course.requires_manager_approval
     booking = Booking(
         session=course_session,
         user=actor,
-        status=BookingStatus.CONFIRMED if has_place else BookingStatus.WAITLISTED,
+        status=(
+            BookingStatus.WAITLISTED
+            if not has_place
+            else BookingStatus.AWAITING_APPROVAL
+            if needs_approval
+            else BookingStatus.CONFIRMED
+        ),
         requested_at=now,
-        confirmed_at=now if has_place else None,
+        confirmed_at=now if has_place and not needs_approval else None,
         agency_id=actor.agency_id,
         job_role=actor.job_role,
         access_needs=access_needs or None,
@@ -245,6 +262,9 @@ def book_place(
     except IntegrityError:
         raise AlreadyBooked() from None
     record_audit(booked_by or actor, "booking.created", booking, session_id=session_id, status=booking.status)
+    if needs_approval:
+        request_approval(booked_by or actor, booking, now)  # holds the place; asks their manager
+        return BookingResult(booking)
     if has_place:
         email_delegate(
             booking,

@@ -22,6 +22,7 @@ class StateKey(StrEnum):
     CONFIRMED = "confirmed"
     WAITING = "waiting"
     OFFERED = "offered"
+    AWAITING_APPROVAL = "awaiting_approval"
     POSTPONED = "postponed"
     AWAITING_REGISTER = "awaiting_register"
     ATTENDED = "attended"
@@ -30,6 +31,7 @@ class StateKey(StrEnum):
     CANCELLED_BY_TEAM = "cancelled_by_team"
     SESSION_CANCELLED = "session_cancelled"
     MOVED = "moved"
+    NOT_APPROVED = "not_approved"
 
 
 # The person's event STATUS in their calendar (RFC 5545 values).
@@ -67,8 +69,12 @@ def calendar_status(booking_status: str, session_status: str) -> str:
     `session_status`: what booking_state(...).calendar says, for rows read without the ORM (feeds)."""
     if booking_status == BookingStatus.CANCELLED or session_status == SessionStatus.CANCELLED:
         return EVENT_CANCELLED
-    if booking_status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED) or session_status == SessionStatus.POSTPONED:
-        return EVENT_TENTATIVE  # no place yet (or one offered, not accepted), or the date no longer holds
+    if (
+        booking_status in (BookingStatus.WAITLISTED, BookingStatus.OFFERED, BookingStatus.AWAITING_APPROVAL)
+        or session_status == SessionStatus.POSTPONED
+    ):
+        # No place yet (or one offered, or held for a manager's answer), or the date no longer holds.
+        return EVENT_TENTATIVE
     return EVENT_CONFIRMED
 
 
@@ -83,6 +89,16 @@ def booking_state(booking: Booking, at: datetime, position: int | None = None) -
             "Place offered",
             "yellow",
             f"A place is held for you until {london_datetime(booking.offer_expires_at)}: accept or decline it.",
+            EVENT_TENTATIVE,
+        )
+    if booking.status == BookingStatus.AWAITING_APPROVAL and course_session.status != SessionStatus.CANCELLED:
+        manager = booking.manager_name or booking.manager_email or "your line manager"
+        return BookingState(
+            StateKey.AWAITING_APPROVAL,
+            "Awaiting approval",
+            "yellow",
+            f"A place is held for you while {manager} approves or declines this booking, until "
+            f"{london_datetime(booking.approval_expires_at)}.",
             EVENT_TENTATIVE,
         )
     if booking.status == BookingStatus.CANCELLED:
@@ -118,6 +134,8 @@ def _cancelled(booking: Booking, event: str) -> BookingState:
         when = london_datetime(moved_to.session.starts_at).replace(":00", "")  # as session_when writes it
         return BookingState(StateKey.MOVED, "Moved", "grey", f"Moved by the training team to {when}.", event)
     reason = (booking.cancel_reason or "").strip()
+    if booking.cancelled_by_id is None and booking.approval_requested_at is not None and reason:
+        return BookingState(StateKey.NOT_APPROVED, "Not approved", "grey", reason, event)
     if booking.session.status == SessionStatus.CANCELLED and booking.cancelled_by_id != booking.user_id:
         detail = "This session was cancelled by the training team" + (f": {reason}" if reason else ".")
         return BookingState(StateKey.SESSION_CANCELLED, "Session cancelled", "grey", detail, event)

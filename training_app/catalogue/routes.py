@@ -105,6 +105,9 @@ def help_page():
         cutoff_days=current_app.config["CANCELLATION_CUTOFF_WORKING_DAYS"],
         reminder_days=current_app.config["REMINDER_DAYS_BEFORE"],
         follow_up_days=follow_up_days(),
+        auto_confirm_days=current_app.config["AUTO_CONFIRM_DAYS"],
+        offer_hours=current_app.config["OFFER_HOURS"],
+        approval_days=current_app.config["APPROVAL_WORKING_DAYS"],
     )
 
 

@@ -46,6 +46,13 @@ class Booking(Model):
             sqlite_where=text(f"status = '{BookingStatus.OFFERED}'"),
             postgresql_where=text(f"status = '{BookingStatus.OFFERED}'"),
         ),
+        # expire-approvals finds the requests that have run out (or are due a reminder) from this alone.
+        Index(
+            "ix_bookings_approval_expires_at",
+            "approval_expires_at",
+            sqlite_where=text(f"status = '{BookingStatus.AWAITING_APPROVAL}'"),
+            postgresql_where=text(f"status = '{BookingStatus.AWAITING_APPROVAL}'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("course_sessions.id"))
@@ -76,6 +83,13 @@ class Booking(Model):
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the place offered to this person passes to the next person waiting (kept after the answer).
     offer_expires_at: Mapped[datetime | None]
+    # Manager approval (bookings/approvals.py): whom it was asked of (as the person had it then), until
+    # when the place is held for their answer, and when they were reminded.
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+    manager_email: Mapped[str | None] = mapped_column(String(320))
+    approval_requested_at: Mapped[datetime | None]
+    approval_expires_at: Mapped[datetime | None]
+    approval_reminded_at: Mapped[datetime | None]
 
     @property
     def status_label(self) -> str:

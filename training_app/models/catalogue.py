@@ -85,6 +85,8 @@ class Course(Model):
         default=CertificateRelease.AFTER_EVALUATION,
         server_default=CertificateRelease.AFTER_EVALUATION.value,
     )
+    # A booking waits for the delegate's line manager to approve it (bookings/approvals.py).
+    requires_manager_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 

@@ -130,6 +130,9 @@ class User(UserMixin, Model):
     partnership: Mapped[Partnership | None] = relationship()
     # Safeguarding level completed outside this system (e.g. an employer's Level 2 course).
     external_level_completed: Mapped[int | None]
+    # Their line manager, who approves bookings on courses that ask for it (no account: signed links).
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+    manager_email: Mapped[str | None] = mapped_column(String(320))
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
     # Bumped to sign the person out everywhere (it is part of the login id in the cookie).
     session_version: Mapped[int] = mapped_column(default=1)

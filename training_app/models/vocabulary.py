@@ -34,12 +34,15 @@ class BookingStatus(Vocabulary):
     WAITLISTED = "waitlisted"
     # A freed place held for the first person waiting until offer_expires_at (bookings/offers.py).
     OFFERED = "offered"
+    # A place held while the delegate's line manager decides, until approval_expires_at
+    # (bookings/approvals.py; courses with requires_manager_approval).
+    AWAITING_APPROVAL = "awaiting_approval"
     CANCELLED = "cancelled"
     ATTENDED = "attended"
     NO_SHOW = "no_show"
 
     # A place taken on the session (counts against capacity): confirmed, offered and held for someone,
-    # and after the register whether they came or not.
+    # held while a manager decides, and after the register whether they came or not.
     HOLDS_PLACE: ClassVar[tuple[BookingStatus, ...]]
     # Everything but cancelled: a person may have only one active booking per session.
     ACTIVE: ClassVar[tuple[BookingStatus, ...]]
@@ -53,6 +56,7 @@ BookingStatus.LABELS = {
     BookingStatus.CONFIRMED: "Confirmed",
     BookingStatus.WAITLISTED: "On the waiting list",
     BookingStatus.OFFERED: "Offered a place",
+    BookingStatus.AWAITING_APPROVAL: "Awaiting manager approval",
     BookingStatus.CANCELLED: "Cancelled",
     BookingStatus.ATTENDED: "Attended",
     BookingStatus.NO_SHOW: "Did not attend",
@@ -60,11 +64,17 @@ BookingStatus.LABELS = {
 BookingStatus.HOLDS_PLACE = (
     BookingStatus.CONFIRMED,
     BookingStatus.OFFERED,
+    BookingStatus.AWAITING_APPROVAL,
     BookingStatus.ATTENDED,
     BookingStatus.NO_SHOW,
 )
 BookingStatus.ACTIVE = tuple(status for status in BookingStatus if status != BookingStatus.CANCELLED)
-BookingStatus.OPEN = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+BookingStatus.OPEN = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.WAITLISTED,
+    BookingStatus.OFFERED,
+    BookingStatus.AWAITING_APPROVAL,
+)
 BookingStatus.ATTENDANCE = (BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
 

@@ -78,6 +78,7 @@ def export_data(user: User) -> dict[str, Any]:
             "organisation": ({"name": user.agency.name, "sector": user.agency.sector} if user.agency else None),
             "partnership": user.partnership.code if user.partnership else None,
             "safeguarding_level_completed_elsewhere": user.external_level_completed,
+            "line_manager": {"name": user.manager_name, "email": user.manager_email} if user.manager_email else None,
             "created_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
         },
@@ -92,6 +93,7 @@ def export_data(user: User) -> dict[str, Any]:
                 "organisation": b.agency.name if b.agency else None,
                 "job_role": b.job_role,
                 "access_needs": b.access_needs,
+                "approval_asked_of": b.manager_email,
                 "session": {
                     "id": b.session.id,
                     "starts_at": _when(b.session.starts_at),
@@ -169,6 +171,7 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
         cancel_booking(user, booking, as_admin=True)
     for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id)):
         booking.access_needs = None  # health and disability details serve no purpose once closed
+        booking.manager_name = booking.manager_email = None  # nor whom they asked for approval
     # Certificates keep only the initials, which is all their public check shows.
     for certificate in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
         certificate.holder_name = certificate.holder_initials
@@ -177,6 +180,7 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
     user.job_role = None
     user.external_level_completed = None
+    user.manager_name = user.manager_email = None
     user.calendar_token = new_calendar_token()
     user.session_version += 1
     user.closed_at = now

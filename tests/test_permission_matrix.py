@@ -31,6 +31,7 @@ from support import session_csrf_token, venue_named
 from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.bookings.approvals import make_approval_token
+from training_app.bookings.non_attendance import make_reason_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
 from training_app.models import Booking, Certificate, Course, CourseSession, OrganisationStatus, User
@@ -91,6 +92,8 @@ MATRIX = {
     "bookings.offer": ("GET", lambda w: f"/offers/{w.offer_token}", PUBLIC),
     # The line manager's link: the signed token is the credential (no account, no sign-in).
     "bookings.manager_approval": ("GET", lambda w: f"/approvals/{w.approval_token}", PUBLIC),
+    # Why someone did not attend: the emailed link's signed token is the credential.
+    "bookings.no_show_reason": ("GET", lambda w: f"/no-show/{w.no_show_token}", PUBLIC),
     "bookings.line_manager": ("GET", lambda w: "/account/line-manager", PRIVATE_OWN),
     "bookings.complete_elearning": (
         "POST",
@@ -171,6 +174,11 @@ MATRIX = {
     "bookings.admin_move_booking": ("GET", lambda w: f"/admin/bookings/{w.booking.id}/move", HSCP_ADMIN),
     # A partnership's contact details: its own admins and system admins (Hampshire's here).
     "admin.partnership_contact": ("GET", lambda w: f"/admin/partnerships/{w.partnership.id}/contact", HSCP_ADMIN),
+    "admin.partnership_non_attendance": (
+        "GET",
+        lambda w: f"/admin/partnerships/{w.partnership.id}/non-attendance",
+        HSCP_ADMIN,
+    ),
     # Data-protection rights and the audit log.
     # People: any administrator may search (among the people of their area); the delegate works for a
     # Hampshire organisation, so only Hampshire's admins and system admins see or change them.
@@ -215,6 +223,8 @@ MATRIX = {
     "reports.capacity": ("GET", lambda w: "/reports/capacity", REPORTS),
     "reports.capacity_csv": ("GET", lambda w: "/reports/capacity.csv", REPORTS),
     "reports.reach": ("GET", lambda w: "/reports/reach", REPORTS),
+    "reports.non_attendance": ("GET", lambda w: "/reports/non-attendance", REPORTS),
+    "reports.non_attendance_csv": ("GET", lambda w: "/reports/non-attendance.csv", REPORTS),
     "reports.reach_csv": ("GET", lambda w: "/reports/reach.csv", REPORTS),
     "reports.annual": ("GET", lambda w: "/reports/annual", REPORTS),
     "reports.annual_csv": ("GET", lambda w: "/reports/annual.csv", REPORTS),
@@ -394,6 +404,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         manager_name="Manny Manager",
         manager_email="manny@example.org",
         approval_requested_at=datetime(2027, 2, 1, 12, 0),
+        no_show_asked_at=datetime(2027, 2, 1, 12, 0),  # as if once marked absent (the reason link opens)
     )
     # Someone offered a freed place (the offer link's page shows it to whoever holds the link).
     offered = Booking(
@@ -498,6 +509,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         email_change_token=make_email_change_token(delegate, "delegate.new@example.org"),
         offer_token=make_offer_token(offered),
         approval_token=make_approval_token(booking),
+        no_show_token=make_reason_token(booking),
     )
 
 
@@ -531,6 +543,7 @@ def test_every_entry_names_its_route(app):
             email_change_token="e",
             offer_token="o",
             approval_token="a",
+            no_show_token="n",
             delegate=SimpleNamespace(calendar_token="d", id=6),
             session_trainer=SimpleNamespace(calendar_token="s"),
             agency=SimpleNamespace(id=7),

@@ -238,6 +238,8 @@ PHRASES: dict[str, Phrase] = {
     "booking.approved": _offer("{person}'s line manager approved the place on {where}"),
     "booking.approval_declined": _offer("{person}'s line manager declined the booking on {where}"),
     "booking.approval_expired": _offer("The approval asked for {person} on {where} ran out"),
+    "booking.no_show_asked": _offer("{person} was asked why they did not attend {where}"),
+    "booking.no_show_reason_given": _offer("{person} said why they did not attend {where}"),
     "booking.moved": _booking_moved,
     "booking.moved_out": _booking_moved_out,
     "course.created": _course("created"),

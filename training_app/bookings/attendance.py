@@ -21,6 +21,8 @@ from ..models import (
     User,
 )
 from .errors import BookingError, RegisterNotOpen
+from .manager_emails import COMPLETED, tell_manager
+from .non_attendance import ask_for_reasons
 
 
 def record_attendance(actor: User, course_session: CourseSession, marks: dict[int, str]) -> dict[int, dict[str, Any]]:
@@ -59,6 +61,13 @@ def record_attendance(actor: User, course_session: CourseSession, marks: dict[in
         course_session.status = SessionStatus.COMPLETED
     record_audit(actor, "register.taken", course_session, session_id=course_session.id, changes=changed)
     db.session.flush()
+    for booking_id, change in changed.items():
+        if change["after"] == BookingStatus.ATTENDED and change["before"] not in BookingStatus.ATTENDANCE:
+            tell_manager(bookings[booking_id], COMPLETED)  # the first mark only, not a correction
+    # Everyone newly marked as not attending is asked why (once), and their manager told if wanted.
+    ask_for_reasons(
+        [bookings[i] for i, change in changed.items() if change["after"] == BookingStatus.NO_SHOW], clock.now()
+    )
     return changed
 
 

@@ -44,6 +44,7 @@ from .errors import (
     SessionNotBookable,
     UnknownSession,
 )
+from .manager_emails import BOOKED, CANCELLED, tell_manager
 from .prerequisites import completed_level, missing_level  # noqa: F401 (re-exported for pages)
 from .promotion import fill_free_places, waiting_list, waitlist_position
 
@@ -265,6 +266,7 @@ def book_place(
     if needs_approval:
         request_approval(booked_by or actor, booking, now)  # holds the place; asks their manager
         return BookingResult(booking)
+    tell_manager(booking, BOOKED)
     if has_place:
         email_delegate(
             booking,
@@ -340,6 +342,7 @@ def cancel_booking(actor: User, booking: Booking, as_admin: bool = False, reason
         attach_calendar=True,
         by_admin=as_admin and actor.id != booking.user_id,
     )
+    tell_manager(booking, CANCELLED)
     if was in BookingStatus.HOLDS_PLACE:
         promote_from_waiting_list(actor, course_session)
     return booking

@@ -90,6 +90,11 @@ class Booking(Model):
     approval_requested_at: Mapped[datetime | None]
     approval_expires_at: Mapped[datetime | None]
     approval_reminded_at: Mapped[datetime | None]
+    # Non-attendance (bookings/non_attendance.py): when the delegate was asked why they did not come,
+    # and what they answered (by the signed link in that email), when.
+    no_show_asked_at: Mapped[datetime | None]
+    no_show_reason: Mapped[str | None] = mapped_column(Text)
+    no_show_reason_at: Mapped[datetime | None]
 
     @property
     def status_label(self) -> str:

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, case, event, or_, select, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, case, event, false, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,6 +45,14 @@ class Partnership(Model):
     # Set when the partnership stops: it keeps its courses, organisations and history, but is no
     # longer offered for new courses, organisations or administrators.
     retired_at: Mapped[datetime | None]
+    # Non-attendance and managers (bookings/non_attendance.py, bookings/manager_emails.py), set by its
+    # admins: whether a delegate's line manager is told of a no-show, and of their staff's bookings,
+    # cancellations and completions on sessions this partnership runs; and what it charges an
+    # organisation for a no-show or a late cancellation (None: nothing).
+    notify_managers_of_no_shows: Mapped[bool] = mapped_column(default=False, server_default=false())
+    notify_managers_of_bookings: Mapped[bool] = mapped_column(default=False, server_default=false())
+    no_show_charge_pence: Mapped[int | None]
+    late_cancellation_charge_pence: Mapped[int | None]
 
     @property
     def label(self) -> str:

@@ -14,6 +14,7 @@ from .annual import EVALUATIONS_PENDING, annual_report
 from .capacity import capacity_report
 from .exports import annual_rows, bookings_rows, capacity_rows, rate, reach_rows
 from .forms import ReportFilterForm
+from .non_attendance import REPEATED_NO_SHOWS, invoice_rows, non_attendance_report
 from .queries import courses_in_scope, partnership_choices
 from .reach import reach_report
 from .scope import ReportForbidden
@@ -125,6 +126,23 @@ def annual():
 def annual_csv():
     report = annual_report(current_user, filter_form().filters(), clock.now())
     return csv_response(annual_rows(report), "annual-report.csv")
+
+
+@bp.route("/non-attendance")
+@admin_required
+def non_attendance():
+    form = filter_form()
+    report = non_attendance_report(current_user, form.filters(), clock.now())
+    return render_report(
+        "reports/non_attendance.html", filter_form=form, report=report, repeated_threshold=REPEATED_NO_SHOWS
+    )
+
+
+@bp.route("/non-attendance.csv")
+@admin_required
+def non_attendance_csv():
+    report = non_attendance_report(current_user, filter_form().filters(), clock.now())
+    return csv_response(invoice_rows(report), "non-attendance-by-organisation.csv")
 
 
 @bp.route("/bookings.csv")

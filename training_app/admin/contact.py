@@ -7,6 +7,8 @@ details come from. Who may edit them: permissions.may_edit_partnership_contact.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -78,28 +80,56 @@ class ContactForm(FlaskForm):
         return {name: (self[name].data or None) for name in CONTACT_FIELDS}
 
 
+def save_partnership_fields(
+    actor: User, partnership: Partnership, fields: tuple[str, ...], values: Mapping[str, object], action: str
+) -> dict[str, dict[str, object]]:
+    """Save some of a partnership's own settings (`fields`) and audit the change as `action`; returns
+    what changed (empty if nothing)."""
+    diff = changes(partnership, fields, values)
+    if diff:
+        for name in fields:
+            setattr(partnership, name, values.get(name))
+        db.session.flush()
+        record_audit(actor, action, partnership, changes=diff)
+    return diff
+
+
 def update_partnership_contact(
     actor: User, partnership: Partnership, values: dict[str, str | None]
 ) -> dict[str, dict[str, object]]:
     """Save a partnership's contact details and audit the change; returns what changed (empty if nothing)."""
-    diff = changes(partnership, CONTACT_FIELDS, values)
-    if diff:
-        for name in CONTACT_FIELDS:
-            setattr(partnership, name, values.get(name))
-        db.session.flush()
-        record_audit(actor, "partnership.contact_changed", partnership, changes=diff)
-    return diff
+    return save_partnership_fields(actor, partnership, CONTACT_FIELDS, values, "partnership.contact_changed")
+
+
+def partnership_form_page(
+    partnership_id: int,
+    form_class: type[FlaskForm],
+    save: Callable[[User, Partnership, dict[str, Any]], dict[str, dict[str, object]]],
+    endpoint: str,
+    template: str,
+    saved: str,
+) -> ResponseReturnValue:
+    """A page where a partnership's own admins edit some of its settings (contact details, non-attendance
+    settings): permission, the form filled from the partnership, save, say so, and back to the page."""
+    partnership = db.get_or_404(Partnership, partnership_id)
+    require(may_edit_partnership_contact(current_user, partnership))
+    form = form_class(obj=partnership)
+    if form.validate_on_submit():
+        diff = save(current_user, partnership, form.values())
+        db.session.commit()
+        flash(saved if diff else "Nothing was changed.", "success")
+        return redirect(url_for(endpoint, partnership_id=partnership.id))
+    return render_template(template, form=form, partnership=partnership)
 
 
 @bp.route("/partnerships/<int:partnership_id>/contact", methods=["GET", "POST"])
 @admin_required
 def partnership_contact(partnership_id: int) -> ResponseReturnValue:
-    partnership = db.get_or_404(Partnership, partnership_id)
-    require(may_edit_partnership_contact(current_user, partnership))
-    form = ContactForm(obj=partnership)
-    if form.validate_on_submit():
-        diff = update_partnership_contact(current_user, partnership, form.values())
-        db.session.commit()
-        flash("Contact details saved." if diff else "Nothing was changed.", "success")
-        return redirect(url_for("admin.partnership_contact", partnership_id=partnership.id))
-    return render_template("admin/partnership_contact.html", form=form, partnership=partnership)
+    return partnership_form_page(
+        partnership_id,
+        ContactForm,
+        update_partnership_contact,
+        "admin.partnership_contact",
+        "admin/partnership_contact.html",
+        "Contact details saved.",
+    )

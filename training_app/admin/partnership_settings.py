@@ -8,19 +8,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, StringField, SubmitField
 
-from ..audit import changes, record_audit
-from ..extensions import db
 from ..forms import strip_filter
 from ..models import Partnership, User
-from ..permissions import admin_required, may_edit_partnership_contact, require
+from ..permissions import admin_required
 from . import bp
+from .contact import partnership_form_page, save_partnership_fields
 
 SETTING_FIELDS = (
     "notify_managers_of_no_shows",
@@ -74,24 +71,17 @@ def update_non_attendance_settings(
 ) -> dict[str, dict[str, object]]:
     """Save the settings and audit the change; returns what changed (empty if nothing)."""
     values = {**values, **{name: bool(values.get(name)) for name in SETTING_FIELDS[:2]}}
-    diff = changes(partnership, SETTING_FIELDS, values)
-    if diff:
-        for name in SETTING_FIELDS:
-            setattr(partnership, name, values.get(name))
-        db.session.flush()
-        record_audit(actor, "partnership.settings_changed", partnership, changes=diff)
-    return diff
+    return save_partnership_fields(actor, partnership, SETTING_FIELDS, values, "partnership.settings_changed")
 
 
 @bp.route("/partnerships/<int:partnership_id>/non-attendance", methods=["GET", "POST"])
 @admin_required
 def partnership_non_attendance(partnership_id: int) -> ResponseReturnValue:
-    partnership = db.get_or_404(Partnership, partnership_id)
-    require(may_edit_partnership_contact(current_user, partnership))
-    form = NonAttendanceForm(obj=partnership)
-    if form.validate_on_submit():
-        diff = update_non_attendance_settings(current_user, partnership, form.values())
-        db.session.commit()
-        flash("Settings saved." if diff else "Nothing was changed.", "success")
-        return redirect(url_for("admin.partnership_non_attendance", partnership_id=partnership.id))
-    return render_template("admin/partnership_non_attendance.html", form=form, partnership=partnership)
+    return partnership_form_page(
+        partnership_id,
+        NonAttendanceForm,
+        update_non_attendance_settings,
+        "admin.partnership_non_attendance",
+        "admin/partnership_non_attendance.html",
+        "Settings saved.",
+    )

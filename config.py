@@ -32,6 +32,11 @@ class BaseConfig:
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Shared by every worker and machine: rendered calendar feeds and rate-limit counters (see README,
+    # "Running on several machines"). Unset: both live in each process's memory.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Keeps this installation's keys apart from others' on a shared Redis.
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
     LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 15000)
     SERVICE_NAME = "HIPS safeguarding children training"
@@ -89,6 +94,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret"
     MAIL_BACKEND = "smtp"
     PASSWORD_RESET_MAX_AGE = 3600
+    REDIS_URL = None  # tests that need Redis name it (tests/test_two_nodes.py)
 
 
 class ProductionConfig(BaseConfig):

@@ -107,6 +107,12 @@ def create_app(config_name=None, overrides=None):
 
     init_security(app)
 
+    from .calendar.body_cache import init_body_cache
+    from .redis_store import init_redis
+
+    init_redis(app)
+    init_body_cache(app)
+
     from .cli import register_cli
 
     register_cli(app)

@@ -35,6 +35,10 @@ class BaseConfig:
     # Shared by every worker and machine: rendered calendar feeds and rate-limit counters (see README,
     # "Running on several machines"). Unset: both live in each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # One JSON line per request on standard error (training_app/observability.py).
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"
+    # Unhandled errors go to Sentry when set (personal data scrubbed first).
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     # Keeps this installation's keys apart from others' on a shared Redis.
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
@@ -94,6 +98,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret"
     MAIL_BACKEND = "smtp"
     PASSWORD_RESET_MAX_AGE = 3600
+    REQUEST_LOG = False  # tests attach their own handler (tests/test_operations.py)
     REDIS_URL = None  # tests that need Redis name it (tests/test_two_nodes.py)
 
 

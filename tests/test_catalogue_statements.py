@@ -82,7 +82,8 @@ def test_session_page_runs_the_same_statements_for_more_sessions_and_trainers(
     for day in range(20, 30):
         make_session(course=course, starts_in=timedelta(days=day), trainers=[make_user("trainer")], venue=f"Hall {day}")
     another_trainer = make_user("trainer")
-    db.session.get(CourseSession, session_id).trainers.append(another_trainer)
+    course_session = db.session.get(CourseSession, session_id)  # held: the event needs its owner
+    course_session.trainers.append(another_trainer)
     db.session.commit()
     assert len(statements_for(db, client, url)) == signed_in
     client.get("/sign-out")

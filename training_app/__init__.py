@@ -108,10 +108,14 @@ def create_app(config_name=None, overrides=None):
     init_security(app)
 
     from .calendar.body_cache import init_body_cache
+    from .health import bp as health_bp
+    from .observability import init_observability
     from .redis_store import init_redis
 
+    init_observability(app)
     init_redis(app)
     init_body_cache(app)
+    app.register_blueprint(health_bp)
 
     from .cli import register_cli
 

@@ -31,7 +31,10 @@ class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    # No pre-ping (a round trip on every checkout): see training_app/connections.py.
+    DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)  # seconds a connection is kept
+    DB_IDLE_PROBE_SECONDS = env_int("DB_IDLE_PROBE_SECONDS", 60)  # probed on checkout after this long unused
     # Shared by every worker and machine: rendered calendar feeds and rate-limit counters (see README,
     # "Running on several machines"). Unset: both live in each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL") or None

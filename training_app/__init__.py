@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import SecurityError
 
+from .connections import engine_options, init_connections, is_disconnect, retry_after_disconnect
 from .contact import default_team, team_for_error_page
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
@@ -44,12 +45,7 @@ def create_app(config_name=None, overrides=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "training.db")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        # How long a transaction waits for the write lock (seconds) before "database is locked".
-        options.setdefault("connect_args", {"timeout": 30})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
         # Flask answers 400 to a request whose Host is not one of these.
         app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(
@@ -69,6 +65,7 @@ def create_app(config_name=None, overrides=None):
     )
 
     db.init_app(app)
+    init_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -142,8 +139,13 @@ def create_app(config_name=None, overrides=None):
 
     @app.errorhandler(OperationalError)
     def busy(error):
-        """A lock wait that timed out: nothing was saved, and trying again soon will likely work."""
-        if not is_busy(error):
+        """A lock wait that timed out, or a connection that dropped: nothing was saved, and trying again
+        soon will likely work (a GET is tried again at once, training_app/connections.py)."""
+        if is_disconnect(error):
+            retried = retry_after_disconnect(error)
+            if retried is not None:
+                return retried
+        elif not is_busy(error):
             raise error  # any other database failure is a 500
         db.session.rollback()
         # The page is drawn as for a signed-out visitor: finding out who is signed in would wait for

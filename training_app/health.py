@@ -26,7 +26,7 @@ def healthz() -> Response:
 
 
 def database_check() -> str:
-    """"ok", or what failed. Tried twice: a pooled connection the server dropped is thrown away at the
+    """The answer "ok", or what failed. Tried twice: a pooled connection the server dropped is thrown away at the
     first failure (the pool is invalidated), and a ready database answers the second at once."""
     result = ""
     for _ in range(2):

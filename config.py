@@ -44,6 +44,8 @@ class BaseConfig:
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     # Keeps this installation's keys apart from others' on a shared Redis.
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
+    # Rate-limit counters' key prefix in the shared store (security.py), like CACHE_KEY_PREFIX.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hips-limits")
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
     LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 15000)
     SERVICE_NAME = "HIPS safeguarding children training"

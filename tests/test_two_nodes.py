@@ -175,9 +175,7 @@ def test_a_booking_rush_split_across_two_nodes_gives_exact_counts(nodes, db, sig
     db.session.expire_all()
     counts = dict(
         db.session.execute(
-            select(Booking.status, func.count())
-            .where(Booking.session_id == course_session.id)
-            .group_by(Booking.status)
+            select(Booking.status, func.count()).where(Booking.session_id == course_session.id).group_by(Booking.status)
         ).all()
     )
     assert counts == {BookingStatus.CONFIRMED: capacity, BookingStatus.WAITLISTED: people - capacity}

@@ -159,21 +159,19 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
     cutoff = now - CANCELLED_KEPT_FOR
     # One round trip: the window's sums, and each moment as its own subquery, which an index on the
     # column answers at once (issue 17: two scans of every session were most of a repeat request).
-    count, id_sum, sequence_sum, last_update, last_start, last_end, last_cancelled, last_course = (
-        db.session.execute(
-            select(
-                func.count(CourseSession.id),
-                func.coalesce(func.sum(CourseSession.id), 0),
-                func.coalesce(func.sum(CourseSession.sequence), 0),
-                _latest(CourseSession.updated_at),
-                # When events left the window (or took their course out of the catalogue's filters).
-                _latest(CourseSession.starts_at, CourseSession.starts_at <= now),
-                _latest(CourseSession.ends_at, CourseSession.ends_at <= now),
-                _latest(CourseSession.starts_at, CourseSession.starts_at <= cutoff),
-                _latest(Course.updated_at),
-            ).where(CourseSession.course_id.in_(course_ids), in_window)
-        ).one()
-    )
+    count, id_sum, sequence_sum, last_update, last_start, last_end, last_cancelled, last_course = db.session.execute(
+        select(
+            func.count(CourseSession.id),
+            func.coalesce(func.sum(CourseSession.id), 0),
+            func.coalesce(func.sum(CourseSession.sequence), 0),
+            _latest(CourseSession.updated_at),
+            # When events left the window (or took their course out of the catalogue's filters).
+            _latest(CourseSession.starts_at, CourseSession.starts_at <= now),
+            _latest(CourseSession.ends_at, CourseSession.ends_at <= now),
+            _latest(CourseSession.starts_at, CourseSession.starts_at <= cutoff),
+            _latest(Course.updated_at),
+        ).where(CourseSession.course_id.in_(course_ids), in_window)
+    ).one()
     courses = db.session.execute(
         select(Course.id, Course.title, Course.summary).where(Course.id.in_(course_ids)).order_by(Course.id)
     ).all()

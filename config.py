@@ -44,6 +44,8 @@ class BaseConfig:
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     # Keeps this installation's keys apart from others' on a shared Redis.
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
+    # Proxies in front that set X-Forwarded-For/-Proto (1 behind one load balancer); 0 trusts none.
+    PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
     # Rate-limit counters' key prefix in the shared store (security.py), like CACHE_KEY_PREFIX.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hips-limits")
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".

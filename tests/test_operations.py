@@ -118,3 +118,21 @@ def test_sentry_events_lose_personal_data():
     for secret in ("abc123secret", "a@example.org", "1.2.3.4", "session=x", '"p"'):
         assert secret not in text
     assert scrubbed["user"] == {"id": 7} and scrubbed["request"]["headers"]["User-Agent"] == "curl"
+
+
+def test_behind_a_load_balancer_the_client_address_is_the_forwarded_one(app):
+    """Rate limits count per client, so the address must be the client's, not the balancer's."""
+    from flask import request
+
+    behind = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_FIX_HOPS": 1})
+    seen = []
+
+    @behind.get("/whoami")
+    def whoami():
+        seen.append(request.remote_addr)
+        return "ok"
+
+    behind.test_client().get(
+        "/whoami", environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert seen == ["203.0.113.9"]

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .connections import engine_options, init_connections, is_disconnect, retry_after_disconnect
 from .contact import default_team, team_for_error_page
@@ -51,6 +52,11 @@ def create_app(config_name=None, overrides=None):
         app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(
             app.config["PUBLIC_BASE_URL"], app.config["EXTRA_TRUSTED_HOSTS"]
         )
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind a load balancer: the client's address (rate limits) and scheme from its X-Forwarded-*.
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -185,4 +185,4 @@ def places_left(course_session: CourseSession) -> int:
 
 
 def published_course_or_none(slug: str) -> Course | None:
-    return db.session.scalars(select(Course).where(Course.slug == slug)).first()
+    return db.session.scalars(select(Course).options(*course_label_loads()).where(Course.slug == slug)).first()

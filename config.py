@@ -31,7 +31,23 @@ class BaseConfig:
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     # Empty means "SQLite in the instance folder"; create_app() fills it in.
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    # No pre-ping (a round trip on every checkout): see training_app/connections.py.
+    DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)  # seconds a connection is kept
+    DB_IDLE_PROBE_SECONDS = env_int("DB_IDLE_PROBE_SECONDS", 60)  # probed on checkout after this long unused
+    # Shared by every worker and machine: rendered calendar feeds and rate-limit counters (see README,
+    # "Running on several machines"). Unset: both live in each process's memory.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # One JSON line per request on standard error (training_app/observability.py).
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") == "1"
+    # Unhandled errors go to Sentry when set (personal data scrubbed first).
+    SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+    # Keeps this installation's keys apart from others' on a shared Redis.
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
+    # Proxies in front that set X-Forwarded-For/-Proto (1 behind one load balancer); 0 trusts none.
+    PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
+    # Rate-limit counters' key prefix in the shared store (security.py), like CACHE_KEY_PREFIX.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hips-limits")
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
     LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 15000)
     SERVICE_NAME = "HIPS safeguarding children training"
@@ -90,6 +106,8 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret"
     MAIL_BACKEND = "smtp"
     PASSWORD_RESET_MAX_AGE = 3600
+    REQUEST_LOG = False  # tests attach their own handler (tests/test_operations.py)
+    REDIS_URL = None  # tests that need Redis name it (tests/test_two_nodes.py)
 
 
 class ProductionConfig(BaseConfig):

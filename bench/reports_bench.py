@@ -84,9 +84,18 @@ def seed(db, now, scale=1.0):
         (
             "agencies",
             """
-            INSERT INTO agencies (id, name, sector, partnership_id)
-            SELECT g, 'Agency ' || g, (CAST(:sectors AS text[]))[1 + g % 12], 1 + g % 4
+            INSERT INTO agencies (id, name, sector, partnership_id, status, created_at)
+            SELECT g, 'Agency ' || g, (CAST(:sectors AS text[]))[1 + g % 12], 1 + g % 4, 'approved', :now
             FROM generate_series(1, :agencies) g""",
+        ),
+        (
+            "venues",
+            """
+            INSERT INTO venues (id, name, address, accessibility_notes, parking_notes, partnership_id,
+                                created_at, updated_at)
+            SELECT g, 'Civic Centre ' || g, g || ' High Street, Southampton', 'Step-free access', '', 1 + g % 4,
+                   :now, :now
+            FROM generate_series(1, 40) g""",
         ),
         (
             "users",
@@ -125,12 +134,12 @@ def seed(db, now, scale=1.0):
         (
             "sessions",
             """
-            INSERT INTO course_sessions (id, course_id, partnership_id, starts_at, ends_at, venue, capacity, status,
+            INSERT INTO course_sessions (id, course_id, partnership_id, starts_at, ends_at, venue_id, capacity, status,
                                          sequence, created_at, updated_at)
             SELECT g, c + c / 9 + 1,
                    -- the owner (1 + id % 4) runs it, except HIPS courses' (id % 7 = 0): each partnership in turn
                    CASE WHEN (c + c / 9 + 1) % 7 = 0 THEN 1 + g % 4 ELSE 1 + (c + c / 9 + 1) % 4 END,
-                   t, t + interval '3 hours', 'Civic Centre', 20 + g % 30,
+                   t, t + interval '3 hours', 1 + g % 40, 20 + g % 30,
                    CASE WHEN g % 50 = 0 THEN 'cancelled' WHEN g % 97 = 0 THEN 'postponed'
                         WHEN t < :now THEN 'completed' ELSE 'scheduled' END, 0, :now, :now
             FROM (SELECT g, (g * 7) % 270 AS c,

@@ -24,6 +24,7 @@ from support import (  # noqa: F401  (re-exported for tests)
     venue_named,
 )
 from training_app import clock, create_app
+from training_app.calendar.body_cache import forget_local_bodies
 from training_app.extensions import db as _db
 from training_app.models import Agency, Course, CourseSession, Partnership, User
 
@@ -88,6 +89,7 @@ def db(app):
             else:
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
+    forget_local_bodies(app)
     clock.freeze(None)
 
 

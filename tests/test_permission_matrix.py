@@ -59,6 +59,8 @@ MATRIX = {
     "catalogue.session_detail": ("GET", lambda w: f"/sessions/{w.session.id}", PUBLIC),
     "catalogue.page": ("GET", lambda w: "/help/privacy", PUBLIC),
     "catalogue.help": ("GET", lambda w: "/help", PUBLIC),
+    "health.healthz": ("GET", lambda w: "/healthz", PUBLIC),
+    "health.readyz": ("GET", lambda w: "/readyz", PUBLIC),
     "calendar.session_ics": ("GET", lambda w: f"/sessions/{w.session.id}/calendar.ics", PUBLIC),
     "calendar.public_feed": ("GET", lambda w: "/calendar/public.ics", PUBLIC),
     # The secret token is the credential: whoever holds it reads the feed, nobody needs to sign in.

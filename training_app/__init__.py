@@ -10,7 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .connections import engine_options, init_connections, is_disconnect, retry_after_disconnect
 from .contact import default_team, team_for_error_page
 from .errors import RETRY_AFTER_SECONDS, is_busy
 from .extensions import csrf, db, login_manager, migrate
@@ -44,17 +46,17 @@ def create_app(config_name=None, overrides=None):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "training.db")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        # How long a transaction waits for the write lock (seconds) before "database is locked".
-        options.setdefault("connect_args", {"timeout": 30})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
         # Flask answers 400 to a request whose Host is not one of these.
         app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(
             app.config["PUBLIC_BASE_URL"], app.config["EXTRA_TRUSTED_HOSTS"]
         )
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind a load balancer: the client's address (rate limits) and scheme from its X-Forwarded-*.
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -69,6 +71,7 @@ def create_app(config_name=None, overrides=None):
     )
 
     db.init_app(app)
+    init_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -109,6 +112,16 @@ def create_app(config_name=None, overrides=None):
 
     init_security(app)
 
+    from .calendar.body_cache import init_body_cache
+    from .health import bp as health_bp
+    from .observability import init_observability
+    from .redis_store import init_redis
+
+    init_observability(app)
+    init_redis(app)
+    init_body_cache(app)
+    app.register_blueprint(health_bp)
+
     from .cli import register_cli
 
     register_cli(app)
@@ -134,8 +147,13 @@ def create_app(config_name=None, overrides=None):
 
     @app.errorhandler(OperationalError)
     def busy(error):
-        """A lock wait that timed out: nothing was saved, and trying again soon will likely work."""
-        if not is_busy(error):
+        """A lock wait that timed out, or a connection that dropped: nothing was saved, and trying again
+        soon will likely work (a GET is tried again at once, training_app/connections.py)."""
+        if is_disconnect(error):
+            retried = retry_after_disconnect(error)
+            if retried is not None:
+                return retried
+        elif not is_busy(error):
             raise error  # any other database failure is a 500
         db.session.rollback()
         # The page is drawn as for a signed-out visitor: finding out who is signed in would wait for

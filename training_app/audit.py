@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from . import clock
 from .extensions import db
 from .models import AuditEvent, User
+from .observability import request_id
 
 
 def record_audit(
@@ -22,6 +23,7 @@ def record_audit(
         session_id=session_id,
         details=_jsonable(details),
         created_at=clock.now(),
+        request_id=request_id(),
     )
     db.session.add(event)
     return event

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from . import clock
 from .extensions import db
 from .models import OutboxMessage
+from .observability import request_id
 
 
 def queue_email(
@@ -53,6 +54,7 @@ def queue_email(
         created_at=now,
         attempts=0,
         next_attempt_at=now,
+        request_id=request_id(),
     )
     db.session.add(message)
     return message
@@ -123,6 +125,8 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Date"] = format_datetime(clock.now().replace(tzinfo=UTC), usegmt=True)
     # A stable Message-ID lets receiving servers drop a duplicate after a retry.
     email["Message-ID"] = message_id(message)
+    if message.request_id:
+        email["X-Request-ID"] = message.request_id
     email.set_content(message.body_text)
     email.add_alternative(html_body(message.body_text), subtype="html")
     for item in message.attachments or []:

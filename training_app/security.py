@@ -4,7 +4,8 @@ and rate limits on the sign-in, registration and password-reset pages.
 Rate limits are counted per client IP address (flask_limiter.util.get_remote_address). Behind a
 reverse proxy, wrap the app in werkzeug's ProxyFix so that the address is the client's, not the
 proxy's. Counters live in memory unless RATELIMIT_STORAGE_URI names a shared store (for example
-"redis://localhost:6379/0"), which several gunicorn workers need in order to share one count.
+"redis://localhost:6379/0"; REDIS_URL's by default), which several gunicorn workers, and several
+machines, need in order to share one count. Only the limited routes check (see init_security).
 """
 
 import os
@@ -15,7 +16,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(
-    key_func=get_remote_address, default_limits=[], storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    key_func=get_remote_address,
+    default_limits=[],
+    # Several workers or machines share one count only in a shared store: REDIS_URL's Redis by default.
+    storage_uri=os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
 )
 
 # Limits on the pages that take passwords or send emails; only submissions count.
@@ -55,6 +59,11 @@ def init_security(app):
     """Add the CSP nonce helper, security headers on every response, rate limits and the 429 page."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     limiter.init_app(app)
+    # There are no default limits, only the decorated routes' (which check in their own wrapper), so
+    # the limiter's check before every other request only cost time (issue 17).
+    app.before_request_funcs[None] = [
+        hook for hook in app.before_request_funcs.get(None, []) if hook != limiter._check_request_limit
+    ]
     if app.testing:
         # Tests share one app and one in-memory store, so counts would leak from test to test;
         # the tests of the limits switch them on with a fresh store (tests/test_security.py, rate_limits).

@@ -4,6 +4,8 @@ Feeds need no sign-in (calendar apps cannot sign in): personal feeds are found b
 Clients poll, so every response carries an ETag and Last-Modified and unchanged feeds get 304.
 """
 
+from urllib.parse import urlencode
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -11,6 +13,7 @@ from .. import clock
 from ..extensions import db
 from ..web import external_url
 from . import bp
+from .body_cache import cached_body, feed_key
 from .feed_sessions import load_sessions
 from .ics import NO_STATUS, render_calendar, session_ics
 from .person import PUBLISH, person_calendar
@@ -52,13 +55,19 @@ def not_modified(plan):
     return False
 
 
-def ics_response(plan, cache_control, build, filename=None):
-    """304 when the client is current; otherwise the calendar bytes `build()` returns."""
+def ics_response(plan, cache_control, build, filename=None, feed=None):
+    """304 when the client is current; otherwise the calendar bytes `build()` returns, or, for a
+    `feed` (its name in the body cache), the bytes stored for this ETag by any worker or machine."""
     if not_modified(plan):
         response = Response(status=304)
     else:
-        body = build()
+        if feed is None:
+            body = build()
+        else:
+            body, how = cached_body(feed_key(feed, plan.etag), build)
         response = Response(body, mimetype=ICS_MIMETYPE)
+        if feed is not None:
+            response.headers["X-Feed-Cache"] = how
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -113,6 +122,7 @@ def personal_feed(token):
             uid=f"bookings-{user.id}@hips-training",
             sequence_for=lambda s: plan.sequences[s.id],
         ),
+        feed=f"bookings:{user.id}",
     )
 
 
@@ -132,6 +142,7 @@ def trainer_feed(token):
             url_for_session=session_url_builder(),
             uid=f"teaching-{user.id}@hips-training",
         ),
+        feed=f"teaching:{user.id}",
     )
 
 
@@ -155,6 +166,7 @@ def public_feed():
             url_for_session=session_url_builder(),
             uid="public-feed@hips-training",
         ),
+        feed="public?" + urlencode(sorted((name, str(value)) for name, value in filters.items())),
     )
 
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, ScalarSelect, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, ScalarSelect, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..bookings.state import calendar_status
 from ..catalogue.services import CatalogueFilters, course_query
@@ -139,6 +140,11 @@ def _public_window(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def _latest(column: InstrumentedAttribute[datetime], *conditions: ColumnElement[bool]) -> ScalarSelect[datetime]:
+    """(SELECT max(column) WHERE conditions): an uncorrelated subquery an index on `column` answers."""
+    return select(func.max(column)).where(*conditions).scalar_subquery()
+
+
 def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
     """The public feed's validators, from aggregate queries only.
 
@@ -151,21 +157,20 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
     course_ids = _public_course_ids(filters, now)
     in_window = _public_window(now)
     cutoff = now - CANCELLED_KEPT_FOR
-    count, id_sum, sequence_sum = db.session.execute(
+    # One round trip: the window's sums, and each moment as its own subquery, which an index on the
+    # column answers at once (issue 17: two scans of every session were most of a repeat request).
+    count, id_sum, sequence_sum, last_update, last_start, last_end, last_cancelled, last_course = db.session.execute(
         select(
             func.count(CourseSession.id),
             func.coalesce(func.sum(CourseSession.id), 0),
             func.coalesce(func.sum(CourseSession.sequence), 0),
-        ).where(CourseSession.course_id.in_(course_ids), in_window)
-    ).one()
-    last_update, last_start, last_end, last_cancelled = db.session.execute(
-        select(
-            func.max(CourseSession.updated_at),
+            _latest(CourseSession.updated_at),
             # When events left the window (or took their course out of the catalogue's filters).
-            func.max(case((CourseSession.starts_at <= now, CourseSession.starts_at))),
-            func.max(case((CourseSession.ends_at <= now, CourseSession.ends_at))),
-            func.max(case((CourseSession.starts_at <= cutoff, CourseSession.starts_at))),
-        )
+            _latest(CourseSession.starts_at, CourseSession.starts_at <= now),
+            _latest(CourseSession.ends_at, CourseSession.ends_at <= now),
+            _latest(CourseSession.starts_at, CourseSession.starts_at <= cutoff),
+            _latest(Course.updated_at),
+        ).where(CourseSession.course_id.in_(course_ids), in_window)
     ).one()
     courses = db.session.execute(
         select(Course.id, Course.title, Course.summary).where(Course.id.in_(course_ids)).order_by(Course.id)
@@ -178,7 +183,7 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
         .group_by(User.id, User.name, User.calendar_changed_at)
         .order_by(User.id)
     ).all()
-    last_cancelled = _as_datetime(last_cancelled)
+    cancelled_start = _as_datetime(last_cancelled)
     return plan_from(
         ["public", sorted(filters.items()), count, id_sum, sequence_sum]
         + [tuple(c) for c in courses]
@@ -187,8 +192,8 @@ def plan_public_feed(filters: PublicFeedFilters, now: datetime) -> FeedPlan:
             last_update,
             last_start,
             last_end,
-            last_cancelled + CANCELLED_KEPT_FOR if last_cancelled else None,
-            db.session.scalar(select(func.max(Course.updated_at))),
+            cancelled_start + CANCELLED_KEPT_FOR if cancelled_start else None,
+            last_course,
             *(t.calendar_changed_at for t in trainers),
         ],
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..bookings.services import confirmed_count, count_per_session
@@ -22,6 +23,9 @@ from ..models import (
     SessionStatus,
 )
 from ..pagination import paginate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 # Upcoming sessions shown under each course on a catalogue page.
 SESSIONS_SHOWN_PER_COURSE = 3
@@ -103,6 +107,13 @@ class CataloguePage:
     pages: int
 
 
+def course_label_loads() -> tuple[_AbstractLoad, ...]:
+    """Loader options for what a course's line in a list shows (`partnership_label`): its owner in the
+    same statement, its joint partnerships in one more for the whole page. Without them the template
+    lazy-loaded both for every course (issue 17: 21 extra statements on `/`)."""
+    return (joinedload(Course.owner_partnership), selectinload(Course.joint_partnerships))
+
+
 def search_catalogue(filters: CatalogueFilters, page: int = 1, per_page: int = CATALOGUE_PAGE_SIZE) -> CataloguePage:
     """One page of matching courses, each with its next matching sessions and places left."""
     now = clock.now()
@@ -111,7 +122,10 @@ def search_catalogue(filters: CatalogueFilters, page: int = 1, per_page: int = C
     shown = paginate(total, per_page, page)
     page, pages = shown.page, shown.pages
     courses = db.session.scalars(
-        query.order_by(Course.title, Course.id).limit(shown.per_page).offset(shown.offset)
+        query.options(*course_label_loads())
+        .order_by(Course.title, Course.id)
+        .limit(shown.per_page)
+        .offset(shown.offset)
     ).all()
     sessions_by_course = upcoming_sessions_for(
         [c.id for c in courses], filters, now, limit_per_course=SESSIONS_SHOWN_PER_COURSE
@@ -126,17 +140,27 @@ def upcoming_sessions_for(
     result: dict[int, list[tuple[CourseSession, int]]] = {course_id: [] for course_id in course_ids}
     if not course_ids:
         return result
-    confirmed = count_per_session().label("confirmed")
     conditions = upcoming_session_conditions(filters, now)
-    rows = db.session.execute(
-        select(CourseSession, confirmed)
-        .where(CourseSession.course_id.in_(course_ids), *conditions)
-        .order_by(CourseSession.starts_at, CourseSession.id)
-    ).all()
-    for course_session, taken in rows:
-        bucket = result[course_session.course_id]
-        if limit_per_course is None or len(bucket) < limit_per_course:
-            bucket.append((course_session, max(0, course_session.capacity - taken)))
+    if limit_per_course is None:
+        query = select(CourseSession, count_per_session()).where(CourseSession.course_id.in_(course_ids), *conditions)
+    else:
+        # Only the first few of each course leave the database, and only theirs are counted: a course
+        # with hundreds of dates costs the page no more than one with three.
+        rank = (
+            func.row_number()
+            .over(partition_by=CourseSession.course_id, order_by=(CourseSession.starts_at, CourseSession.id))
+            .label("rank")
+        )
+        first = select(CourseSession.id, rank).where(CourseSession.course_id.in_(course_ids), *conditions).subquery()
+        query = (
+            select(CourseSession, count_per_session())
+            .join(first, first.c.id == CourseSession.id)
+            .where(first.c.rank <= limit_per_course)
+        )
+    # The venue in the same statement (the relationship's own default is one more "selectin" query).
+    query = query.options(joinedload(CourseSession.venue)).order_by(CourseSession.starts_at, CourseSession.id)
+    for course_session, taken in db.session.execute(query).all():
+        result[course_session.course_id].append((course_session, max(0, course_session.capacity - taken)))
     return result
 
 
@@ -145,6 +169,7 @@ def other_dates_with_places(course_session: CourseSession, now: datetime) -> lis
     booking at `now`, soonest first (one query): what a full session offers before its waiting list."""
     rows = db.session.execute(
         select(CourseSession, count_per_session())
+        .options(joinedload(CourseSession.venue))
         .where(
             CourseSession.course_id == course_session.course_id,
             CourseSession.id != course_session.id,
@@ -160,4 +185,4 @@ def places_left(course_session: CourseSession) -> int:
 
 
 def published_course_or_none(slug: str) -> Course | None:
-    return db.session.scalars(select(Course).where(Course.slug == slug)).first()
+    return db.session.scalars(select(Course).options(*course_label_loads()).where(Course.slug == slug)).first()

@@ -146,6 +146,9 @@ class CourseSession(Model):
         Index("ix_course_sessions_course_starts", "course_id", "starts_at"),
         # Reports count a partnership's sessions by the partnership that runs them, over a period.
         Index("ix_course_sessions_partnership_starts", "partnership_id", "starts_at"),
+        # The public feed's validators read the latest change and end (calendar.services.plan_public_feed).
+        Index("ix_course_sessions_updated_at", "updated_at"),
+        Index("ix_course_sessions_ends_at", "ends_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))

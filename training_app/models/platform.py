@@ -31,6 +31,8 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The request that queued it (X-Request-ID; observability.request_id), sent as a header too.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Model):
@@ -51,3 +53,5 @@ class AuditEvent(Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("course_sessions.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # The request that made it (X-Request-ID; observability.request_id); None from a command.
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -57,7 +57,10 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
     "role, expected",
     [
         (None, ["catalogue.index", "catalogue.help"]),
-        ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account", "catalogue.help"]),
+        (
+            "practitioner",
+            ["catalogue.index", "bookings.my_training", "records.my_record", "auth.account", "catalogue.help"],
+        ),
         (
             "trainer",
             [

@@ -85,6 +85,7 @@ def create_app(config_name=None, overrides=None):
     from .catalogue import bp as catalogue_bp
     from .evaluations import bp as evaluations_bp
     from .privacy import bp as privacy_bp
+    from .records import bp as records_bp
     from .reports import bp as reports_bp
 
     for blueprint in (
@@ -96,6 +97,7 @@ def create_app(config_name=None, overrides=None):
         evaluations_bp,
         reports_bp,
         privacy_bp,
+        records_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,15 +2,18 @@ from .bookings import Booking, ElearningCompletion  # noqa: F401
 from .catalogue import Course, CourseSession  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
 from .platform import AuditEvent, OutboxMessage  # noqa: F401
+from .records import ExternalTraining, RefresherReminder, TrainingRequirement  # noqa: F401
 from .users import SECTORS, Agency, Partnership, User  # noqa: F401
 from .venues import Venue  # noqa: F401
 from .vocabulary import (  # noqa: F401
     BookingStatus,
+    CompletionSource,
     CourseFormat,
     CourseStatus,
     EvaluationStage,
     LevelKind,
     OrganisationStatus,
+    RequirementStatus,
     Role,
     SessionStatus,
 )

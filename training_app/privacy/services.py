@@ -32,6 +32,7 @@ from ..models import (
     User,
 )
 from ..models.users import new_calendar_token
+from ..records.privacy import anonymise_records, export_records
 
 CLOSED_NAME = "Closed account"
 AUDIT_PAGE_SIZE = 50
@@ -107,6 +108,7 @@ def export_data(user: User) -> dict[str, Any]:
             {"course": _course(c.course), "completed_at": _when(c.completed_at)} for c in completions
         ],
         "evaluation_responses": _evaluation_responses(user),
+        "training_record": export_records(user),
         "audit_events": [
             {
                 "action": e.action,
@@ -173,6 +175,7 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
     user.job_role = None
     user.external_level_completed = None
+    anonymise_records(user)  # certificate files are deleted now: closing cannot be undone
     user.calendar_token = new_calendar_token()
     user.session_version += 1
     user.closed_at = now

@@ -34,7 +34,15 @@ from training_app.auth.changes import make_email_change_token
 from training_app.auth.services import make_confirmation_token, make_reset_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
-from training_app.models import Booking, Course, CourseSession, ExternalTraining, OrganisationStatus, User
+from training_app.models import (
+    Booking,
+    Course,
+    CourseSession,
+    ExternalTraining,
+    OrganisationStatus,
+    TrainingRequirement,
+    User,
+)
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
@@ -220,6 +228,14 @@ MATRIX = {
     ),
     "records.import_elearning_page": ("GET", lambda w: "/records/import-elearning", ADMIN_AREA),
     "records.requirements_page": ("GET", lambda w: "/records/requirements", SYSTEM_ONLY),
+    # Compliance: administrators, each over the people of their area.
+    "records.compliance": ("GET", lambda w: "/records/compliance", REPORTS),
+    "records.compliance_csv": ("GET", lambda w: "/records/compliance.csv", REPORTS),
+    "records.compliance_people": (
+        "GET",
+        lambda w: f"/records/compliance/requirements/{w.requirement.id}/people",
+        REPORTS,
+    ),
 }
 
 
@@ -446,11 +462,13 @@ def world(db, partnerships, make_agency, frozen_clock):
         certificate_name="certificate.pdf",
         certificate_type="application/pdf",
     )
-    db.session.add(external)
+    requirement = TrainingRequirement(name="Level 3", level=3, validity_months=36)
+    db.session.add_all([external, requirement])
     db.session.commit()
     return SimpleNamespace(
         shared=shared,
         external=external,
+        requirement=requirement,
         shared_sessions=shared_sessions,
         shared_bookings=shared_bookings,
         agency=agency,
@@ -505,6 +523,7 @@ def test_every_entry_names_its_route(app):
             pending=SimpleNamespace(id=8),
             partnership=SimpleNamespace(id=9),
             external=SimpleNamespace(id=10),
+            requirement=SimpleNamespace(id=11),
         )
         matched, _ = adapter.match(url(world), method=method)
         assert matched == endpoint, (endpoint, url(world))

@@ -140,9 +140,12 @@ def _branch_conditions(
     return level >= requirement.level
 
 
-def qualifying_completions(requirement: TrainingRequirement) -> Select[tuple[int, datetime]]:
+def qualifying_completions(
+    requirement: TrainingRequirement, people: Select[Any] | None = None
+) -> Select[tuple[int, datetime]]:
     """SQL: (user_id, completed_at) of every completion that counts for `requirement`, from all three
-    sources (`meets` is the same rule for one loaded completion)."""
+    sources (`meets` is the same rule for one loaded completion); only of `people` (a select of user
+    ids) when given, so a count over one organisation reads only its people's completions."""
     core_level = case((Course.level_kind == LevelKind.CORE, Course.level), else_=null())
     sessions = (
         select(Booking.user_id.label("user_id"), CourseSession.starts_at.label("completed_at"))
@@ -158,10 +161,16 @@ def qualifying_completions(requirement: TrainingRequirement) -> Select[tuple[int
     external = select(ExternalTraining.user_id, ExternalTraining.completed_at).where(
         _branch_conditions(requirement, ExternalTraining.course_id, ExternalTraining.level)
     )
+    if people is not None:
+        sessions = sessions.where(Booking.user_id.in_(people))
+        elearning = elearning.where(ElearningCompletion.user_id.in_(people))
+        external = external.where(ExternalTraining.user_id.in_(people))
     return union_all(sessions, elearning, external)  # type: ignore[return-value]
 
 
-def latest_completions(requirement: TrainingRequirement) -> Select[tuple[int, datetime]]:
+def latest_completions(
+    requirement: TrainingRequirement, people: Select[Any] | None = None
+) -> Select[tuple[int, datetime]]:
     """SQL: each person's latest qualifying completion for `requirement` (user_id, last)."""
-    every = qualifying_completions(requirement).subquery("qualifying")
+    every = qualifying_completions(requirement, people).subquery("qualifying")
     return select(every.c.user_id, func.max(every.c.completed_at).label("last")).group_by(every.c.user_id)

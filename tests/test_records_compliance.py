@@ -174,3 +174,23 @@ def test_figures_page_statements_do_not_grow_with_people(client, db, login, town
     for n in range(30):
         make_user(name=f"Extra {n}", agency=town.police)
     assert len(count()) == len(before)
+
+
+def test_large_scopes_group_every_completion_first_with_the_same_answers(client, login, town, monkeypatch):
+    """Beyond NARROW_FIRST_UP_TO people, every completion is grouped before joining the people in scope:
+    the same figures, drill-down and CSV (here forced with a limit of 0)."""
+    from training_app.records import compliance
+
+    monkeypatch.setattr(compliance, "NARROW_FIRST_UP_TO", 0)
+    test_compliance_of_one_organisation_counts_people_where_they_are_now(client, login, town)
+    test_compliance_by_partnership_area_and_by_sector(client, login, town)
+    test_drill_down_lists_who_is_behind_a_figure(client, login, town)
+    test_compliance_csv_streams_everyone_in_scope(client, login, town)
+
+
+def test_drill_down_past_the_last_page_shows_the_last_page(client, login, town):
+    login(town.people.system_admin)
+    html = client.get(
+        f"/records/compliance/requirements/{town.requirements.level3.id}/people?status=never&page=7"
+    ).get_data(as_text=True)
+    assert 'data-figure="total">5<' in html and "Cal Police" in html

@@ -174,3 +174,39 @@ def latest_completions(
     """SQL: each person's latest qualifying completion for `requirement` (user_id, last)."""
     every = qualifying_completions(requirement, people).subquery("qualifying")
     return select(every.c.user_id, func.max(every.c.completed_at).label("last")).group_by(every.c.user_id)
+
+
+def every_completion(people: Select[Any] | None = None) -> Select[Any]:
+    """SQL: (user_id, course_id, level, completed_at) of every completion of `people` (all when None),
+    from all three sources; `level` is a core safeguarding level or NULL. For counting several
+    requirements in one pass (records/compliance.py); `requirement_condition` says which rows count."""
+    core_level = case((Course.level_kind == LevelKind.CORE, Course.level), else_=null())
+    sessions = (
+        select(
+            Booking.user_id.label("user_id"),
+            CourseSession.course_id.label("course_id"),
+            core_level.label("level"),
+            CourseSession.starts_at.label("completed_at"),
+        )
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
+        .where(Booking.status == BookingStatus.ATTENDED)
+    )
+    elearning = select(
+        ElearningCompletion.user_id, ElearningCompletion.course_id, core_level, ElearningCompletion.completed_at
+    ).join(Course, Course.id == ElearningCompletion.course_id)
+    external = select(
+        ExternalTraining.user_id, ExternalTraining.course_id, ExternalTraining.level, ExternalTraining.completed_at
+    )
+    if people is not None:
+        sessions = sessions.where(Booking.user_id.in_(people))
+        elearning = elearning.where(ElearningCompletion.user_id.in_(people))
+        external = external.where(ExternalTraining.user_id.in_(people))
+    return union_all(sessions, elearning, external)  # type: ignore[return-value]
+
+
+def requirement_condition(
+    requirement: TrainingRequirement, course_id: SQLColumnExpression[Any], level: SQLColumnExpression[Any]
+) -> ColumnElement[bool]:
+    """SQL: a row of `every_completion` counts for `requirement` (the rule of `meets`)."""
+    return _branch_conditions(requirement, course_id, level)

@@ -16,7 +16,7 @@ from ..csvutil import csv_response
 from ..extensions import db
 from ..ids import parse_id
 from ..models import SECTORS, Agency, OrganisationStatus, Partnership, RequirementStatus, TrainingRequirement
-from ..pagination import paginate, requested_page
+from ..pagination import requested_page
 from ..permissions import (
     managed_organisations_condition,
     may_see_compliance,
@@ -89,10 +89,8 @@ def compliance_people(requirement_id: int) -> ResponseReturnValue:
     status = RequirementStatus(raw_status) if RequirementStatus.includes(raw_status) else None
     filters = _filters()
     today = london_today()
-    total, _ = people_with_status(current_user, filters, requirement, status, today, limit=0)
-    page = paginate(total, PEOPLE_PER_PAGE, requested_page())
-    _, people = people_with_status(
-        current_user, filters, requirement, status, today, offset=page.offset, limit=PEOPLE_PER_PAGE
+    page, people = people_with_status(
+        current_user, filters, requirement, status, today, requested_page(), PEOPLE_PER_PAGE
     )
     args: dict[str, Any] = {
         **_filter_args(filters),

@@ -194,3 +194,18 @@ def test_drill_down_past_the_last_page_shows_the_last_page(client, login, town):
         f"/records/compliance/requirements/{town.requirements.level3.id}/people?status=never&page=7"
     ).get_data(as_text=True)
     assert 'data-figure="total">5<' in html and "Cal Police" in html
+
+
+def test_looking_at_names_is_audited(client, login, town):
+    from training_app.models import AuditEvent
+
+    admin = login(town.people.hscp_admin)
+    level3 = town.requirements.level3
+    client.get(f"/records/compliance/requirements/{level3.id}/people?status=expired")
+    client.get("/records/compliance.csv")
+    events = _db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    viewed = [e for e in events if e.action == "compliance.people_viewed"]
+    assert [(e.actor_id, e.target_id, e.details["status"], e.details["people"]) for e in viewed] == [
+        (admin.id, level3.id, "expired", [town.people.police_b.id])
+    ]
+    assert [e.actor_id for e in events if e.action == "compliance.exported"] == [admin.id]

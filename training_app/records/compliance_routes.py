@@ -92,6 +92,16 @@ def compliance_people(requirement_id: int) -> ResponseReturnValue:
     page, people = people_with_status(
         current_user, filters, requirement, status, today, requested_page(), PEOPLE_PER_PAGE
     )
+    # Names with their training status are part of people's records: the look is audited.
+    record_audit(
+        current_user,
+        "compliance.people_viewed",
+        requirement,
+        status=status.value if status else None,
+        filters=_filter_args(filters),
+        people=[p.user_id for p in people],
+    )
+    db.session.commit()
     args: dict[str, Any] = {
         **_filter_args(filters),
         "requirement_id": requirement.id,

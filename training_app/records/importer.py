@@ -115,7 +115,10 @@ def import_elearning(actor: User | None, raw: bytes) -> ImportReport:
         )
         report.created += 1
     db.session.flush()
-    record_audit(actor, "elearning.imported", actor, created=report.created, errors=len(report.errors))
+    # The target is the import itself (no row of its own); a command-line import has no actor.
+    record_audit(
+        actor, "elearning.imported", report, created=report.created, already=report.already, errors=len(report.errors)
+    )
     return report
 
 

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    SQLColumnExpression,
+    case,
+    cast,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from ..clock import to_london
@@ -178,23 +191,26 @@ def latest_completions(
 
 def every_completion(people: Select[Any] | None = None) -> Select[Any]:
     """SQL: (user_id, course_id, level, completed_at) of every completion of `people` (all when None),
-    from all three sources; `level` is a core safeguarding level or NULL. For counting several
-    requirements in one pass (records/compliance.py); `requirement_condition` says which rows count."""
-    core_level = case((Course.level_kind == LevelKind.CORE, Course.level), else_=null())
+    from all three sources, without joining the courses: `level` is the level recorded with training
+    from elsewhere (NULL for sessions and e-learning, whose level is their course's). For counting
+    several requirements in one pass (records/compliance.py); `requirement_condition` says which rows
+    count, matching catalogue courses by id (`requirement_course_ids`)."""
     sessions = (
         select(
             Booking.user_id.label("user_id"),
             CourseSession.course_id.label("course_id"),
-            core_level.label("level"),
+            cast(null(), Integer).label("level"),
             CourseSession.starts_at.label("completed_at"),
         )
         .join(CourseSession, CourseSession.id == Booking.session_id)
-        .join(Course, Course.id == CourseSession.course_id)
         .where(Booking.status == BookingStatus.ATTENDED)
     )
     elearning = select(
-        ElearningCompletion.user_id, ElearningCompletion.course_id, core_level, ElearningCompletion.completed_at
-    ).join(Course, Course.id == ElearningCompletion.course_id)
+        ElearningCompletion.user_id,
+        ElearningCompletion.course_id,
+        cast(null(), Integer),
+        ElearningCompletion.completed_at,
+    )
     external = select(
         ExternalTraining.user_id, ExternalTraining.course_id, ExternalTraining.level, ExternalTraining.completed_at
     )
@@ -205,8 +221,27 @@ def every_completion(people: Select[Any] | None = None) -> Select[Any]:
     return union_all(sessions, elearning, external)  # type: ignore[return-value]
 
 
+def requirement_course_ids(requirement: TrainingRequirement) -> list[int]:
+    """The catalogue courses whose completion counts for `requirement` (`meets`, as ids): the course
+    itself, or every core course at the level or above."""
+    if requirement.course_id is not None:
+        return [requirement.course_id]
+    return list(
+        db.session.scalars(
+            select(Course.id).where(Course.level_kind == LevelKind.CORE, Course.level >= requirement.level)
+        )
+    )
+
+
 def requirement_condition(
-    requirement: TrainingRequirement, course_id: SQLColumnExpression[Any], level: SQLColumnExpression[Any]
+    requirement: TrainingRequirement,
+    course_ids: list[int],
+    course_id: SQLColumnExpression[Any],
+    level: SQLColumnExpression[Any],
 ) -> ColumnElement[bool]:
-    """SQL: a row of `every_completion` counts for `requirement` (the rule of `meets`)."""
-    return _branch_conditions(requirement, course_id, level)
+    """SQL: a row of `every_completion` counts for `requirement` (the rule of `meets`): one of
+    `course_ids` (from `requirement_course_ids`), or, for a level, training from elsewhere at it or above."""
+    by_course = course_id.in_(course_ids) if course_ids else false()
+    if requirement.course_id is not None:
+        return by_course
+    return or_(by_course, level >= requirement.level)

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Agency, RequirementStatus, TrainingRequirement, User
 from ..pagination import Page, paginate
 from ..permissions import people_condition
-from .completions import every_completion, latest_completions, requirement_condition
+from .completions import every_completion, latest_completions, requirement_condition, requirement_course_ids
 from .validity import expires_on, status_cutoffs
 
 STATUSES = (RequirementStatus.CURRENT, RequirementStatus.DUE, RequirementStatus.EXPIRED, RequirementStatus.NEVER)
@@ -163,7 +163,12 @@ def compliance_figures(
             every.c.user_id,
             *[
                 func.max(
-                    case((requirement_condition(r, every.c.course_id, every.c.level), every.c.completed_at))
+                    case(
+                        (
+                            requirement_condition(r, requirement_course_ids(r), every.c.course_id, every.c.level),
+                            every.c.completed_at,
+                        )
+                    )
                 ).label(f"last_{n}")
                 for n, r in enumerate(requirements)
             ],

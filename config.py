@@ -89,6 +89,10 @@ class BaseConfig:
     REPORTS_UNDERFILLED_THRESHOLD = float(
         os.environ.get("REPORTS_UNDERFILLED_THRESHOLD", constants.REPORTS_UNDERFILLED_THRESHOLD)
     )
+    # Certificates people upload with training done elsewhere: kept here, outside the web root, under
+    # random names (training_app/records/uploads.py). Requests over MAX_UPLOAD_MB get the 413 page.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -65,6 +65,7 @@ def app(database_uri, smtp_port, tmp_path_factory):
             "SERVER_NAME": "localhost",
             # Links in emails and calendars are built from this, never from the request's Host.
             "PUBLIC_BASE_URL": "http://localhost",
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         },
     )
     with application.app_context():

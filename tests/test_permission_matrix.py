@@ -22,9 +22,11 @@ managed by the partnership that runs it.
 """
 
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from support import session_csrf_token, venue_named
@@ -34,7 +36,16 @@ from training_app.bookings.approvals import make_approval_token
 from training_app.bookings.non_attendance import make_reason_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
-from training_app.models import Booking, Certificate, Course, CourseSession, OrganisationStatus, User
+from training_app.models import (
+    Booking,
+    Certificate,
+    Course,
+    CourseSession,
+    ExternalTraining,
+    OrganisationStatus,
+    TrainingRequirement,
+    User,
+)
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
@@ -231,6 +242,31 @@ MATRIX = {
     "reports.annual": ("GET", lambda w: "/reports/annual", REPORTS),
     "reports.annual_csv": ("GET", lambda w: "/reports/annual.csv", REPORTS),
     "reports.bookings_csv": ("GET", lambda w: "/reports/bookings.csv", REPORTS),
+    # The training record: one's own for everyone; the delegate's (a Hampshire organisation's) for
+    # Hampshire's admins and system admins, every view audited; their certificate likewise.
+    "records.my_record": ("GET", lambda w: "/my-record", PRIVATE_OWN),
+    "records.my_record_csv": ("GET", lambda w: "/my-record.csv", PRIVATE_OWN),
+    "records.my_record_pdf": ("GET", lambda w: "/my-record.pdf", PRIVATE_OWN),
+    "records.add_external": ("GET", lambda w: "/my-record/external/new", PRIVATE_OWN),
+    "records.person_record": ("GET", lambda w: f"/records/people/{w.delegate.id}", HSCP_ADMIN),
+    "records.person_record_csv": ("GET", lambda w: f"/records/people/{w.delegate.id}/record.csv", HSCP_ADMIN),
+    "records.person_record_pdf": ("GET", lambda w: f"/records/people/{w.delegate.id}/record.pdf", HSCP_ADMIN),
+    "records.certificate": ("GET", lambda w: f"/records/external/{w.external.id}/certificate", HSCP_ADMIN),
+    "records.verify_external": (
+        "POST",
+        lambda w: f"/records/external/{w.external.id}/verify",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    "records.import_elearning_page": ("GET", lambda w: "/records/import-elearning", ADMIN_AREA),
+    "records.requirements_page": ("GET", lambda w: "/records/requirements", SYSTEM_ONLY),
+    # Compliance: administrators, each over the people of their area.
+    "records.compliance": ("GET", lambda w: "/records/compliance", REPORTS),
+    "records.compliance_csv": ("GET", lambda w: "/records/compliance.csv", REPORTS),
+    "records.compliance_people": (
+        "GET",
+        lambda w: f"/records/compliance/requirements/{w.requirement.id}/people",
+        REPORTS,
+    ),
 }
 
 
@@ -487,9 +523,25 @@ def world(db, partnerships, make_agency, frozen_clock):
                 requested_at=datetime(2027, 2, 1, 12, 0),
             )
     db.session.add_all([*shared.values(), *shared_sessions.values(), *shared_bookings.values()])
+    # Training the delegate did elsewhere, with a certificate on disk.
+    certificate_file = Path(current_app.config["UPLOAD_FOLDER"]) / "matrix-certificate.pdf"
+    certificate_file.write_bytes(b"%PDF-1.7 matrix")
+    external = ExternalTraining(
+        user=delegate,
+        title="Employer's safeguarding day",
+        completed_at=datetime(2027, 1, 10),
+        level=2,
+        certificate_file=certificate_file.name,
+        certificate_name="certificate.pdf",
+        certificate_type="application/pdf",
+    )
+    requirement = TrainingRequirement(name="Level 3", level=3, validity_months=36)
+    db.session.add_all([external, requirement])
     db.session.commit()
     return SimpleNamespace(
         shared=shared,
+        external=external,
+        requirement=requirement,
         shared_sessions=shared_sessions,
         shared_bookings=shared_bookings,
         agency=agency,
@@ -551,6 +603,8 @@ def test_every_entry_names_its_route(app):
             agency=SimpleNamespace(id=7),
             pending=SimpleNamespace(id=8),
             partnership=SimpleNamespace(id=9),
+            external=SimpleNamespace(id=10),
+            requirement=SimpleNamespace(id=11),
         )
         matched, _ = adapter.match(url(world).split("?")[0], method=method)
         assert matched == endpoint, (endpoint, url(world))

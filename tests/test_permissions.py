@@ -57,7 +57,10 @@ def test_course_counts_for_owner_joint_partnerships_and_hips(db, courses, partne
     "role, expected",
     [
         (None, ["catalogue.index", "catalogue.help"]),
-        ("practitioner", ["catalogue.index", "bookings.my_training", "auth.account", "catalogue.help"]),
+        (
+            "practitioner",
+            ["catalogue.index", "bookings.my_training", "records.my_record", "auth.account", "catalogue.help"],
+        ),
         (
             "trainer",
             [
@@ -106,7 +109,11 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
         (None, "bookings.my_training", []),
         ("practitioner", "bookings.my_training", []),
         ("trainer", "bookings.trainer_sessions", []),
-        ("hscp_admin", "admin.index", ["admin.index", "admin.users", "admin.organisations", "admin.venues"]),
+        (
+            "hscp_admin",
+            "admin.index",
+            ["admin.index", "admin.users", "admin.organisations", "admin.venues", "certificates.admin_list"],
+        ),
         (
             "system_admin",
             "admin.index",
@@ -116,6 +123,7 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
                 "admin.organisations",
                 "admin.partnerships",
                 "admin.venues",
+                "certificates.admin_list",
                 "privacy.audit_log",
             ],
         ),

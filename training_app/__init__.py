@@ -89,6 +89,7 @@ def create_app(config_name=None, overrides=None):
     from .certificates import bp as certificates_bp
     from .evaluations import bp as evaluations_bp
     from .privacy import bp as privacy_bp
+    from .records import bp as records_bp
     from .reports import bp as reports_bp
 
     for blueprint in (
@@ -101,6 +102,7 @@ def create_app(config_name=None, overrides=None):
         reports_bp,
         privacy_bp,
         certificates_bp,
+        records_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -173,3 +173,7 @@ def register_cli(app):
     from .evaluations.cli import register_evaluation_cli
 
     register_evaluation_cli(app)
+
+    from .records.cli import register_records_cli
+
+    register_records_cli(app)

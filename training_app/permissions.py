@@ -455,6 +455,40 @@ def evaluation_scope_for(
     return scope
 
 
+# --- training records -----------------------------------------------------------------------------
+
+
+def may_see_record(actor: Any, person: User) -> bool:
+    """A person's training record (and certificates): the person, and whoever may see them
+    (`may_see_person`: their area's partnership admins, system admins). Staff views are audited."""
+    return _signed_in(actor) and (actor.id == person.id or may_see_person(actor, person))
+
+
+def may_verify_training(actor: Any, person: User) -> bool:
+    """Mark training someone recorded from elsewhere as checked: the administrators who may see them."""
+    return _signed_in(actor) and actor.id != person.id and may_see_person(actor, person)
+
+
+def may_see_compliance(user: Any) -> bool:
+    """Compliance by organisation: administrators, over the people of their area (people_condition)."""
+    return is_admin(user)
+
+
+def may_see_compliance_names(user: Any) -> bool:
+    """Who is behind a compliance figure (the drill-down list and the CSV of names)."""
+    return is_admin(user)
+
+
+def may_import_elearning(user: Any) -> bool:
+    """Import e-learning completions: administrators, for the people of their area."""
+    return is_admin(user)
+
+
+def may_manage_requirements(user: Any) -> bool:
+    """Training requirements and their validity hold for all four partnerships: system administrators."""
+    return sees_all_partnerships(user)
+
+
 # --- navigation -----------------------------------------------------------------------------------
 
 
@@ -496,6 +530,8 @@ def nav_items(user: Any) -> list[NavItem]:
     if not _signed_in(user):
         return [*items, NavItem("catalogue.help", "Help")]
     items.append(NavItem("bookings.my_training", "My training"))
+    if user.role == Role.PRACTITIONER:  # staff reach their own record from My training (one header line)
+        items.append(NavItem("records.my_record", "My record"))
     if may_deliver_sessions(user):
         items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))
     if may_see_evaluation_summaries(user) and not may_see_reports(user):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Booking, BookingStatus, Course, CourseSession, ElearningCompletion, LevelKind, User
+from ..models import (
+    Booking,
+    BookingStatus,
+    Course,
+    CourseSession,
+    ElearningCompletion,
+    ExternalTraining,
+    LevelKind,
+    User,
+)
 
 
 def completed_level(user: User) -> int:
@@ -23,7 +32,9 @@ def completed_level(user: User) -> int:
         .join(ElearningCompletion, ElearningCompletion.course_id == Course.id)
         .where(ElearningCompletion.user_id == user.id, Course.level_kind == LevelKind.CORE)
     )
-    levels = [lvl for lvl in (attended, elearning, user.external_level_completed) if lvl]
+    # Training recorded from elsewhere (training_app/records) counts as the person recorded it.
+    external = db.session.scalar(select(func.max(ExternalTraining.level)).where(ExternalTraining.user_id == user.id))
+    levels = [lvl for lvl in (attended, elearning, external, user.external_level_completed) if lvl]
     return max(levels) if levels else 0
 
 

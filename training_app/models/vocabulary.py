@@ -229,6 +229,38 @@ CertificateRelease.LABELS = {
     CertificateRelease.IMMEDIATE: "As soon as the session has ended and the delegate is marked as attended",
 }
 
+
+class RequirementStatus(Vocabulary):
+    """Where a person stands on a training requirement (records/validity.py decides, pages and SQL alike)."""
+
+    CURRENT = "current"
+    DUE = "due"
+    EXPIRED = "expired"
+    NEVER = "never"
+
+
+RequirementStatus.LABELS = {
+    RequirementStatus.CURRENT: "Current",
+    RequirementStatus.DUE: "Due for renewal",
+    RequirementStatus.EXPIRED: "Expired",
+    RequirementStatus.NEVER: "Never completed",
+}
+
+
+class CompletionSource(Vocabulary):
+    """Where a completion on a person's training record comes from (records/completions.py)."""
+
+    SESSION = "session"
+    ELEARNING = "elearning"
+    EXTERNAL = "external"
+
+
+CompletionSource.LABELS = {
+    CompletionSource.SESSION: "Attended a session",
+    CompletionSource.ELEARNING: "E-learning completed",
+    CompletionSource.EXTERNAL: "Recorded: training elsewhere",
+}
+
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     BookingStatus,
     CourseStatus,
@@ -239,6 +271,8 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     EvaluationStage,
     OrganisationStatus,
     CertificateRelease,
+    RequirementStatus,
+    CompletionSource,
 )
 
 

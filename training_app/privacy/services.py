@@ -33,6 +33,7 @@ from ..models import (
     User,
 )
 from ..models.users import new_calendar_token
+from ..records.privacy import anonymise_records, export_records
 
 CLOSED_NAME = "Closed account"
 AUDIT_PAGE_SIZE = 50
@@ -110,6 +111,7 @@ def export_data(user: User) -> dict[str, Any]:
             {"course": _course(c.course), "completed_at": _when(c.completed_at)} for c in completions
         ],
         "evaluation_responses": _evaluation_responses(user),
+        "training_record": export_records(user),
         "audit_events": [
             {
                 "action": e.action,
@@ -181,6 +183,7 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
     user.job_role = None
     user.external_level_completed = None
     user.manager_name = user.manager_email = None
+    anonymise_records(user)  # certificate files are deleted now: closing cannot be undone
     user.calendar_token = new_calendar_token()
     user.session_version += 1
     user.closed_at = now

@@ -68,7 +68,7 @@ def test_build_calendar_without_sessions_is_valid(app, db):
 
 def test_fast_renderer_writes_exactly_what_icalendar_writes(app, db, make_course, make_user):
     """render_calendar() (used by the feeds for speed) must equal build_calendar().to_ical() byte for byte."""
-    from training_app.calendar.ics import render_calendar
+    from training_app.calendar.render import render_calendar
 
     trainer = make_user(role="trainer", name="Zoë O'Brien, MBE")
     plain = at_london(db, make_course, datetime(2027, 3, 27, 9, 30))
@@ -145,7 +145,7 @@ def test_folding_matches_icalendar_for_ascii_and_utf8_lines():
 
     from icalendar.parser import Contentline
 
-    from training_app.calendar.ics import _fold
+    from training_app.calendar.render import _fold
 
     rng = random.Random(5545)
     alphabet = "ab\\^;,: é—€😀"

@@ -15,8 +15,9 @@ from ..web import external_url
 from . import bp
 from .body_cache import cached_body, feed_key
 from .feed_sessions import load_sessions
-from .ics import NO_STATUS, render_calendar, session_ics
+from .ics import NO_STATUS, session_ics
 from .person import PUBLISH, person_calendar
+from .render import render_calendar
 from .services import (
     InvalidFeedFilter,
     course_exists,

@@ -106,7 +106,11 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
         (None, "bookings.my_training", []),
         ("practitioner", "bookings.my_training", []),
         ("trainer", "bookings.trainer_sessions", []),
-        ("hscp_admin", "admin.index", ["admin.index", "admin.users", "admin.organisations", "admin.venues"]),
+        (
+            "hscp_admin",
+            "admin.index",
+            ["admin.index", "admin.users", "admin.organisations", "admin.venues", "certificates.admin_list"],
+        ),
         (
             "system_admin",
             "admin.index",
@@ -116,6 +120,7 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
                 "admin.organisations",
                 "admin.partnerships",
                 "admin.venues",
+                "certificates.admin_list",
                 "privacy.audit_log",
             ],
         ),
@@ -128,7 +133,7 @@ def test_each_role_has_its_home_and_admin_menu(people, role, home, admin_menu):
 
 
 def test_assignable_roles(people):
-    assert policy.assignable_roles(people["system_admin"]) == list(Role)
+    assert policy.assignable_roles(people["system_admin"]) == [r for r in Role if r != Role.AGENCY_LEAD]
     assert policy.assignable_roles(people["hscp_admin"]) == ["practitioner", "trainer"]
 
 

@@ -406,3 +406,31 @@ def test_staff_list_statements_do_not_grow_with_people_or_bookings(
     many = count_statements(db, client, "/agency/staff")
     assert many == few
     assert "10 people" in client.get("/agency/staff").get_data(as_text=True)
+
+
+def test_merging_an_organisation_moves_its_leads_with_its_people(db, make_user, system_admin, orgs):
+    from training_app.admin.organisation_services import merge_organisation
+
+    lee, oli = make_user(agency=orgs["a"]), make_user(agency=orgs["b"])
+    appoint_lead(system_admin, lee, orgs["a"])
+    appoint_lead(system_admin, lee, orgs["b"])
+    appoint_lead(system_admin, oli, orgs["b"])
+    merge_organisation(system_admin, orgs["b"], orgs["a"])
+    db.session.commit()
+    assert policy.lead_agency_ids(lee) == {orgs["a"].id}
+    assert policy.lead_agency_ids(oli) == {orgs["a"].id}
+    assert db.session.scalar(select(func.count()).select_from(AgencyLead)) == 2
+
+
+def test_closing_a_leads_account_ends_their_appointments_and_export_lists_them(db, make_user, system_admin, orgs):
+    from training_app.privacy.services import close_account, export_data
+
+    lee = make_user(agency=orgs["a"])
+    appoint_lead(system_admin, lee, orgs["a"])
+    appoint_lead(system_admin, lee, orgs["c"])
+    db.session.commit()
+    assert export_data(lee)["profile"]["leads_training_for"] == ["Fareham College", "Portsmouth Primary School"]
+    close_account(lee, lee)
+    db.session.commit()
+    assert lee.role == Role.PRACTITIONER
+    assert db.session.scalar(select(func.count()).select_from(AgencyLead)) == 0

@@ -94,3 +94,23 @@ def appointable_agencies(actor: User) -> Sequence[Agency]:
         .where(managed_organisations_condition(actor), Agency.status.in_(OrganisationStatus.IN_USE))
         .order_by(func.lower(Agency.name), Agency.id)
     ).all()
+
+
+def move_appointments(source: Agency, target: Agency) -> int:
+    """When `source` is merged into `target` (admin.organisation_services.merge_organisation), whoever led
+    `source` leads `target` instead, since its people moved there. Returns how many appointments moved."""
+    moved = 0
+    for appointment in db.session.scalars(select(AgencyLead).where(AgencyLead.agency_id == source.id)).all():
+        if db.session.get(AgencyLead, (appointment.user_id, target.id)) is None:
+            db.session.add(
+                AgencyLead(
+                    user_id=appointment.user_id,
+                    agency_id=target.id,
+                    appointed_by_id=appointment.appointed_by_id,
+                    appointed_at=appointment.appointed_at,
+                )
+            )
+            moved += 1
+        db.session.delete(appointment)
+    db.session.flush()
+    return moved

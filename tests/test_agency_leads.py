@@ -434,3 +434,16 @@ def test_closing_a_leads_account_ends_their_appointments_and_export_lists_them(d
     db.session.commit()
     assert lee.role == Role.PRACTITIONER
     assert db.session.scalar(select(func.count()).select_from(AgencyLead)) == 0
+
+
+def test_a_deactivated_member_of_staff_is_not_booked_on(client, db, login, post_form, staff, make_session):
+    course_session = make_session(starts_in=timedelta(days=10))
+    staff["ann"].deactivated_at = NOW
+    db.session.commit()
+    login(staff["lee"])
+    path = f"/agency/staff/{staff['ann'].id}/book"
+    refused = post_form(path, {"session_id": str(course_session.id)})
+    assert refused.status_code == 200 and "account is deactivated" in refused.get_data(as_text=True)
+    assert (
+        db.session.scalar(select(func.count()).select_from(Booking).where(Booking.session_id == course_session.id)) == 0
+    )

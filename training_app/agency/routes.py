@@ -109,7 +109,9 @@ def book(user_id: int) -> ResponseReturnValue:
     ]
     if form.validate_on_submit():
         session_id = form.session_id.data
-        if session_id is None:
+        if member.deactivated_at is not None:
+            form.form_errors.append(f"{member.name}'s account is deactivated, so they cannot be booked on.")
+        elif session_id is None:
             form.session_id.errors.append("Choose a session")
         else:
             try:

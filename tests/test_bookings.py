@@ -20,11 +20,10 @@ from training_app.bookings.reminders import send_reminders
 from training_app.bookings.services import (
     book_place,
     cancel_booking,
-    change_capacity,
-    move_booking,
     waitlist_position,
 )
 from training_app.bookings.sessions import cancel_session, postpone_session
+from training_app.bookings.team_changes import change_capacity, move_booking
 from training_app.models import AuditEvent, Booking, ElearningCompletion, OutboxMessage, Venue
 
 

@@ -447,3 +447,10 @@ def test_a_deactivated_member_of_staff_is_not_booked_on(client, db, login, post_
     assert (
         db.session.scalar(select(func.count()).select_from(Booking).where(Booking.session_id == course_session.id)) == 0
     )
+
+
+def test_a_leads_view_of_a_person_is_audited(client, db, login, staff):
+    login(staff["lee"])
+    assert client.get(f"/agency/staff/{staff['ann'].id}").status_code == 200
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.viewed")).one()
+    assert (viewed.actor_id, viewed.target_id) == (staff["lee"].id, staff["ann"].id)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..admin.accounts import record_person_viewed
 from ..admin.people_queries import person_bookings, person_completions
 from ..bookings.errors import BookingError
 from ..bookings.staff import book_on_behalf
@@ -86,7 +87,7 @@ def person(user_id: int) -> ResponseReturnValue:
     shown = staff_member(user_id)
     now = clock.now()
     bookings = person_bookings(shown)
-    return render_template(
+    page = render_template(
         "agency/person.html",
         person=shown,
         bookings=[(b, booking_state(b, now)) for b in bookings],
@@ -94,6 +95,9 @@ def person(user_id: int) -> ResponseReturnValue:
         completions=person_completions(shown),
         waiting=[b for b in bookings if b.status == BookingStatus.AWAITING_APPROVAL],
     )
+    record_person_viewed(current_user, shown)  # records are personal data, as on the admin person page
+    db.session.commit()
+    return page
 
 
 @bp.route("/staff/<int:user_id>/book", methods=["GET", "POST"])

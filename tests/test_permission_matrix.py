@@ -37,6 +37,7 @@ from training_app.bookings.non_attendance import make_reason_token
 from training_app.bookings.promotion import make_offer_token
 from training_app.evaluations.questions import default_questions
 from training_app.models import (
+    AgencyLead,
     Booking,
     Certificate,
     Course,
@@ -62,6 +63,7 @@ REPORTS = (SIGN_IN, 403, 403, 200, 200, 200)  # scoped to the admin's partnershi
 SUMMARIES = (SIGN_IN, 403, 200, 200, 200, 200)  # trainers see their own sessions' summaries
 NOT_THEIRS = (SIGN_IN, 403, 403, 403, 403, 403)  # the delegate's own booking: nobody else's business
 SYSTEM_ONLY = (SIGN_IN, 403, 403, 403, 403, 200)  # partnerships: system administrators only
+LEADS_ONLY = (SIGN_IN, 403, 403, 403, 403, 403)  # an agency lead's staff pages (administrators have People)
 
 MATRIX = {
     # Public pages.
@@ -267,6 +269,37 @@ MATRIX = {
         lambda w: f"/records/compliance/requirements/{w.requirement.id}/people",
         REPORTS,
     ),
+    # Agency training leads: appointed on the person page by the admins of the organisation's area (the
+    # delegate's organisation is Hampshire's) and system admins; the lead's pages are for leads only
+    # (test_agency_lead_answers_as_a_practitioner_except_on_their_pages signs in as the world's lead).
+    "admin.person_lead": ("GET", lambda w: f"/admin/users/{w.delegate.id}/lead", HSCP_ADMIN),
+    "admin.person_lead_remove": (
+        "POST",
+        lambda w: f"/admin/users/{w.lead.id}/lead/{w.agency.id}/remove",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    "agency.staff": ("GET", lambda w: "/agency/staff", LEADS_ONLY),
+    "agency.staff_csv": ("GET", lambda w: "/agency/staff.csv", LEADS_ONLY),
+    "agency.person": ("GET", lambda w: f"/agency/staff/{w.delegate.id}", LEADS_ONLY),
+    "agency.book": ("GET", lambda w: f"/agency/staff/{w.delegate.id}/book", LEADS_ONLY),
+    "agency.approvals": ("GET", lambda w: "/agency/approvals", LEADS_ONLY),
+    "agency.approval": ("GET", lambda w: f"/agency/approvals/{w.booking.id}", LEADS_ONLY),
+}
+
+# The world's agency lead (of the delegate's organisation) answers every route as a practitioner does,
+# except these.
+LEAD_OVERRIDES = {
+    "agency.staff": 200,
+    "agency.staff_csv": 200,
+    "agency.person": 200,
+    "agency.book": 200,
+    "agency.approvals": 200,
+    "agency.approval": 200,
+    # The full training record of their organisation's staff (the world's delegate), audited.
+    "records.person_record": 200,
+    "records.person_record_csv": 200,
+    "records.person_record_pdf": 200,
+    "records.certificate": 200,
 }
 
 
@@ -395,6 +428,8 @@ def world(db, partnerships, make_agency, frozen_clock):
         "system_admin": person(db, "system_admin", agency=agency),
     }
     delegate = person(db, "practitioner", agency=agency, name="delegate")
+    lead = person(db, "agency_lead", agency=agency, name="agency-lead")
+    db.session.add(AgencyLead(user=lead, agency=agency))
     session_trainer = person(db, "trainer", agency=agency, name="session-trainer")
     course = Course(
         slug="working-together",
@@ -549,6 +584,7 @@ def world(db, partnerships, make_agency, frozen_clock):
         people=people,
         partnership=hscp,
         delegate=delegate,
+        lead=lead,
         session_trainer=session_trainer,
         course=course,
         elearning=elearning,
@@ -599,6 +635,7 @@ def test_every_entry_names_its_route(app):
             approval_token="a",
             no_show_token="n",
             delegate=SimpleNamespace(calendar_token="d", id=6),
+            lead=SimpleNamespace(id=12),
             session_trainer=SimpleNamespace(calendar_token="s"),
             agency=SimpleNamespace(id=7),
             pending=SimpleNamespace(id=8),
@@ -621,6 +658,22 @@ def test_route_answers_each_role_as_the_product_requires(client, login, world, e
     else:
         response = client.post(url(world), data={"csrf_token": session_csrf_token(client)})
     assert outcome(response) == expected[ROLES.index(role)], f"{role} {method} {url(world)}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_agency_lead_answers_as_a_practitioner_except_on_their_pages(client, login, world, endpoint):
+    method, url, expected = MATRIX[endpoint]
+    want = LEAD_OVERRIDES.get(endpoint, expected[ROLES.index("practitioner")])
+    login(world.lead)
+    if method == "GET":
+        response = client.get(url(world))
+    else:
+        response = client.post(url(world), data={"csrf_token": session_csrf_token(client)})
+    assert outcome(response) == want, f"agency lead {method} {url(world)}"
+
+
+def test_lead_overrides_name_routes_in_the_matrix():
+    assert set(LEAD_OVERRIDES) <= set(MATRIX)
 
 
 def test_shared_course_rows_name_their_routes(app):

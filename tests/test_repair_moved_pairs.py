@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from training_app import clock
-from training_app.bookings import services as booking_services
+from training_app.bookings import team_changes
 from training_app.bookings.team_changes import move_booking
 from training_app.evaluations.figures import build_summary
 from training_app.evaluations.questions import questions_for
@@ -43,7 +43,7 @@ def moved_the_old_way(db, frozen_clock, make_user, make_course, make_session, mo
     """Two delegates moved as the app did before 0006: their answers stayed on the old booking. The
     first answered pre (3, 4) before the move and post (8, 6) after; the second also answered pre
     again (5, 5) after the move, then post (9, 9)."""
-    monkeypatch.setattr(booking_services, "carry_responses", lambda old, new: 0)
+    monkeypatch.setattr(team_changes, "carry_responses", lambda old, new: 0)
     frozen_clock(clock.now().replace(microsecond=0))
     course = make_course(learning_outcomes=["Know the signs", "Refer"])
     first = make_session(course=course, starts_in=timedelta(days=14))

@@ -82,6 +82,7 @@ def create_app(config_name=None, overrides=None):
 
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .admin import bp as admin_bp
+    from .agency import bp as agency_bp
     from .auth import bp as auth_bp
     from .bookings import bp as bookings_bp
     from .calendar import bp as calendar_bp
@@ -103,6 +104,7 @@ def create_app(config_name=None, overrides=None):
         privacy_bp,
         certificates_bp,
         records_bp,
+        agency_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -14,6 +14,7 @@ from . import clock
 from .extensions import db
 from .models import (
     Agency,
+    AgencyLead,
     Course,
     CourseFormat,
     CourseSession,
@@ -34,6 +35,8 @@ DEMO_ACCOUNTS = [
     ("admin.hscp@demo.hips.test", "Hannah HSCP Admin", Role.PARTNERSHIP_ADMIN, "HSCP", "demo-hscp-admin-pass"),
     ("admin.iow@demo.hips.test", "Ian IOWSCP Admin", Role.PARTNERSHIP_ADMIN, "IOWSCP", "demo-iow-admin-pass"),
     ("sysadmin@demo.hips.test", "Sam System Admin", Role.SYSTEM_ADMIN, None, "demo-system-admin-pass"),
+    # Leads the training of the practitioner's organisation (agency/).
+    ("lead@demo.hips.test", "Lee Agency Lead", Role.AGENCY_LEAD, None, "demo-agency-lead-pass"),
 ]
 
 # Made-up but plausible venues, one or two per partnership; the first is where that partnership's
@@ -186,6 +189,9 @@ def seed_demo(today=None):
         users[role] = user
         report.append(f"  {ROLE_NAMES[role]:<28} {email:<32} password: {password}")
     db.session.flush()
+    lead = users[Role.AGENCY_LEAD]
+    if lead.agency_id is not None and db.session.get(AgencyLead, (lead.id, lead.agency_id)) is None:
+        db.session.add(AgencyLead(user_id=lead.id, agency_id=lead.agency_id))
 
     labels = data["level_labels_seen"]
     dated = [date.fromisoformat(s["date"]) for c in data["courses"] for s in c.get("sessions", [])]
@@ -259,6 +265,7 @@ ROLE_NAMES = {
     Role.TRAINER: "Trainer",
     Role.PARTNERSHIP_ADMIN: "Partnership admin",
     Role.SYSTEM_ADMIN: "System admin",
+    Role.AGENCY_LEAD: "Agency training lead",
 }
 
 

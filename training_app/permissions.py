@@ -4,7 +4,7 @@ Views, services and the navigation ask these functions; the server decides, neve
 Each rule is written once here: a decorator for a whole area (`roles_required`,
 `admin_required`), a predicate for one object (`can_edit_course`, `can_run_course`,
 `can_manage_session`, `may_read_response`), or a narrowing of what someone asked to see
-(`report_scope`, `evaluation_scope_for`, `summary_courses`). "Does this course count for this
+(`report_scope`, `evaluation_scope_for`, `summary_courses`, `lead_staff_condition`). "Does this course count for this
 partnership" is `Course.counts_for`, one SQL expression, which the rules below use rather than
 restate. A session counts for the partnership that runs it (`CourseSession.partnership_id`).
 """
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, select, true
 
 from .extensions import db
-from .models import Agency, Booking, Course, CourseSession, Role, User, Venue
+from .models import Agency, AgencyLead, Booking, Course, CourseSession, Role, User, Venue
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -245,10 +245,58 @@ def venue_manager_for(user: User, requested_partnership_id: int | None) -> int |
 
 
 def assignable_roles(actor: User) -> list[str]:
-    """The roles `actor` may give or take away."""
+    """The roles `actor` may give or take away on the role form. An agency training lead is not among
+    them: that role comes and goes with the organisations they lead (may_appoint_lead)."""
     if sees_all_partnerships(actor):
-        return list(Role)
+        return [role for role in Role if role != Role.AGENCY_LEAD]
     return list(PARTNERSHIP_ADMIN_ASSIGNS)
+
+
+# --- agency training leads ------------------------------------------------------------------------
+
+# Who may be appointed to lead an organisation's training: practitioners (who become agency leads)
+# and people who already lead another. Trainers and administrators have pages of their own.
+LEAD_CANDIDATE_ROLES = (Role.PRACTITIONER, Role.AGENCY_LEAD)
+
+
+def is_agency_lead(user: Any) -> bool:
+    """An agency training lead (signed in): sees, books and approves for their organisations' staff."""
+    return _signed_in(user) and user.role == Role.AGENCY_LEAD
+
+
+def lead_agency_ids(user: Any) -> frozenset[int]:
+    """The organisations `user` leads training for (none unless they are an agency lead)."""
+    if not is_agency_lead(user):
+        return frozenset()
+    return frozenset(db.session.scalars(select(AgencyLead.agency_id).where(AgencyLead.user_id == user.id)))
+
+
+def lead_staff_condition(user: User, agency_id: int | None = None) -> ColumnElement[bool]:
+    """SQL on User: the open accounts of the organisations `user` leads (narrowed to `agency_id`, one of
+    them, when given). People count where they work now (User.agency_id), whatever their bookings say.
+    Nobody for anyone who is not an agency lead."""
+    if not is_agency_lead(user):
+        return false()
+    led = select(AgencyLead.agency_id).where(AgencyLead.user_id == user.id)
+    if agency_id is not None:
+        led = led.where(AgencyLead.agency_id == agency_id)
+    return and_(User.agency_id.in_(led), User.closed_at.is_(None))
+
+
+def may_lead_person(user: Any, person: User) -> bool:
+    """`lead_staff_condition` for one loaded person: their organisation is one `user` leads."""
+    return person.closed_at is None and person.agency_id is not None and person.agency_id in lead_agency_ids(user)
+
+
+def may_lead_agency(user: Any, agency_id: int) -> bool:
+    """Whether `user` leads the organisation `agency_id` (the staff list's filter, the CSV)."""
+    return agency_id in lead_agency_ids(user)
+
+
+def may_appoint_lead(actor: Any, person: User, agency: Agency) -> bool:
+    """Appoint `person` to lead `agency`'s training, or remove them: system admins, and the partnership
+    admins who manage the organisation (can_manage_organisation) and may manage the person."""
+    return can_manage_organisation(actor, agency) and may_manage_person(actor, person)
 
 
 # --- partnerships ---------------------------------------------------------------------------------
@@ -459,9 +507,12 @@ def evaluation_scope_for(
 
 
 def may_see_record(actor: Any, person: User) -> bool:
-    """A person's training record (and certificates): the person, and whoever may see them
-    (`may_see_person`: their area's partnership admins, system admins). Staff views are audited."""
-    return _signed_in(actor) and (actor.id == person.id or may_see_person(actor, person))
+    """A person's training record (and certificates): the person, whoever may see them
+    (`may_see_person`: their area's partnership admins, system admins) and the agency training lead of
+    their organisation (`may_lead_person`). Views by anyone but the person are audited."""
+    return _signed_in(actor) and (
+        actor.id == person.id or may_see_person(actor, person) or may_lead_person(actor, person)
+    )
 
 
 def may_verify_training(actor: Any, person: User) -> bool:
@@ -504,6 +555,8 @@ def home_endpoint(user: Any) -> str:
         return "admin.index"
     if _signed_in(user) and user.role == Role.TRAINER:
         return "bookings.trainer_sessions"
+    if is_agency_lead(user):
+        return "agency.staff"
     return "bookings.my_training"
 
 
@@ -534,6 +587,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("records.my_record", "My record"))
     if may_deliver_sessions(user):
         items.append(NavItem("bookings.trainer_sessions", "Sessions I deliver"))
+    if is_agency_lead(user):
+        items.append(NavItem("agency.staff", "My organisation's staff"))
     if may_see_evaluation_summaries(user) and not may_see_reports(user):
         items.append(NavItem("evaluations.summary", "Evaluations"))
     if is_admin(user):

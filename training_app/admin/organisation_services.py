@@ -163,6 +163,9 @@ def merge_organisation(actor: User, source: Agency, target: Agency) -> MergeCoun
             .values(agency_id=target.id, sector=target.sector)
         ),
     )
+    from ..agency.appointments import move_appointments  # agency imports admin
+
+    move_appointments(source, target)  # its training leads lead `target` now
     # Organisations merged into `source` earlier now point at where their people went.
     db.session.execute(update(Agency).where(Agency.merged_into_id == source.id).values(merged_into_id=target.id))
     source.status, source.merged_into_id = OrganisationStatus.MERGED, target.id

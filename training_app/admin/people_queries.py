@@ -25,6 +25,8 @@ CHANGE_LABELS = {
     "user.deactivated": "Account deactivated",
     "user.reactivated": "Account reactivated",
     "user.confirmation_resent": "Confirmation email sent again",
+    "user.lead_appointed": "Appointed to lead an organisation's training",
+    "user.lead_removed": "No longer leads an organisation's training",
     "account.password_changed": "Password changed",
     "account.email_change_requested": "Asked to change email address",
     "account.email_changed": "Email address changed",

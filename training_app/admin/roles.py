@@ -27,6 +27,12 @@ def set_role(actor: User, user: User, role: str, partnership_id: int | None = No
     changed. Raises RoleError."""
     if user.id == actor.id:
         raise RoleError("You cannot change your own role. Ask another administrator.")
+    if Role.AGENCY_LEAD in (role, user.role):
+        # The role comes and goes with the organisations they lead (agency.appointments).
+        raise RoleError(
+            "Agency training leads are appointed to an organisation, and stop being leads when their last "
+            "organisation is removed: change the organisations they lead on their page instead."
+        )
     allowed = assignable_roles(actor)
     if role not in allowed or user.role not in allowed:
         raise RoleError("Only a system administrator can give or take away that role.")

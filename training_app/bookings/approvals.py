@@ -139,8 +139,9 @@ def _locked_request(booking: Booking) -> None:
         raise ApprovalNotOpen()
 
 
-def approve(booking: Booking) -> Booking:
-    """The manager approves (by their link): the place is confirmed and the delegate gets the
+def approve(booking: Booking, by: User | None = None) -> Booking:
+    """The manager approves (by their link), or `by`, an agency training lead of the delegate's
+    organisation, in the manager's place (agency/): the place is confirmed and the delegate gets the
     confirmation with the calendar event. Raises ApprovalNotOpen (already decided or ended)."""
     _locked_request(booking)
     now = clock.now()
@@ -150,26 +151,31 @@ def approve(booking: Booking) -> Booking:
     booking.confirmed_at = now
     booking.calendar_sequence += 1
     db.session.flush()
-    record_audit(None, "booking.approved", booking, session_id=booking.session_id, manager=booking.manager_email)
+    record_audit(by, "booking.approved", booking, session_id=booking.session_id, manager=booking.manager_email)
     email_delegate(
-        booking, "booking_approved", f"Booking confirmed: {booking.session.course.title}", attach_calendar=True
+        booking,
+        "booking_approved",
+        f"Booking confirmed: {booking.session.course.title}",
+        attach_calendar=True,
+        approver=by,
     )
     return booking
 
 
-def decline(booking: Booking, reason: str) -> list[Booking]:
-    """The manager declines, with a reason the delegate reads: the booking ends and the place goes to
-    the next person waiting. Returns the bookings given it. Raises ApprovalNotOpen."""
+def decline(booking: Booking, reason: str, by: User | None = None) -> list[Booking]:
+    """The manager declines (or `by`, an agency training lead, in their place), with a reason the
+    delegate reads: the booking ends and the place goes to the next person waiting. Returns the bookings
+    given it. Raises ApprovalNotOpen."""
     from .services import promote_from_waiting_list
 
     _locked_request(booking)
-    _end_request(booking, f"Your line manager did not approve this booking: {reason}")
-    record_audit(
-        None, "booking.approval_declined", booking, session_id=booking.session_id, manager=booking.manager_email
-    )
-    given = promote_from_waiting_list(None, booking.session)
+    who = f"Your organisation's training lead, {by.name}," if by is not None else "Your line manager"
+    _end_request(booking, f"{who} did not approve this booking: {reason}")
+    record_audit(by, "booking.approval_declined", booking, session_id=booking.session_id, manager=booking.manager_email)
+    given = promote_from_waiting_list(by, booking.session)
     title = booking.session.course.title
-    email_delegate(booking, "booking_approval_declined", f"Your manager did not approve: {title}", attach_calendar=True)
+    subject = f"{'Your training lead' if by is not None else 'Your manager'} did not approve: {title}"
+    email_delegate(booking, "booking_approval_declined", subject, attach_calendar=True, approver=by)
     return given
 
 

@@ -1,3 +1,4 @@
+from .agency_leads import AgencyLead  # noqa: F401
 from .bookings import Booking, ElearningCompletion  # noqa: F401
 from .catalogue import Course, CourseSession  # noqa: F401
 from .certificates import Certificate  # noqa: F401

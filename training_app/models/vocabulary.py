@@ -122,6 +122,8 @@ class Role(Vocabulary):
     TRAINER = "trainer"
     PARTNERSHIP_ADMIN = "partnership_admin"
     SYSTEM_ADMIN = "system_admin"
+    # A practitioner appointed to see and book their organisations' staff (models.AgencyLead; agency/).
+    AGENCY_LEAD = "agency_lead"
 
     ADMINS: ClassVar[tuple[Role, ...]]
     # People who run training: trainers and admins (they see evaluation summaries, for one).
@@ -133,6 +135,7 @@ Role.LABELS = {
     Role.TRAINER: "Trainer",
     Role.PARTNERSHIP_ADMIN: "Partnership administrator",
     Role.SYSTEM_ADMIN: "System administrator",
+    Role.AGENCY_LEAD: "Agency training lead",
 }
 Role.ADMINS = (Role.PARTNERSHIP_ADMIN, Role.SYSTEM_ADMIN)
 Role.STAFF = (Role.TRAINER, *Role.ADMINS)

@@ -22,6 +22,7 @@ from ..audit import record_audit
 from ..errors import DomainError
 from ..extensions import db
 from ..models import (
+    AgencyLead,
     AuditEvent,
     Booking,
     BookingStatus,
@@ -30,9 +31,10 @@ from ..models import (
     CourseSession,
     ElearningCompletion,
     EvaluationResponse,
+    Role,
     User,
 )
-from ..models.users import new_calendar_token
+from ..models.users import Agency, new_calendar_token
 from ..records.privacy import anonymise_records, export_records
 
 CLOSED_NAME = "Closed account"
@@ -80,6 +82,13 @@ def export_data(user: User) -> dict[str, Any]:
             "partnership": user.partnership.code if user.partnership else None,
             "safeguarding_level_completed_elsewhere": user.external_level_completed,
             "line_manager": {"name": user.manager_name, "email": user.manager_email} if user.manager_email else None,
+            "leads_training_for": sorted(
+                db.session.scalars(
+                    select(Agency.name)
+                    .join(AgencyLead, AgencyLead.agency_id == Agency.id)
+                    .where(AgencyLead.user_id == user.id)
+                )
+            ),
             "created_at": _when(user.created_at),
             "last_seen_at": _when(user.last_seen_at),
         },
@@ -185,6 +194,11 @@ def close_account(actor: User, user: User, reason: str = "closed by the account 
     user.manager_name = user.manager_email = None
     anonymise_records(user)  # certificate files are deleted now: closing cannot be undone
     user.calendar_token = new_calendar_token()
+    # Nobody leads training under a closed account; the role goes with the organisations (agency/).
+    for appointment in db.session.scalars(select(AgencyLead).where(AgencyLead.user_id == user.id)):
+        db.session.delete(appointment)
+    if user.role == Role.AGENCY_LEAD:
+        user.role = Role.PRACTITIONER
     user.session_version += 1
     user.closed_at = now
     record_audit(actor, "account.closed", user, reason=reason, cancelled_bookings=[b.id for b in future])

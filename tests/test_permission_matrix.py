@@ -229,6 +229,11 @@ MATRIX = {
     "reports.annual": ("GET", lambda w: "/reports/annual", REPORTS),
     "reports.annual_csv": ("GET", lambda w: "/reports/annual.csv", REPORTS),
     "reports.bookings_csv": ("GET", lambda w: "/reports/bookings.csv", REPORTS),
+    "reports.demand": ("GET", lambda w: "/reports/demand", REPORTS),
+    "reports.demand_csv": ("GET", lambda w: "/reports/demand.csv", REPORTS),
+    # Interest in a course: any signed-in person, about themselves.
+    "interest.register": ("POST", lambda w: f"/courses/{w.course.id}/interest", (SIGN_IN,) + (REDIRECT,) * 5),
+    "interest.withdraw": ("POST", lambda w: f"/courses/{w.course.id}/interest/stop", (SIGN_IN,) + (REDIRECT,) * 5),
 }
 
 

@@ -85,6 +85,7 @@ def create_app(config_name=None, overrides=None):
     from .catalogue import bp as catalogue_bp
     from .certificates import bp as certificates_bp
     from .evaluations import bp as evaluations_bp
+    from .interest import bp as interest_bp
     from .privacy import bp as privacy_bp
     from .reports import bp as reports_bp
 
@@ -98,6 +99,7 @@ def create_app(config_name=None, overrides=None):
         reports_bp,
         privacy_bp,
         certificates_bp,
+        interest_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,7 @@
 from .bookings import Booking, ElearningCompletion  # noqa: F401
 from .catalogue import Course, CourseSession  # noqa: F401
 from .certificates import Certificate  # noqa: F401
+from .demand import CourseInterest, OnwardDelivery  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
 from .platform import AuditEvent, OutboxMessage  # noqa: F401
 from .users import SECTORS, Agency, Partnership, User  # noqa: F401

@@ -231,6 +231,15 @@ MATRIX = {
     "reports.bookings_csv": ("GET", lambda w: "/reports/bookings.csv", REPORTS),
     "reports.demand": ("GET", lambda w: "/reports/demand", REPORTS),
     "reports.demand_csv": ("GET", lambda w: "/reports/demand.csv", REPORTS),
+    "reports.quotes": ("GET", lambda w: "/reports/quotes", REPORTS),
+    # Choosing a comment for the pack: admins of the partnership that ran the session (then a redirect).
+    "reports.pick": (
+        "POST",
+        lambda w: f"/reports/quotes/{w.response.id}",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    # Onward delivery: only the delegate, on an attended trainer-of-trainers place (none of the askers).
+    "cascade.record": ("GET", lambda w: f"/my-training/{w.attended.id}/onward-delivery", NOT_THEIRS),
     # Interest in a course: any signed-in person, about themselves.
     "interest.register": ("POST", lambda w: f"/courses/{w.course.id}/interest", (SIGN_IN,) + (REDIRECT,) * 5),
     "interest.withdraw": ("POST", lambda w: f"/courses/{w.course.id}/interest/stop", (SIGN_IN,) + (REDIRECT,) * 5),

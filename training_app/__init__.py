@@ -82,6 +82,7 @@ def create_app(config_name=None, overrides=None):
     from .auth import bp as auth_bp
     from .bookings import bp as bookings_bp
     from .calendar import bp as calendar_bp
+    from .cascade import bp as cascade_bp
     from .catalogue import bp as catalogue_bp
     from .certificates import bp as certificates_bp
     from .evaluations import bp as evaluations_bp
@@ -100,6 +101,7 @@ def create_app(config_name=None, overrides=None):
         privacy_bp,
         certificates_bp,
         interest_bp,
+        cascade_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -197,11 +197,13 @@ def submit_evaluation(
     ratings: dict[str, int],
     texts: dict[str, str | None],
     at: datetime,
+    quote_consent: bool = False,
 ) -> EvaluationResponse:
     """Save a delegate's answers to one stage (final: they cannot be edited afterwards).
 
     `form_id` is the question version the delegate saw: 0 for the defaults, None if unreadable;
     `ratings` maps "outcome_<i>" and Likert keys to integers; `texts` maps free-text keys to text.
+    `quote_consent`: the delegate agreed their comments may be quoted anonymously (evaluations/quotes.py).
     Raises AlreadySubmitted, QuestionsChanged or InvalidAnswers; flushes, never commits.
     """
     if existing_response(opening, delegate) is not None:
@@ -228,6 +230,7 @@ def submit_evaluation(
         submitted_at=at,
         agency_id=agency_id,
         sector=sector,
+        quote_consent=quote_consent and any(free.values()),
         **free,
     )
     for index in range(len(questions["outcomes"])):

@@ -195,6 +195,7 @@ CSV_PARTS = {
     "stages": "response-rates",
     "outcomes": "distance-travelled",
     "distribution": "rating-distribution",
+    "retention": "retention",
     "satisfaction": "satisfaction",
     "comments": "comments",
 }

@@ -12,6 +12,7 @@ from training_app import clock
 from training_app.cascade.services import CascadeError, record_onward_delivery
 from training_app.evaluations.questions import questions_for
 from training_app.evaluations.services import booking_opening, submit_evaluation
+from training_app.interest.services import register_interest
 from training_app.models import Booking, OnwardDelivery
 from training_app.models.evaluations import EvaluationResponse
 
@@ -236,3 +237,32 @@ def test_only_the_delegate_who_attended_a_trainer_of_trainers_course_records(
     assert client.get(f"/my-training/{plain.id}/onward-delivery").status_code == 403
     with pytest.raises(CascadeError):
         record_onward_delivery(person, plain, date(2027, 4, 1), 1, 1, "X")
+
+
+def test_quotes_and_demand_pages_cost_a_fixed_number_of_statements(
+    client, db, login, quotes_world, system_admin, make_user, make_course, make_session
+):
+    from test_evaluations import count_statements
+
+    course_session = make_session(course=make_course(title="More comments"))
+
+    def add(n):
+        person = make_user()
+        post_answer(db, person, attend(db, person, course_session), f"Comment number {n}", True)
+        register_interest(person, make_course(title=f"Wanted {n}"))
+        db.session.commit()
+
+    def counts():
+        client.get("/reports/")  # the signed-in person's details, loaded by every page, first
+        db.session.expire_all()
+        return count_statements(db, client, f"/reports/quotes?{PERIOD}"), count_statements(
+            db, client, "/reports/demand"
+        )
+
+    login(system_admin)
+    add(0)
+    before = counts()
+    for n in range(1, 6):
+        add(n)
+    assert counts() == before
+    assert before[0][0] == before[1][0] == 200

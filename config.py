@@ -77,6 +77,7 @@ class BaseConfig:
     # The waiting list: how long a freed place is held for the first person waiting, and how far ahead a
     # freed place is confirmed at once instead (see README, "Waiting list"; constants.py has the defaults).
     OFFER_HOURS = env_int("OFFER_HOURS", constants.OFFER_HOURS)
+    INTEREST_HEAD_START_HOURS = env_int("INTEREST_HEAD_START_HOURS", constants.INTEREST_HEAD_START_HOURS)
     OFFER_MIN_HOURS = env_int("OFFER_MIN_HOURS", constants.OFFER_MIN_HOURS)
     AUTO_CONFIRM_DAYS = env_int("AUTO_CONFIRM_DAYS", constants.AUTO_CONFIRM_DAYS)
     APPROVAL_WORKING_DAYS = env_int("APPROVAL_WORKING_DAYS", constants.APPROVAL_WORKING_DAYS)

@@ -170,7 +170,7 @@ def test_follow_up_counts_open_after_configured_days(db, scenario, app, frozen_c
         scenario["people"]["A"],
         booking,
         "follow_up",
-        (),
+        (6, 8),  # the follow-up rates the outcomes again (retention: tests/test_retention.py)
         {"impact": 4},
         {"changed_text": "I now ask about online contacts"},
     )
@@ -350,7 +350,8 @@ def test_editing_questions_creates_a_version_and_keeps_old_answers(db, client, l
         .where(EvaluationForm.course_id == course.id)
         .order_by(EvaluationForm.stage, EvaluationForm.version)
     ).all()
-    assert versions == [("post", 1), ("post", 2), ("pre", 1), ("pre", 2)]
+    # The follow-up rates the same outcomes again, so it takes the new wording too.
+    assert versions == [("follow_up", 1), ("post", 1), ("post", 2), ("pre", 1), ("pre", 2)]
     db.session.expire_all()
     old = db.session.get(EvaluationResponse, old.id)
     assert old.form_id == old_form_id

@@ -284,6 +284,20 @@ MATRIX = {
     "agency.book": ("GET", lambda w: f"/agency/staff/{w.delegate.id}/book", LEADS_ONLY),
     "agency.approvals": ("GET", lambda w: "/agency/approvals", LEADS_ONLY),
     "agency.approval": ("GET", lambda w: f"/agency/approvals/{w.booking.id}", LEADS_ONLY),
+    "reports.demand": ("GET", lambda w: "/reports/demand", REPORTS),
+    "reports.demand_csv": ("GET", lambda w: "/reports/demand.csv", REPORTS),
+    "reports.quotes": ("GET", lambda w: "/reports/quotes", REPORTS),
+    # Choosing a comment for the pack: admins of the partnership that ran the session (then a redirect).
+    "reports.pick": (
+        "POST",
+        lambda w: f"/reports/quotes/{w.response.id}",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    # Onward delivery: only the delegate, on an attended trainer-of-trainers place (none of the askers).
+    "cascade.record": ("GET", lambda w: f"/my-training/{w.attended.id}/onward-delivery", NOT_THEIRS),
+    # Interest in a course: any signed-in person, about themselves.
+    "interest.register": ("POST", lambda w: f"/courses/{w.course.id}/interest", (SIGN_IN,) + (REDIRECT,) * 5),
+    "interest.withdraw": ("POST", lambda w: f"/courses/{w.course.id}/interest/stop", (SIGN_IN,) + (REDIRECT,) * 5),
 }
 
 # The world's agency lead (of the delegate's organisation) answers every route as a practitioner does,

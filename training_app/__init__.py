@@ -86,9 +86,11 @@ def create_app(config_name=None, overrides=None):
     from .auth import bp as auth_bp
     from .bookings import bp as bookings_bp
     from .calendar import bp as calendar_bp
+    from .cascade import bp as cascade_bp
     from .catalogue import bp as catalogue_bp
     from .certificates import bp as certificates_bp
     from .evaluations import bp as evaluations_bp
+    from .interest import bp as interest_bp
     from .privacy import bp as privacy_bp
     from .records import bp as records_bp
     from .reports import bp as reports_bp
@@ -105,6 +107,8 @@ def create_app(config_name=None, overrides=None):
         certificates_bp,
         records_bp,
         agency_bp,
+        interest_bp,
+        cascade_bp,
     ):
         app.register_blueprint(blueprint)
 

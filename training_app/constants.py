@@ -42,3 +42,7 @@ AUTO_CONFIRM_DAYS = 14
 # Manager approval (bookings/approvals.py): a place is held this many working days (never past the
 # session's start) for the delegate's line manager to approve or decline; they are reminded at half time.
 APPROVAL_WORKING_DAYS = 5
+
+# Interest (interest/services.py): people who asked to be told of a course's dates may book a newly
+# scheduled session this many hours before booking opens to everyone.
+INTEREST_HEAD_START_HOURS = 48

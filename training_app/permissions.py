@@ -475,6 +475,12 @@ def may_read_response(user: Any, response: EvaluationResponse) -> bool:
     return _course_visible(user, response.course_id)
 
 
+def may_pick_quote(user: Any, response: EvaluationResponse) -> bool:
+    """Choosing a comment for the annual pack: administrators whose evaluations it is in
+    (may_read_response's partnership rule), never a delegate choosing their own."""
+    return is_admin(user) and may_read_response(user, response)
+
+
 def evaluation_scope_for(
     user: User, scope: Scope, course: Course | None = None, course_session: CourseSession | None = None
 ) -> Scope:

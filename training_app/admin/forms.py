@@ -168,6 +168,11 @@ class CourseForm(FlaskForm):
         widget=GovCheckboxInput(),
         description="We email the manager a link, and hold the place for up to 5 working days while they decide",
     )
+    is_trainer_of_trainers = BooleanField(
+        "This course trains people to train others (trainer of trainers)",
+        widget=GovCheckboxInput(),
+        description="Those who attend can record the training they go on to run; the annual pack counts it",
+    )
     joint_partnership_ids = IdCheckboxes(
         "Also run with",
         widget=GovCheckboxesInput(),
@@ -240,6 +245,7 @@ class CourseForm(FlaskForm):
             # Left out (a form posted by a script), the common rule: after the post-course evaluation.
             "certificate_release": self.certificate_release.data or CertificateRelease.AFTER_EVALUATION.value,
             "requires_manager_approval": bool(self.requires_manager_approval.data),
+            "is_trainer_of_trainers": bool(self.is_trainer_of_trainers.data),
             "joint_partnership_ids": sorted(i for i in self.joint_partnership_ids.data or [] if i is not None),
             "elearning_url": self.elearning_url.data or None,
         }
@@ -267,6 +273,7 @@ class CourseForm(FlaskForm):
         self.allow_repeat_bookings.data = course.allow_repeat_bookings
         self.certificate_release.data = course.certificate_release
         self.requires_manager_approval.data = course.requires_manager_approval
+        self.is_trainer_of_trainers.data = course.is_trainer_of_trainers
         self.joint_partnership_ids.data = [p.id for p in course.joint_partnerships]
         self.elearning_url.data = course.elearning_url or ""
         if "status" in self._fields:

@@ -39,6 +39,7 @@ COURSE_FIELDS = (
     "allow_repeat_bookings",
     "certificate_release",
     "requires_manager_approval",
+    "is_trainer_of_trainers",
     "elearning_url",
     "status",
 )

@@ -15,6 +15,7 @@ from .. import clock
 from ..audit import changes, record_audit
 from ..bookings.services import confirmed_count, count_per_session
 from ..extensions import db
+from ..interest.services import tell_interested
 from ..models import BookingStatus, Course, CourseSession, CourseStatus, Partnership, Role, SessionStatus, User, Venue
 from ..permissions import running_partnership_for
 from ..timefmt import london_date
@@ -227,4 +228,5 @@ def schedule_series(actor: User, course: Course, series: Sequence[Values]) -> li
                 raise
             when = london_date(values["starts_at"])
             raise type(error)(f"The session on {when}: {error.message}", error.field) from None
+    tell_interested(actor, course, scheduled)  # those who asked for dates hear first (interest/services.py)
     return scheduled

@@ -24,6 +24,7 @@ from .. import clock
 from ..audit import record_audit
 from ..contact import team_for_session
 from ..extensions import db
+from ..interest.services import has_head_start
 from ..models import (
     Booking,
     BookingStatus,
@@ -221,7 +222,10 @@ def book_place(
     now = clock.now()
     if reason := course_session.session_refusal(now):
         raise SessionNotBookable(reason)
-    if reason := course_session.window_refusal(now):
+    # Those who asked to be told of dates may book during their head start (interest/services.py).
+    if (reason := course_session.window_refusal(now)) and course_session.window_refusal(
+        now, has_head_start(actor, course_session)
+    ):
         raise BookingClosed(reason)
     if not course.allow_repeat_bookings and (other := other_place_on_course(actor, course_session, now)):
         raise AlreadyOnCourse.about(other)

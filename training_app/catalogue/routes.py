@@ -13,6 +13,8 @@ from ..bookings.state import booking_state
 from ..contact import default_team, partnership_teams
 from ..evaluations.services import follow_up_days
 from ..extensions import db
+from ..interest.queries import interest_context
+from ..interest.services import has_head_start
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
 from ..permissions import can_run_course
@@ -77,7 +79,7 @@ def course(slug):
     if course.status != CourseStatus.PUBLISHED and not can_run_course(current_user, course):
         abort(404)
     sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
-    return render_template("catalogue/course.html", course=course, sessions=sessions)
+    return render_template("catalogue/course.html", course=course, sessions=sessions, **interest_context(course))
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -100,7 +102,10 @@ def session_detail(session_id):
         else None
     )
     left = places_left(course_session)
-    booking_open = course_session.booking_open(now) and course_session.course.status == CourseStatus.PUBLISHED
+    head_start = signed_in and has_head_start(current_user, course_session)  # interest/services.py
+    booking_open = (
+        course_session.booking_open(now, head_start) and course_session.course.status == CourseStatus.PUBLISHED
+    )
     show_other_dates = booking is None and other_booking is None and booking_open and not left
     return render_template(
         "catalogue/session.html",
@@ -118,6 +123,7 @@ def session_detail(session_id):
         missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,
         booking_form=BookingForm(),
+        **interest_context(course_session.course),
     )
 
 

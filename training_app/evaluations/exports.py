@@ -21,6 +21,43 @@ def _num(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
+def retention_rows(summary: Summary) -> list[list[Any]]:
+    """The retention table (evaluations/retention.py): header, then one row per outcome or course."""
+    rows: list[list[Any]] = [
+        [
+            "Learning outcome" if summary.single_course else "Course (all outcomes)",
+            "Delegates (pre, post and follow-up)",
+            "Mean pre",
+            "Mean post",
+            "Mean follow-up",
+            "Change since pre",
+            "Since pre: 95% CI low",
+            "Since pre: 95% CI high",
+            "Change since post",
+            "Since post: 95% CI low",
+            "Since post: 95% CI high",
+        ]
+    ]
+    for stat in summary.retention:
+        since_pre, since_post = stat.since_pre.ci or (None, None), stat.since_post.ci or (None, None)
+        rows.append(
+            [
+                stat.label,
+                stat.n,
+                _num(stat.mean_pre),
+                _num(stat.mean_post),
+                _num(stat.mean_follow_up),
+                _num(stat.since_pre.mean_change),
+                _num(since_pre[0]),
+                _num(since_pre[1]),
+                _num(stat.since_post.mean_change),
+                _num(since_post[0]),
+                _num(since_post[1]),
+            ]
+        )
+    return rows
+
+
 def summary_csv_rows(summary: Summary, part: str) -> Iterator[list[Any]]:
     """Rows (header first) of one part of a summary: the same figures as the page."""
     rows: list[list[Any]] = []
@@ -58,6 +95,8 @@ def summary_csv_rows(summary: Summary, part: str) -> Iterator[list[Any]]:
                     _num(stat.share("worse"), 1),
                 ]
             )
+    elif part == "retention":
+        rows += retention_rows(summary)
     elif part == "distribution":
         rows.append(["Learning outcome", "Rating", "Pre-course count", "Post-course count"])
         for dist in summary.distributions:

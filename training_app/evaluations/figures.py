@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Booking, BookingStatus, Course, CourseSession, ElearningCompletion, EvaluationStage, User
 from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
 from .questions import AGREE_LABELS, FOLLOW_UP_LIKERT, IMPACT_LABELS, OUTCOME_SCALE, STANDARD_LIKERT, latest_form
+from .retention import RetentionStat, retention_figures
 from .scope import Scope, booking_filters, completion_filters, response_filters
 from .services import follow_up_days
 from .statistics import Distribution, PairStat, SatisfactionStat, StageStat
@@ -45,6 +46,8 @@ class Summary:
     comment_total: int = 0
     respondents: Sequence[Row[str, str, datetime]] | None = None
     respondent_total: int = 0
+    # pre → post → follow-up per outcome (or course), then pooled (evaluations/retention.py)
+    retention: list[RetentionStat] = field(default_factory=list)
 
     @property
     def single_course(self) -> bool:
@@ -331,6 +334,8 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
                 dist.get((None, EvaluationStage.POST), {}),
             )
         )
+    labels = outcome_labels(summary.course) if summary.course is not None else []
+    summary.retention = retention_figures(scope, summary.course, labels)
     summary.satisfaction = satisfaction(scope, summary.course)
     summary.comment_total, summary.comments = comments(scope, with_names)
     if with_names and summary.single_course:

@@ -3,8 +3,24 @@
 from datetime import datetime, timedelta
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
@@ -70,11 +86,22 @@ def answer_form(questions, formdata=None):
                 ],
             ),
         )
+    if questions["free_text"]:
+        AnswerForm.quote_consent = BooleanField(
+            "You may quote my comments anonymously",
+            widget=GovCheckboxInput(),
+            description="The training team may use them, without your name, in reports to the partnership board",
+        )
     form = AnswerForm(formdata=formdata) if formdata is not None else AnswerForm()
     form.outcome_fields = [form[f"outcome_{i}"] for i in range(len(questions["outcomes"]))]
     form.likert_fields = [form[q["key"]] for q in questions["likert"]]
     form.text_fields = [form[item["key"]] for item in questions["free_text"]]
     return form
+
+
+def quote_consent_from(form):
+    """Whether the delegate agreed their comments may be quoted anonymously (False if not asked)."""
+    return bool(getattr(form, "quote_consent", None) is not None and form.quote_consent.data)
 
 
 def answers_from(form):

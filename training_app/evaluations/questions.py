@@ -41,6 +41,8 @@ STAGE_FREE_TEXT: dict[str, list[str]] = {
     EvaluationStage.POST: ["practice_text", "other_text"],
     EvaluationStage.FOLLOW_UP: ["changed_text"],
 }
+# The stages that rate each learning outcome: before, after, and again at follow-up (retention).
+RATED_STAGES = (*EvaluationStage.PAIRED, EvaluationStage.FOLLOW_UP)
 MAX_TEXT = 2000
 MAX_QUESTION_TEXT = 300
 
@@ -48,7 +50,7 @@ MAX_QUESTION_TEXT = 300
 def default_questions(course: Course, stage: str) -> Questions:
     """The questions a stage asks when no one has adjusted them: built from the learning outcomes."""
     questions: Questions = {
-        "outcomes": list(course.learning_outcomes or []) if stage in EvaluationStage.PAIRED else [],
+        "outcomes": list(course.learning_outcomes or []) if stage in RATED_STAGES else [],
         "scale": dict(OUTCOME_SCALE),
         "likert": [],
         "likert_labels": [],
@@ -78,7 +80,20 @@ def questions_for(course: Course, stage: str) -> tuple[int, Questions]:
     form = latest_form(course.id, stage)
     if form is None:
         return 0, default_questions(course, stage)
+    if lacks_outcomes(course, form):
+        # Saved before the follow-up rated the outcomes again: answered as form 0, saved then as a new
+        # version with the outcomes (evaluations.services._form_to_answer).
+        return 0, {**form.questions, "outcomes": questions_for(course, EvaluationStage.POST)[1]["outcomes"]}
     return form.id, form.questions
+
+
+def lacks_outcomes(course: Course, form: EvaluationForm) -> bool:
+    """A follow-up form saved before the follow-up rated each learning outcome again."""
+    return (
+        form.stage == EvaluationStage.FOLLOW_UP
+        and not form.questions.get("outcomes")
+        and bool(course.learning_outcomes)
+    )
 
 
 def update_questions(
@@ -91,12 +106,12 @@ def update_questions(
     of new EvaluationForm rows (empty if nothing changed). Raises OutcomeCountChanged if the
     number of outcomes differs.
     """
-    current = {stage: questions_for(course, stage)[1] for stage in EvaluationStage.PAIRED}
+    current = {stage: questions_for(course, stage)[1] for stage in RATED_STAGES}
     if len(outcomes) != len(current[EvaluationStage.POST]["outcomes"]):
         raise OutcomeCountChanged()
     extras = [{"key": key, "text": text} for key, text in zip(EXTRA_LIKERT_KEYS, extra_likert, strict=False) if text]
     created = []
-    for stage in EvaluationStage.PAIRED:
+    for stage in RATED_STAGES:
         questions = {
             **current[stage],
             "outcomes": list(outcomes),

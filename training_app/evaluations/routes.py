@@ -24,7 +24,7 @@ from .due import outstanding_evaluations
 from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .exports import responses_csv_rows, summary_csv_rows
 from .figures import build_summary, delegate_distance, outcome_labels
-from .forms import SummaryFilterForm, answer_form, answers_from, questions_form
+from .forms import SummaryFilterForm, answer_form, answers_from, questions_form, quote_consent_from
 from .queries import fill_filter_choices, requested_scope
 from .questions import questions_for, update_questions
 from .services import (
@@ -56,7 +56,15 @@ def _answer(opening: Opening):
     if form.validate_on_submit():
         ratings, texts = answers_from(form)
         try:
-            submit_evaluation(current_user, opening, _submitted_form_id(form.form_id.data), ratings, texts, clock.now())
+            submit_evaluation(
+                current_user,
+                opening,
+                _submitted_form_id(form.form_id.data),
+                ratings,
+                texts,
+                clock.now(),
+                quote_consent=quote_consent_from(form),
+            )
         except AlreadySubmitted:
             db.session.rollback()
             return render_template("evaluations/already_submitted.html", opening=opening, response=None), 409
@@ -187,6 +195,7 @@ CSV_PARTS = {
     "stages": "response-rates",
     "outcomes": "distance-travelled",
     "distribution": "rating-distribution",
+    "retention": "retention",
     "satisfaction": "satisfaction",
     "comments": "comments",
 }

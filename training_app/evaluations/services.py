@@ -34,7 +34,15 @@ from ..models import (
 )
 from ..models.evaluations import OUTCOME_KEY, EvaluationForm, EvaluationRating, EvaluationResponse
 from .errors import AlreadySubmitted, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
-from .questions import MAX_TEXT, STAGE_FREE_TEXT, Questions, default_questions, latest_form
+from .questions import (
+    MAX_TEXT,
+    STAGE_FREE_TEXT,
+    Questions,
+    default_questions,
+    lacks_outcomes,
+    latest_form,
+    questions_for,
+)
 
 
 def follow_up_days() -> int:
@@ -154,13 +162,16 @@ def _form_to_answer(opening: Opening, form_id: int | None) -> EvaluationForm:
         if form is None or form.course_id != opening.course.id or form.stage != opening.stage:
             raise QuestionsChanged()
         return form
-    if latest_form(opening.course.id, opening.stage) is not None:
+    latest = latest_form(opening.course.id, opening.stage)
+    if latest is not None and not lacks_outcomes(opening.course, latest):
         raise QuestionsChanged()
+    # form 0 on a stale follow-up form (questions.lacks_outcomes): its questions with the outcomes added
+    questions = questions_for(opening.course, opening.stage)[1] if latest else None
     form = EvaluationForm(
         course_id=opening.course.id,
         stage=opening.stage,
-        version=1,
-        questions=default_questions(opening.course, opening.stage),
+        version=latest.version + 1 if latest else 1,
+        questions=questions or default_questions(opening.course, opening.stage),
     )
     try:
         with db.session.begin_nested():
@@ -197,11 +208,13 @@ def submit_evaluation(
     ratings: dict[str, int],
     texts: dict[str, str | None],
     at: datetime,
+    quote_consent: bool = False,
 ) -> EvaluationResponse:
     """Save a delegate's answers to one stage (final: they cannot be edited afterwards).
 
     `form_id` is the question version the delegate saw: 0 for the defaults, None if unreadable;
     `ratings` maps "outcome_<i>" and Likert keys to integers; `texts` maps free-text keys to text.
+    `quote_consent`: the delegate agreed their comments may be quoted anonymously (evaluations/quotes.py).
     Raises AlreadySubmitted, QuestionsChanged or InvalidAnswers; flushes, never commits.
     """
     if existing_response(opening, delegate) is not None:
@@ -228,6 +241,7 @@ def submit_evaluation(
         submitted_at=at,
         agency_id=agency_id,
         sector=sector,
+        quote_consent=quote_consent and any(free.values()),
         **free,
     )
     for index in range(len(questions["outcomes"])):

@@ -2,6 +2,7 @@ from .agency_leads import AgencyLead  # noqa: F401
 from .bookings import Booking, ElearningCompletion  # noqa: F401
 from .catalogue import Course, CourseSession  # noqa: F401
 from .certificates import Certificate  # noqa: F401
+from .demand import CourseInterest, OnwardDelivery  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
 from .platform import AuditEvent, OutboxMessage  # noqa: F401
 from .records import ExternalTraining, RefresherReminder, TrainingRequirement  # noqa: F401

@@ -87,6 +87,8 @@ class Course(Model):
     )
     # A booking waits for the delegate's line manager to approve it (bookings/approvals.py).
     requires_manager_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A trainer-of-trainers course: those it trains record their onward delivery (the cascade).
+    is_trainer_of_trainers: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sessions: Mapped[list["CourseSession"]] = relationship(back_populates="course", order_by="CourseSession.starts_at")
 
@@ -169,6 +171,9 @@ class CourseSession(Model):
     capacity: Mapped[int]
     booking_opens_at: Mapped[datetime | None]
     booking_closes_at: Mapped[datetime | None]
+    # People who asked to be told of dates may book from here, before booking_opens_at (their head
+    # start; interest/services.tell_interested sets both).
+    interest_opens_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default=SessionStatus.SCHEDULED)
     # iCalendar SEQUENCE: bumped whenever the time, place or status changes.
     sequence: Mapped[int] = mapped_column(default=0)
@@ -206,20 +211,25 @@ class CourseSession(Model):
             return "This session has already started."
         return None
 
-    def window_refusal(self, at: datetime) -> str | None:
-        """Why booking is not open at `at` (before the window opens, or after it closes), or None."""
-        if self.booking_opens_at and at < self.booking_opens_at:
+    def window_refusal(self, at: datetime, head_start: bool = False) -> str | None:
+        """Why booking is not open at `at` (before the window opens, or after it closes), or None.
+        head_start: the person asked to be told of dates (interest/services.has_head_start), so they
+        may book from interest_opens_at."""
+        opens_at = self.booking_opens_at
+        if head_start and self.interest_opens_at and opens_at:
+            opens_at = min(opens_at, self.interest_opens_at)
+        if opens_at and at < opens_at:
             return "Booking for this session has not opened yet."
         if self.booking_closes_at and at >= self.booking_closes_at:
             return "Booking for this session has closed."
         return None
 
-    def booking_refusal(self, at: datetime) -> str | None:
+    def booking_refusal(self, at: datetime, head_start: bool = False) -> str | None:
         """The reason a person reads for why the session cannot be booked at `at`, or None if it can."""
-        return self.session_refusal(at) or self.window_refusal(at)
+        return self.session_refusal(at) or self.window_refusal(at, head_start)
 
-    def booking_open(self, at: datetime) -> bool:
-        return self.booking_refusal(at) is None
+    def booking_open(self, at: datetime, head_start: bool = False) -> bool:
+        return self.booking_refusal(at, head_start) is None
 
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}>"

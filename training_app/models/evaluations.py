@@ -6,7 +6,7 @@ Ratings live one per row (EvaluationRating) so that every summary is a GROUP BY 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -85,6 +85,9 @@ class EvaluationResponse(Model):
     practice_text: Mapped[str | None] = mapped_column(Text)  # "How will you use this learning to impact your practice?"
     other_text: Mapped[str | None] = mapped_column(Text)  # "Anything else?"
     changed_text: Mapped[str | None] = mapped_column(Text)  # follow-up: "What have you done differently?"
+    # The delegate agreed their comments may be quoted anonymously; the team picks quotes for the pack.
+    quote_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    quote_picked_at: Mapped[datetime | None]
     ratings: Mapped[list["EvaluationRating"]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="EvaluationRating.id"
     )

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from .. import clock
 from ..constants import ANNUAL_IMPACT_COMMENTS
 from ..evaluations.figures import comments, pooled_by_course
+from ..evaluations.quotes import normalised
 from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
@@ -82,9 +83,11 @@ def evaluation_summaries(
     )
     per_course, _ = pooled_by_course(scope)
     selected: list[ImpactComment] = []
+    seen: set[str] = set()  # identical comments once (evaluations.quotes.normalised)
     for comment in comments(scope, with_names=False, limit=comment_count * 4)[1]:
         text = (comment.get("practice_text") or comment.get("changed_text") or "").strip()
-        if text and len(selected) < comment_count:
+        if text and len(selected) < comment_count and normalised(text) not in seen:
+            seen.add(normalised(text))
             selected.append(ImpactComment(text=text, course_title=comment.get("title") or ""))
     return {course_id: stat for course_id, stat in per_course.items() if stat.n}, selected
 

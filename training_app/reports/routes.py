@@ -15,6 +15,7 @@ from .capacity import capacity_report
 from .exports import annual_rows, bookings_rows, capacity_rows, rate, reach_rows
 from .forms import ReportFilterForm
 from .non_attendance import REPEATED_NO_SHOWS, invoice_rows, non_attendance_report
+from .pack_sections import annual_extras
 from .queries import courses_in_scope, partnership_choices
 from .reach import reach_report
 from .scope import ReportForbidden
@@ -118,6 +119,7 @@ def annual():
         report=report,
         printable=request.args.get("print") == "1",
         evaluations_pending=EVALUATIONS_PENDING,
+        extras=annual_extras(report.filters),  # quotes and cascade (pack_sections.py)
     )
 
 

@@ -3,8 +3,10 @@ from typing import Any
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..admin.suite_services import suite_filter_choices
 from ..bookings.forms import BookingForm
 from ..bookings.prerequisites import missing_level
 from ..bookings.services import active_booking_for, latest_booking_for, other_place_on_course, waitlist_position
@@ -14,9 +16,10 @@ from ..evaluations.services import follow_up_days
 from ..extensions import db
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
-from ..permissions import can_run_course
+from ..permissions import can_run_course, review_learning_condition
 from . import bp
 from .forms import CatalogueFilterForm
+from .review_learning import review_learning
 from .services import (
     other_dates_with_places,
     places_left,
@@ -31,6 +34,7 @@ STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility sta
 @bp.route("/")
 def index():
     form = CatalogueFilterForm(formdata=MultiDict(request.args) if request.args else None)
+    form.suite.choices += [SelectChoice(str(suite_id), name) for suite_id, name in suite_filter_choices()]
     if request.args:
         form.validate()
     filters = form.cleaned()
@@ -51,7 +55,8 @@ def course(slug):
     if course.status != CourseStatus.PUBLISHED and not can_run_course(current_user, course):
         abort(404)
     sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
-    return render_template("catalogue/course.html", course=course, sessions=sessions)
+    learning = review_learning(course.id, review_learning_condition(current_user))
+    return render_template("catalogue/course.html", course=course, sessions=sessions, review_learning=learning)
 
 
 @bp.route("/sessions/<int:session_id>")

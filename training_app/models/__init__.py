@@ -3,6 +3,7 @@ from .catalogue import Course, CourseSession  # noqa: F401
 from .certificates import Certificate  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
 from .platform import AuditEvent, OutboxMessage  # noqa: F401
+from .reviews import CaseReview, CourseSuite, RecommendationCourse, ReviewRecommendation  # noqa: F401
 from .users import SECTORS, Agency, Partnership, User  # noqa: F401
 from .venues import Venue  # noqa: F401
 from .vocabulary import (  # noqa: F401
@@ -13,6 +14,7 @@ from .vocabulary import (  # noqa: F401
     EvaluationStage,
     LevelKind,
     OrganisationStatus,
+    ReviewKind,
     Role,
     SessionStatus,
 )

@@ -229,6 +229,25 @@ CertificateRelease.LABELS = {
     CertificateRelease.IMMEDIATE: "As soon as the session has ended and the delegate is marked as attended",
 }
 
+
+class ReviewKind(Vocabulary):
+    """The kind of review whose learning the programme carries (issue 16)."""
+
+    LCSPR = "lcspr"
+    CSPR = "cspr"
+    SAR = "sar"
+    DHR = "dhr"
+    THEMATIC = "thematic"
+
+
+ReviewKind.LABELS = {
+    ReviewKind.LCSPR: "Local child safeguarding practice review (LCSPR)",
+    ReviewKind.CSPR: "Child safeguarding practice review (CSPR)",
+    ReviewKind.SAR: "Safeguarding adults review (SAR)",
+    ReviewKind.DHR: "Domestic homicide review (DHR)",
+    ReviewKind.THEMATIC: "Thematic review",
+}
+
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     BookingStatus,
     CourseStatus,
@@ -239,6 +258,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     EvaluationStage,
     OrganisationStatus,
     CertificateRelease,
+    ReviewKind,
 )
 
 

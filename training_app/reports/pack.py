@@ -1,0 +1,148 @@
+"""The annual report pack as a document (issue 16): for a partnership and a period (normally a
+financial year), the pack's figures (reports.annual) with year-on-year trends over the period and
+the two before it, the themed suites (reports.suites) and the traceability of the partnership's
+case reviews (reports.traceability). templates/pdf/annual_pack.html prints it; reports.pack_exports
+writes the same content as CSV.
+
+Trends: delegates and unique people, delegates by sector, and distance travelled over all courses
+(pooled per delegate, from evaluations.figures.pooled_by_course), for the same dates one and two
+years earlier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from .. import clock
+from ..evaluations.figures import pooled_by_course
+from ..evaluations.scope import Scope
+from ..evaluations.statistics import PairStat
+from ..extensions import db
+from ..models import Partnership
+from ..models.reviews import CaseReview
+from ..permissions import report_scope
+from .annual import AnnualReport, annual_report
+from .reach import ReachRow, attended_breakdowns
+from .scope import ReportFilters, financial_year_label, financial_year_start
+from .suites import SuiteFigures, suite_figures
+from .traceability import Traceability, load_review, traceability_report
+
+if TYPE_CHECKING:
+    from ..models import User
+
+TREND_YEARS = 3  # the chosen period and the two before it
+ALL_PARTNERSHIPS = "Hampshire, Isle of Wight, Portsmouth and Southampton (HIPS): all four partnerships"
+
+
+@dataclass
+class YearFigures:
+    label: str
+    filters: ReportFilters
+    delegates: int
+    practitioners: int
+    by_sector: list[ReachRow]
+    distance: PairStat
+
+    @property
+    def distance_mean(self) -> float:
+        return self.distance.mean_change or 0.0
+
+    def sector(self, name: str) -> int:
+        return next((row.delegates for row in self.by_sector if row.label == name), 0)
+
+
+@dataclass
+class AnnualPack:
+    partnership_name: str
+    generated_at: datetime
+    report: AnnualReport
+    years: list[YearFigures]  # oldest first; the last is the chosen period
+    sectors: list[str]  # every sector seen in the three years, most delegates (this year) first
+    suites: list[SuiteFigures]
+    reviews: list[Traceability]
+
+    @property
+    def this_year(self) -> YearFigures:
+        return self.years[-1]
+
+    @property
+    def sector_table(self) -> dict[str, list[int]]:
+        """{sector: [delegates in each year, oldest first]}."""
+        return {sector: [year.sector(sector) for year in self.years] for sector in self.sectors}
+
+
+def years_earlier(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def period_label(filters: ReportFilters) -> str:
+    """ "2026/27" for a financial year, else the dates."""
+    start = financial_year_start(filters.date_from)
+    if filters.date_from == start and filters.date_to == date(start.year + 1, 3, 31):
+        return financial_year_label(filters.date_from)
+    return f"{filters.date_from:%-d %b %Y} to {filters.date_to:%-d %b %Y}"
+
+
+def distance_scope(filters: ReportFilters) -> Scope:
+    start, end = filters.utc_bounds
+    return Scope(
+        partnership_id=filters.partnership_id,
+        course_id=filters.course_id,
+        level=filters.level,
+        date_from=start,
+        date_to=end,
+    )
+
+
+def year_figures(filters: ReportFilters) -> tuple[YearFigures, dict[int, PairStat]]:
+    """One year's trend figures, and its distance travelled per course (for the suites)."""
+    breakdowns = attended_breakdowns(filters)
+    per_course, overall = pooled_by_course(distance_scope(filters))
+    figures = YearFigures(
+        period_label(filters), filters, breakdowns.delegates, breakdowns.practitioners, breakdowns.by_sector, overall
+    )
+    return figures, per_course
+
+
+def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None) -> AnnualPack:
+    """Everything the annual pack document shows. Raises ReportForbidden for non-administrators."""
+    filters = report_scope(actor, filters)
+    now = now or clock.now()
+    report = annual_report(actor, filters, now)
+    years: list[YearFigures] = []
+    per_course: dict[int, PairStat] = {}
+    for back in range(TREND_YEARS - 1, -1, -1):
+        shifted = replace(
+            filters, date_from=years_earlier(filters.date_from, back), date_to=years_earlier(filters.date_to, back)
+        )
+        figures, per_course = year_figures(shifted)
+        years.append(figures)
+    seen: dict[str, int] = {}
+    for year in years:
+        for row in year.by_sector:
+            seen.setdefault(row.label, 0)
+    for row in years[-1].by_sector:
+        seen[row.label] = row.delegates
+    sectors = sorted(seen, key=lambda name: (-seen[name], name))
+    suites = suite_figures(filters, now, per_course)
+    review_query = select(CaseReview.id).order_by(CaseReview.published_on, CaseReview.id)
+    if filters.partnership_id is not None:
+        review_query = review_query.where(CaseReview.partnership_id == filters.partnership_id)
+    reviews = []
+    for review_id in db.session.scalars(review_query):
+        review = load_review(review_id)
+        if review is not None:
+            reviews.append(traceability_report(actor, review, filters, now))
+    if filters.partnership_id is not None:
+        partnership = db.session.get(Partnership, filters.partnership_id)
+        name = f"{partnership.name} ({partnership.code})" if partnership else ALL_PARTNERSHIPS
+    else:
+        name = ALL_PARTNERSHIPS
+    return AnnualPack(name, now, report, years, sectors, suites, reviews)

@@ -19,8 +19,8 @@ import io
 from datetime import date, timedelta
 
 import pytest
-
 from test_reports import NOW, add_post_evaluation, data, figures_of, read_csv  # noqa: F401  (data is a fixture)
+
 from training_app.models import Booking
 from training_app.models.evaluations import EvaluationForm, EvaluationRating, EvaluationResponse
 from training_app.models.reviews import CaseReview, CourseSuite, RecommendationCourse, ReviewRecommendation
@@ -179,7 +179,16 @@ def test_traceability_csv(client, login, board, system_admin):
         "",
         "",
     ] in rows
-    assert ["1", "Organisation (delegates, unique people)", "Hampshire Constabulary", "Police", "2", "1", "", ""] in rows
+    assert [
+        "1",
+        "Organisation (delegates, unique people)",
+        "Hampshire Constabulary",
+        "Police",
+        "2",
+        "1",
+        "",
+        "",
+    ] in rows
 
 
 def test_traceability_statement_count_does_not_grow_per_delegate(db, board, system_admin):
@@ -236,7 +245,10 @@ def test_pack_suites_for_a_partnership_are_its_own_and_hips_wide(client, login, 
 def test_pack_csv_trends_and_headlines(client, login, board, system_admin):
     login(system_admin)
     rows = read_csv(client.get("/reports/annual-pack.csv"))
-    assert rows[1][:2] == ["Partnership", "Hampshire, Isle of Wight, Portsmouth and Southampton (HIPS): all four partnerships"]
+    assert rows[1][:2] == [
+        "Partnership",
+        "Hampshire, Isle of Wight, Portsmouth and Southampton (HIPS): all four partnerships",
+    ]
     assert ["Headline", "Delegates trained (attended)", "", "7", "", "", ""] in rows
     assert ["Trend: delegates trained, unique people", "2024/25", "", "0", "0", "", ""] in rows
     assert ["Trend: delegates trained, unique people", "2025/26", "", "2", "2", "", ""] in rows
@@ -257,7 +269,15 @@ def test_pack_csv_trends_and_headlines(client, login, board, system_admin):
         "4.2",
     ] in rows
     assert ["Trend: distance travelled (mean change, delegates paired)", "2025/26", "", "", "0", "", ""] in rows
-    assert ["Review recommendation (sessions held, delegates)", "Child A: 1", "Recommendation text 1", "2", "5", "", ""] in rows
+    assert [
+        "Review recommendation (sessions held, delegates)",
+        "Child A: 1",
+        "Recommendation text 1",
+        "2",
+        "5",
+        "",
+        "",
+    ] in rows
 
 
 def pdf_text(response):

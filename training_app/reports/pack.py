@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from .. import clock
 from ..evaluations.figures import pooled_by_course
-from ..evaluations.scope import Scope
 from ..evaluations.statistics import PairStat
 from ..extensions import db
 from ..models import Partnership
@@ -29,7 +28,7 @@ from .annual import AnnualReport, annual_report
 from .reach import ReachRow, attended_breakdowns
 from .scope import ReportFilters, financial_year_label, financial_year_start
 from .suites import SuiteFigures, suite_figures
-from .traceability import Traceability, load_review, traceability_report
+from .traceability import CourseDistances, Traceability, distance_scope, load_review, traceability_report
 
 if TYPE_CHECKING:
     from ..models import User
@@ -90,17 +89,6 @@ def period_label(filters: ReportFilters) -> str:
     return f"{filters.date_from:%-d %b %Y} to {filters.date_to:%-d %b %Y}"
 
 
-def distance_scope(filters: ReportFilters) -> Scope:
-    start, end = filters.utc_bounds
-    return Scope(
-        partnership_id=filters.partnership_id,
-        course_id=filters.course_id,
-        level=filters.level,
-        date_from=start,
-        date_to=end,
-    )
-
-
 def year_figures(filters: ReportFilters) -> tuple[YearFigures, dict[int, PairStat]]:
     """One year's trend figures, and its distance travelled per course (for the suites)."""
     breakdowns = attended_breakdowns(filters)
@@ -136,10 +124,11 @@ def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None
     if filters.partnership_id is not None:
         review_query = review_query.where(CaseReview.partnership_id == filters.partnership_id)
     reviews = []
+    distances = CourseDistances.for_all_courses(filters, per_course)
     for review_id in db.session.scalars(review_query):
         review = load_review(review_id)
         if review is not None:
-            reviews.append(traceability_report(actor, review, filters, now))
+            reviews.append(traceability_report(actor, review, filters, now, distances, breakdowns=False))
     if filters.partnership_id is not None:
         partnership = db.session.get(Partnership, filters.partnership_id)
         name = f"{partnership.name} ({partnership.code})" if partnership else ALL_PARTNERSHIPS

@@ -146,3 +146,22 @@ def test_suites_managed_and_filtered(client, login, db, hscp_admin, system_admin
     login(hscp_admin)
     assert client.get(f"/admin/suites/{hips.id}/edit").status_code == 403
     assert "Everything" not in client.get("/admin/suites").get_data(as_text=True)
+
+
+def test_editing_a_review_shows_and_keeps_its_values(client, login, db, hscp_admin, partnerships):
+    review = CaseReview(partnership=partnerships["HSCP"], kind="dhr", title="Adult E", published_on=date(2025, 7, 9))
+    db.session.add(review)
+    db.session.commit()
+    login(hscp_admin)
+    page = client.get(f"/admin/reviews/{review.id}/edit").get_data(as_text=True)
+    assert 'value="Adult E"' in page and 'value="09"' in page and 'value="2025"' in page
+    assert 'value="dhr" checked' in page and 'value="staff" checked' in page
+    response = post(client, f"/admin/reviews/{review.id}/edit", **review_data(title="Adult E (revised)"))
+    assert response.status_code == 302
+    db.session.refresh(review)
+    assert (review.title, review.kind, review.public, review.partnership.code) == (
+        "Adult E (revised)",
+        "lcspr",
+        True,
+        "HSCP",
+    )

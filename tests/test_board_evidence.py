@@ -328,3 +328,18 @@ def test_annual_page_links_to_the_document(client, login, board, system_admin):
     html = client.get("/reports/annual?date_from=2026-04-01").get_data(as_text=True)
     assert "/reports/annual.pdf?date_from=2026-04-01" in html
     assert "/reports/annual-pack.csv?date_from=2026-04-01" in html
+
+
+def test_annual_page_shows_the_suites(client, login, board, system_admin):
+    login(system_admin)
+    page = figures_of(client.get("/reports/annual"))
+    assert page.row("suites", "Neglect") == {
+        "courses": "2",
+        "sessions": "2",
+        "delegates": "4",
+        "practitioners": "4",
+        "agencies": "3",
+        "distance": "+2.00 (+2.00 to +2.00)",
+    }
+    assert page.row("suites", "Exploitation")["distance"] == "+0.00"
+    assert page.row("suites", "Domestic abuse")["delegates"] == "0"

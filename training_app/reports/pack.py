@@ -27,7 +27,7 @@ from ..permissions import report_scope
 from .annual import AnnualReport, annual_report
 from .reach import ReachRow, attended_breakdowns
 from .scope import ReportFilters, financial_year_label, financial_year_start
-from .suites import SuiteFigures, suite_figures
+from .suites import SuiteFigures, suites_of
 from .traceability import CourseDistances, Traceability, distance_scope, load_review, traceability_report
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None
     for row in years[-1].by_sector:
         seen[row.label] = row.delegates
     sectors = sorted(seen, key=lambda name: (-seen[name], name))
-    suites = suite_figures(filters, now, per_course)
+    suites = suites_of(report, now)
     review_query = select(CaseReview.id).order_by(CaseReview.published_on, CaseReview.id)
     if filters.partnership_id is not None:
         review_query = review_query.where(CaseReview.partnership_id == filters.partnership_id)

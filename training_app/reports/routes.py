@@ -18,6 +18,7 @@ from .non_attendance import REPEATED_NO_SHOWS, invoice_rows, non_attendance_repo
 from .queries import courses_in_scope, partnership_choices
 from .reach import reach_report
 from .scope import ReportForbidden
+from .suites import suites_of
 
 FILTER_NAMES = ("date_from", "date_to", "partnership", "course", "level")
 
@@ -116,6 +117,7 @@ def annual():
         "reports/annual.html",
         filter_form=form,
         report=report,
+        suites=suites_of(report, clock.now()),
         printable=request.args.get("print") == "1",
         evaluations_pending=EVALUATIONS_PENDING,
     )

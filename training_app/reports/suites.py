@@ -4,8 +4,8 @@ agencies reached and distance travelled over a suite's courses.
 The same definitions as the pack (reports.annual): delivered sessions run by the partnership in the
 period; delegates are attended bookings on them, people the different persons, agencies the
 different organisations recorded on those bookings. A course in two suites counts in both.
-Distance travelled: the evaluations area's per-course figures (pooled per delegate) added together,
-so each delegate counts once per course, as in the pack's "all courses".
+Distance travelled: the evaluations area's per-course figures (pooled per delegate) of the suite's
+courses delivered in the period, added together, so each delegate counts once per course.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..evaluations.statistics import PairStat
 from ..extensions import db
 from ..models import Booking, BookingStatus, Course, CourseSession
 from ..models.reviews import CourseSuite, suite_courses
-from .annual import delivered_condition
+from .annual import AnnualReport, delivered_condition
 from .scope import ReportFilters, session_conditions
 
 SUMMED = ("n", "sum_pre", "sum_post", "sum_change", "sum_change_sq", "improved", "unchanged", "worse")
@@ -55,6 +55,13 @@ def pack_suites_condition(partnership_id: int | None) -> ColumnElement[bool]:
     if partnership_id is None:
         return true()
     return or_(CourseSuite.partnership_id == partnership_id, CourseSuite.partnership_id.is_(None))
+
+
+def suites_of(report: AnnualReport, now: datetime) -> list[SuiteFigures]:
+    """The suites' figures for an annual report: distance travelled over the suite's courses delivered
+    in the period (each course's figure as the report shows it)."""
+    distances = {course.course_id: course.distance for course in report.courses if course.distance is not None}
+    return suite_figures(report.filters, now, distances)
 
 
 def suite_figures(filters: ReportFilters, now: datetime, distance_by_course: dict[int, PairStat]) -> list[SuiteFigures]:

@@ -4,9 +4,9 @@ the two before it, the themed suites (reports.suites) and the traceability of th
 case reviews (reports.traceability). templates/pdf/annual_pack.html prints it; reports.pack_exports
 writes the same content as CSV.
 
-Trends: delegates and unique people, delegates by sector, and distance travelled over all courses
-(pooled per delegate, from evaluations.figures.pooled_by_course), for the same dates one and two
-years earlier.
+Trends: delegates and unique people, delegates by sector, and distance travelled over the courses
+delivered (each pooled per delegate by evaluations.figures.pooled_by_course, then added together), for
+the same dates one and two years earlier.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from .. import clock
 from ..evaluations.figures import pooled_by_course
 from ..evaluations.statistics import PairStat
 from ..extensions import db
-from ..models import Partnership
+from ..models import Course, CourseSession, Partnership
 from ..models.reviews import CaseReview
 from ..permissions import report_scope
-from .annual import AnnualReport, annual_report
+from .annual import AnnualReport, annual_report, delivered_condition
 from .reach import ReachRow, attended_breakdowns
-from .scope import ReportFilters, financial_year_label, financial_year_start
-from .suites import SuiteFigures, suites_of
+from .scope import ReportFilters, financial_year_label, financial_year_start, session_conditions
+from .suites import SuiteFigures, combined, suites_of
 from .traceability import CourseDistances, Traceability, distance_scope, load_review, traceability_report
 
 if TYPE_CHECKING:
@@ -89,29 +89,58 @@ def period_label(filters: ReportFilters) -> str:
     return f"{filters.date_from:%-d %b %Y} to {filters.date_to:%-d %b %Y}"
 
 
-def year_figures(filters: ReportFilters) -> tuple[YearFigures, dict[int, PairStat]]:
-    """One year's trend figures, and its distance travelled per course (for the suites)."""
-    breakdowns = attended_breakdowns(filters)
-    per_course, overall = pooled_by_course(distance_scope(filters))
-    figures = YearFigures(
-        period_label(filters), filters, breakdowns.delegates, breakdowns.practitioners, breakdowns.by_sector, overall
+def delivered_courses(filters: ReportFilters, now: datetime) -> set[int]:
+    """The courses with a session delivered in the period (run by the partnership)."""
+    return set(
+        db.session.scalars(
+            select(CourseSession.course_id)
+            .distinct()
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(delivered_condition(now), *session_conditions(filters))
+        )
     )
-    return figures, per_course
+
+
+def earlier_year(filters: ReportFilters, now: datetime) -> YearFigures:
+    """An earlier year's trend figures, by the definitions of the chosen year's (see annual_pack)."""
+    breakdowns = attended_breakdowns(filters)
+    per_course, _ = pooled_by_course(distance_scope(filters))
+    delivered = delivered_courses(filters, now)
+    distance = combined([stat for course_id, stat in per_course.items() if course_id in delivered])
+    return YearFigures(
+        period_label(filters), filters, breakdowns.delegates, breakdowns.practitioners, breakdowns.by_sector, distance
+    )
 
 
 def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None) -> AnnualPack:
-    """Everything the annual pack document shows. Raises ReportForbidden for non-administrators."""
+    """Everything the annual pack document shows. Raises ReportForbidden for non-administrators.
+
+    The chosen year's figures are the annual report's (reports.annual), read once: distance travelled
+    over all courses is its courses' figures (each pooled per delegate, for the courses delivered in the
+    period) added together, and the earlier years' are made the same way.
+    """
     filters = report_scope(actor, filters)
     now = now or clock.now()
     report = annual_report(actor, filters, now)
-    years: list[YearFigures] = []
-    per_course: dict[int, PairStat] = {}
-    for back in range(TREND_YEARS - 1, -1, -1):
-        shifted = replace(
-            filters, date_from=years_earlier(filters.date_from, back), date_to=years_earlier(filters.date_to, back)
+    per_course = {course.course_id: course.distance for course in report.courses if course.distance is not None}
+    this_year = YearFigures(
+        period_label(filters),
+        filters,
+        report.delegates,
+        report.practitioners,
+        report.by_sector,
+        combined(list(per_course.values())),
+    )
+    years = [
+        earlier_year(
+            replace(
+                filters, date_from=years_earlier(filters.date_from, back), date_to=years_earlier(filters.date_to, back)
+            ),
+            now,
         )
-        figures, per_course = year_figures(shifted)
-        years.append(figures)
+        for back in range(TREND_YEARS - 1, 0, -1)
+    ]
+    years.append(this_year)
     seen: dict[str, int] = {}
     for year in years:
         for row in year.by_sector:

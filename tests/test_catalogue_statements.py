@@ -61,8 +61,9 @@ def test_catalogue_pages_run_the_same_statements_for_more_courses(
     assert many == few
     # The statements themselves, so that a new lazy load shows up as a changed number here too.
     selects = [s for s in statements_for(db, client, "/") if s.startswith("SELECT")]
-    # The count, the courses with their owners, their joint partnerships, the sessions with venues.
-    assert len(selects) == 4, selects
+    # The suites offered in the filter, the count, the courses with their owners, their joint
+    # partnerships, the sessions with venues.
+    assert len(selects) == 5, selects
 
 
 def test_session_page_runs_the_same_statements_for_more_sessions_and_trainers(

@@ -21,7 +21,7 @@ edits a course's text, every partnership it counts for schedules sessions, and e
 managed by the partnership that runs it.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -48,6 +48,7 @@ from training_app.models import (
     User,
 )
 from training_app.models.evaluations import EvaluationForm, EvaluationResponse
+from training_app.models.reviews import CaseReview, CourseSuite, RecommendationCourse, ReviewRecommendation
 
 ROLES = ("anonymous", "practitioner", "trainer", "other_admin", "admin", "system_admin")
 SIGN_IN = "302 to /sign-in"  # anonymous on a private page
@@ -174,6 +175,31 @@ MATRIX = {
         lambda w: f"/admin/venues/{w.venue.id}/reinstate",
         (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
     ),
+    # Case reviews (issue 16): any administrator lists (their own) and adds; the HSCP review is HSCP's.
+    "admin.reviews": ("GET", lambda w: "/admin/reviews", ADMIN_AREA),
+    "admin.review_new": ("GET", lambda w: "/admin/reviews/new", ADMIN_AREA),
+    "admin.review": ("GET", lambda w: f"/admin/reviews/{w.review.id}", HSCP_ADMIN),
+    "admin.review_edit": ("GET", lambda w: f"/admin/reviews/{w.review.id}/edit", HSCP_ADMIN),
+    # An empty recommendation or link is refused with the form again (400).
+    "admin.recommendation_add": (
+        "POST",
+        lambda w: f"/admin/reviews/{w.review.id}/recommendations",
+        (SIGN_IN, 403, 403, 403, 400, 400),
+    ),
+    "admin.recommendation_link": (
+        "POST",
+        lambda w: f"/admin/recommendations/{w.recommendation.id}/courses",
+        (SIGN_IN, 403, 403, 403, 400, 400),
+    ),
+    "admin.recommendation_unlink": (
+        "POST",
+        lambda w: f"/admin/recommendations/{w.recommendation.id}/courses/{w.course.id}/remove",
+        (SIGN_IN, 403, 403, 403, REDIRECT, REDIRECT),
+    ),
+    # Suites: any administrator lists (their own) and adds; the HSCP suite is HSCP's to change.
+    "admin.suites": ("GET", lambda w: "/admin/suites", ADMIN_AREA),
+    "admin.suite_new": ("GET", lambda w: "/admin/suites/new", ADMIN_AREA),
+    "admin.suite_edit": ("GET", lambda w: f"/admin/suites/{w.suite.id}/edit", HSCP_ADMIN),
     "bookings.admin_session_bookings": ("GET", lambda w: f"/admin/sessions/{w.session.id}/bookings", HSCP_ADMIN),
     "bookings.admin_cancel_session": ("GET", lambda w: f"/admin/sessions/{w.session.id}/cancel", HSCP_ADMIN),
     "bookings.book_someone": ("GET", lambda w: f"/admin/sessions/{w.session.id}/book-someone", HSCP_ADMIN),
@@ -298,6 +324,12 @@ MATRIX = {
     # Interest in a course: any signed-in person, about themselves.
     "interest.register": ("POST", lambda w: f"/courses/{w.course.id}/interest", (SIGN_IN,) + (REDIRECT,) * 5),
     "interest.withdraw": ("POST", lambda w: f"/courses/{w.course.id}/interest/stop", (SIGN_IN,) + (REDIRECT,) * 5),
+    "reports.annual_pdf": ("GET", lambda w: "/reports/annual.pdf", REPORTS),
+    "reports.annual_pack_csv": ("GET", lambda w: "/reports/annual-pack.csv", REPORTS),
+    "reports.reviews": ("GET", lambda w: "/reports/reviews", REPORTS),
+    # Traceability of the HSCP review: HSCP's administrators and system administrators.
+    "reports.traceability": ("GET", lambda w: f"/reports/reviews/{w.review.id}", HSCP_ADMIN),
+    "reports.traceability_csv": ("GET", lambda w: f"/reports/reviews/{w.review.id}.csv", HSCP_ADMIN),
 }
 
 # The world's agency lead (of the delegate's organisation) answers every route as a practitioner does,
@@ -586,6 +618,12 @@ def world(db, partnerships, make_agency, frozen_clock):
     )
     requirement = TrainingRequirement(name="Level 3", level=3, validity_months=36)
     db.session.add_all([external, requirement])
+    # A Hampshire case review whose recommendation the Hampshire course answers; a Hampshire suite.
+    review = CaseReview(partnership=hscp, kind="lcspr", title="Child A", published_on=date(2026, 9, 1))
+    recommendation = ReviewRecommendation(review=review, number=1, text="Share information early.")
+    recommendation.links.append(RecommendationCourse(course=course, outcome_indexes=[1]))
+    suite = CourseSuite(name="Neglect", partnership=hscp, courses=[course])
+    db.session.add_all([review, recommendation, suite])
     db.session.commit()
     return SimpleNamespace(
         shared=shared,
@@ -614,6 +652,9 @@ def world(db, partnerships, make_agency, frozen_clock):
         offer_token=make_offer_token(offered),
         approval_token=make_approval_token(booking),
         no_show_token=make_reason_token(booking),
+        review=review,
+        recommendation=recommendation,
+        suite=suite,
     )
 
 
@@ -656,6 +697,9 @@ def test_every_entry_names_its_route(app):
             partnership=SimpleNamespace(id=9),
             external=SimpleNamespace(id=10),
             requirement=SimpleNamespace(id=11),
+            review=SimpleNamespace(id=12),
+            recommendation=SimpleNamespace(id=13),
+            suite=SimpleNamespace(id=14),
         )
         matched, _ = adapter.match(url(world).split("?")[0], method=method)
         assert matched == endpoint, (endpoint, url(world))

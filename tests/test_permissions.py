@@ -112,7 +112,15 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
         (
             "hscp_admin",
             "admin.index",
-            ["admin.index", "admin.users", "admin.organisations", "admin.venues", "certificates.admin_list"],
+            [
+                "admin.index",
+                "admin.users",
+                "admin.organisations",
+                "admin.venues",
+                "admin.reviews",
+                "admin.suites",
+                "certificates.admin_list",
+            ],
         ),
         (
             "system_admin",
@@ -123,6 +131,8 @@ def test_navigation_shows_the_links_the_policy_allows(people, role, expected):
                 "admin.organisations",
                 "admin.partnerships",
                 "admin.venues",
+                "admin.reviews",
+                "admin.suites",
                 "certificates.admin_list",
                 "privacy.audit_log",
             ],

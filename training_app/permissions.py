@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, false, select, true
 
 from .extensions import db
-from .models import Agency, AgencyLead, Booking, Course, CourseSession, Role, User, Venue
+from .models import Agency, AgencyLead, Booking, CaseReview, Course, CourseSession, CourseSuite, Role, User, Venue
 from .models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -415,6 +415,45 @@ def report_scope(actor: Any, filters: ReportFilters) -> ReportFilters:
     return replace(filters, partnership_id=actor.partnership_id)
 
 
+# --- case reviews and suites (issue 16) --------------------------------------------------------------
+
+
+def may_manage_review(user: Any, review: CaseReview) -> bool:
+    """Partnership admins manage their partnership's reviews (and see their traceability); system admins all."""
+    if not is_admin(user):
+        return False
+    return sees_all_partnerships(user) or (
+        user.partnership_id is not None and review.partnership_id == user.partnership_id
+    )
+
+
+def reviews_condition(user: User) -> ColumnElement[bool]:
+    """SQL: the reviews an administrator manages."""
+    return true() if sees_all_partnerships(user) else CaseReview.partnership_id == own_partnership(user)
+
+
+def review_learning_condition(user: Any) -> ColumnElement[bool]:
+    """SQL: the reviews a course page may name to this person: public ones to anyone, the rest to staff."""
+    if _signed_in(user) and user.role in Role.STAFF:
+        return true()
+    return CaseReview.public.is_(True)
+
+
+def may_manage_suite(user: Any, suite: CourseSuite) -> bool:
+    """Partnership admins manage their partnership's suites; HIPS-wide suites (no partnership) and every
+    other suite are for system admins."""
+    if not is_admin(user):
+        return False
+    return sees_all_partnerships(user) or (
+        suite.partnership_id is not None and suite.partnership_id == user.partnership_id
+    )
+
+
+def suites_condition(user: User) -> ColumnElement[bool]:
+    """SQL: the suites an administrator manages."""
+    return true() if sees_all_partnerships(user) else CourseSuite.partnership_id == own_partnership(user)
+
+
 # --- evaluations ----------------------------------------------------------------------------------
 
 
@@ -576,6 +615,8 @@ def admin_nav_items(user: Any) -> list[NavItem]:
     if may_manage_partnerships(user):
         items.append(NavItem("admin.partnerships", "Partnerships"))
     items.append(NavItem("admin.venues", "Venues"))
+    items.append(NavItem("admin.reviews", "Reviews"))
+    items.append(NavItem("admin.suites", "Suites"))
     items.append(NavItem("certificates.admin_list", "Certificates"))
     if sees_all_partnerships(user):
         items.append(NavItem("privacy.audit_log", "Audit log"))

@@ -9,8 +9,10 @@ from . import (  # noqa: E402,F401
     partnership_settings,
     partnerships,
     people,
+    reviews,
     routes,
     session_routes,
+    suites,
     users,
     venues,
 )

@@ -43,6 +43,8 @@ class CatalogueFilterForm(FlaskForm):
         validators=[Optional()],
     )
     partnership = SelectField("Partnership", choices=PARTNERSHIP_FILTERS, validators=[Optional()])
+    # Themed suites (issue 16): the choices are the suites that hold a course (set by the view).
+    suite = SelectField("Suite", choices=[SelectChoice("", "Any suite")], validators=[Optional()])
     date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d")
     has_places = BooleanField("Only show sessions with places left")
@@ -54,10 +56,12 @@ class CatalogueFilterForm(FlaskForm):
     def cleaned(self):
         """Valid filters only: an invalid one is reported on the page and ignored."""
         values = {}
-        for name in ("q", "level", "format", "partnership", "date_from", "date_to", "has_places"):
+        for name in ("q", "level", "format", "partnership", "suite", "date_from", "date_to", "has_places"):
             field = getattr(self, name)
             if not field.errors and field.data not in (None, "", False):
                 values[name] = field.data
         if "level" in values:
             values["level"] = int(values["level"])
+        if "suite" in values:
+            values["suite"] = int(values["suite"])
         return values

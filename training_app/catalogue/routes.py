@@ -4,8 +4,10 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
+from ..admin.suite_services import suite_filter_choices
 from ..bookings.forms import BookingForm
 from ..bookings.prerequisites import missing_level
 from ..bookings.services import active_booking_for, latest_booking_for, other_place_on_course, waitlist_position
@@ -17,9 +19,10 @@ from ..interest.queries import interest_context
 from ..interest.services import has_head_start
 from ..models import BookingStatus, CourseSession, CourseStatus
 from ..pagination import requested_page
-from ..permissions import can_run_course
+from ..permissions import can_run_course, review_learning_condition
 from . import bp
 from .forms import CatalogueFilterForm
+from .review_learning import review_learning
 from .services import (
     other_dates_with_places,
     places_left,
@@ -34,6 +37,7 @@ STATIC_PAGES = {"privacy": "Privacy notice", "accessibility": "Accessibility sta
 @bp.route("/")
 def index():
     form = CatalogueFilterForm(formdata=MultiDict(request.args) if request.args else None)
+    form.suite.choices += [SelectChoice(str(suite_id), name) for suite_id, name in suite_filter_choices()]
     if request.args:
         form.validate()
     filters = form.cleaned()
@@ -54,14 +58,16 @@ def index():
 
 
 FILTERS_KEPT = 256
-_filters_rendered: dict[tuple[tuple[str, str], ...], Markup] = {}
+_filters_rendered: dict[tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], Markup] = {}
 
 
 def filters_html(form):
-    """The filter form's HTML, kept per query string: it depends on nothing else (the template says so),
+    """The filter form's HTML, kept per query string and suite list: it depends on nothing else (the
+    template says so),
     and its GOV.UK macros were about 3 ms of the catalogue's 14 (issue 17). Bounded: the oldest of
     FILTERS_KEPT query strings is dropped first."""
-    key = tuple(request.args.items(multi=True))
+    # The suites offered come from the database: a new or renamed suite is a new key.
+    key = (tuple(request.args.items(multi=True)), tuple((c.value, c.label) for c in form.suite.choices))
     html = _filters_rendered.get(key)
     if html is None:
         html = Markup(render_template("catalogue/_filters.html", filter_form=form))
@@ -79,7 +85,10 @@ def course(slug):
     if course.status != CourseStatus.PUBLISHED and not can_run_course(current_user, course):
         abort(404)
     sessions = upcoming_sessions_for([course.id], {}, clock.now())[course.id]
-    return render_template("catalogue/course.html", course=course, sessions=sessions, **interest_context(course))
+    learning = review_learning(course.id, review_learning_condition(current_user))
+    return render_template(
+        "catalogue/course.html", course=course, sessions=sessions, review_learning=learning, **interest_context(course)
+    )
 
 
 @bp.route("/sessions/<int:session_id>")

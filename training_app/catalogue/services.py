@@ -22,6 +22,7 @@ from ..models import (
     Partnership,
     SessionStatus,
 )
+from ..models.reviews import suite_courses
 from ..pagination import paginate
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class CatalogueFilters(TypedDict, total=False):
     level: int
     format: str
     partnership: str  # a partnership code, or "HIPS"
+    suite: int  # a CourseSuite id (issue 16)
     date_from: date
     date_to: date
     has_places: bool
@@ -83,6 +85,8 @@ def course_query(filters: CatalogueFilters, now: datetime) -> Select[Course]:
     elif code:
         partnership_id = select(Partnership.id).where(Partnership.code == code).scalar_subquery()
         query = query.where(Course.counts_for(partnership_id))
+    if suite := filters.get("suite"):
+        query = query.where(Course.id.in_(select(suite_courses.c.course_id).where(suite_courses.c.suite_id == suite)))
     if filters.get("date_from") or filters.get("date_to"):
         # Only courses with a matching session (e-learning has no dates).
         query = query.where(

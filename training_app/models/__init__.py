@@ -6,6 +6,7 @@ from .demand import CourseInterest, OnwardDelivery  # noqa: F401
 from .evaluations import EvaluationForm, EvaluationRating, EvaluationResponse  # noqa: F401
 from .platform import AuditEvent, OutboxMessage  # noqa: F401
 from .records import ExternalTraining, RefresherReminder, TrainingRequirement  # noqa: F401
+from .reviews import CaseReview, CourseSuite, RecommendationCourse, ReviewRecommendation  # noqa: F401
 from .users import SECTORS, Agency, Partnership, User  # noqa: F401
 from .venues import Venue  # noqa: F401
 from .vocabulary import (  # noqa: F401
@@ -18,6 +19,7 @@ from .vocabulary import (  # noqa: F401
     LevelKind,
     OrganisationStatus,
     RequirementStatus,
+    ReviewKind,
     Role,
     SessionStatus,
 )

@@ -264,6 +264,25 @@ CompletionSource.LABELS = {
     CompletionSource.EXTERNAL: "Recorded: training elsewhere",
 }
 
+
+class ReviewKind(Vocabulary):
+    """The kind of review whose learning the programme carries (issue 16)."""
+
+    LCSPR = "lcspr"
+    CSPR = "cspr"
+    SAR = "sar"
+    DHR = "dhr"
+    THEMATIC = "thematic"
+
+
+ReviewKind.LABELS = {
+    ReviewKind.LCSPR: "Local child safeguarding practice review (LCSPR)",
+    ReviewKind.CSPR: "Child safeguarding practice review (CSPR)",
+    ReviewKind.SAR: "Safeguarding adults review (SAR)",
+    ReviewKind.DHR: "Domestic homicide review (DHR)",
+    ReviewKind.THEMATIC: "Thematic review",
+}
+
 VOCABULARIES: tuple[type[Vocabulary], ...] = (
     BookingStatus,
     CourseStatus,
@@ -276,6 +295,7 @@ VOCABULARIES: tuple[type[Vocabulary], ...] = (
     CertificateRelease,
     RequirementStatus,
     CompletionSource,
+    ReviewKind,
 )
 
 

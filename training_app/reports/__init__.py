@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from . import demand_routes, quote_routes, routes  # noqa: E402,F401
+from . import board_routes, demand_routes, quote_routes, routes  # noqa: E402,F401

@@ -19,6 +19,7 @@ from .pack_sections import annual_extras
 from .queries import courses_in_scope, partnership_choices
 from .reach import reach_report
 from .scope import ReportForbidden
+from .suites import suites_of
 
 FILTER_NAMES = ("date_from", "date_to", "partnership", "course", "level")
 
@@ -117,6 +118,7 @@ def annual():
         "reports/annual.html",
         filter_form=form,
         report=report,
+        suites=suites_of(report, clock.now()),
         printable=request.args.get("print") == "1",
         evaluations_pending=EVALUATIONS_PENDING,
         extras=annual_extras(report.filters),  # quotes and cascade (pack_sections.py)

@@ -1,9 +1,11 @@
 """Quotes with consent and the cascade: what the evaluation form stores, the team's pick, and the
 annual pack's known answers for both sections."""
 
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from test_reports import figures_of
 
@@ -70,6 +72,10 @@ def pick(client, response_id, value="1"):
     return client.post(f"/reports/quotes/{response_id}", data={"pick": value, "csrf_token": session_csrf_token(client)})
 
 
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def pack_quotes(client, url=f"/reports/annual?{PERIOD}"):
     html = client.get(url).get_data(as_text=True)
     section = html.split('id="quotes-heading"')[1].split("Cascade")[0]
@@ -119,6 +125,9 @@ def test_picked_quotes_appear_in_the_pack_once_each(client, login, quotes_world,
     for response in responses[:4]:  # the same sentence picked three times, and another
         assert pick(client, response.id).status_code == 302
     assert pack_quotes(client) == ["I will share this with my team", "I will refer earlier"]
+    text = " ".join(pdf_text(client.get(f"/reports/annual.pdf?{PERIOD}").data).split())
+    quotes = text.split("In delegates' words", 1)[1].split("Only comments whose authors agreed", 1)[0]
+    assert quotes.count("I will share this with my team") == 1 and "I will refer earlier" in quotes
     # Taking a quote out takes out every identical comment.
     assert pick(client, responses[1].id, "0").status_code == 302
     assert pack_quotes(client) == ["I will refer earlier"]
@@ -189,6 +198,10 @@ def test_cascade_known_answers_in_the_pack(client, login, cascade_world, hscp_ad
         "people": "87",
     }
     assert page.row("cascade-by-course", "Island train the trainer") == {}
+    # The PDF pack carries the same figures.
+    text = " ".join(pdf_text(client.get(f"/reports/annual.pdf?{PERIOD}").data).split())
+    assert "Cascade: training run by those we trained" in text
+    assert "Train the trainer: neglect 2 6 87" in text and "All trainer-of-trainers courses 2 6 87" in text
     login(system_admin)
     assert figures_of(client.get(f"/reports/annual?{PERIOD}")).row("cascade") == cascade(3, 7, 97)
     next_year = figures_of(client.get("/reports/annual?date_from=2027-04-01&date_to=2028-03-31"))

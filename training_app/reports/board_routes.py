@@ -15,6 +15,7 @@ from . import bp
 from .annual import EVALUATIONS_PENDING
 from .pack import annual_pack
 from .pack_exports import pack_rows, trace_rows
+from .pack_sections import annual_extras
 from .routes import filter_args, filter_form
 from .traceability import load_review, traceability_report
 
@@ -65,7 +66,8 @@ def traceability_csv(review_id: int) -> ResponseReturnValue:
 @admin_required
 def annual_pdf() -> ResponseReturnValue:
     pack = annual_pack(current_user, filter_form().filters(), clock.now())
-    pdf = render_pdf("pdf/annual_pack.html", pack=pack, evaluations_pending=EVALUATIONS_PENDING)
+    extras = annual_extras(pack.report.filters)  # cascade and quotes, as on the annual page
+    pdf = render_pdf("pdf/annual_pack.html", pack=pack, extras=extras, evaluations_pending=EVALUATIONS_PENDING)
     return Response(pdf, headers=pdf_response_headers(f"annual-report-{pack.report.filters.date_from.year}.pdf"))
 
 

@@ -382,22 +382,3 @@ def build_summary(scope: Scope, at: datetime, with_names: bool = False) -> Summa
     if with_names and summary.single_course:
         summary.respondent_total, summary.respondents = respondents(scope)
     return summary
-
-
-def delegate_distance(user_id: int) -> Sequence[Row[str, int, str, int | None, int | None, int]]:
-    """A delegate's own distance travelled: [(course title, course id, pair_key, outcome_index, pre, post)]."""
-    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
-    query = (
-        select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
-        .select_from(V)
-        .join(R, R.id == V.response_id)
-        .join(Course, Course.id == R.course_id)
-        .where(
-            R.stage == EvaluationStage.POST,
-            R.user_id == user_id,
-            V.question_key == OUTCOME_KEY,
-            V.pre_value.is_not(None),
-        )
-        .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index)
-    )
-    return db.session.execute(query).all()

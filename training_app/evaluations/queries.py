@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..models import SECTORS, Agency, Course, CourseSession, Partnership, Role, User
+from ..models import SECTORS, Agency, Course, CourseSession, EvaluationStage, Partnership, Role, User
+from ..models.evaluations import OUTCOME_KEY, EvaluationRating, EvaluationResponse
 from ..permissions import summary_courses
 from .forms import SummaryFilterForm
 from .scope import Scope
@@ -53,3 +57,22 @@ def requested_scope(form: SummaryFilterForm) -> tuple[Scope, Course | None, Cour
     course_session = db.get_or_404(CourseSession, scope.session_id) if scope.session_id else None
     course = db.get_or_404(Course, scope.course_id) if scope.course_id else None
     return scope, course, course_session
+
+
+def delegate_distance(user_id: int) -> Sequence[Row[str, int, str, int | None, int | None, int]]:
+    """A delegate's own distance travelled: [(course title, course id, pair_key, outcome_index, pre, post)]."""
+    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
+    query = (
+        select(Course.title, R.course_id, R.pair_key, V.outcome_index, V.pre_value, V.value)
+        .select_from(V)
+        .join(R, R.id == V.response_id)
+        .join(Course, Course.id == R.course_id)
+        .where(
+            R.stage == EvaluationStage.POST,
+            R.user_id == user_id,
+            V.question_key == OUTCOME_KEY,
+            V.pre_value.is_not(None),
+        )
+        .order_by(R.submitted_at.desc(), R.pair_key, V.outcome_index)
+    )
+    return db.session.execute(query).all()

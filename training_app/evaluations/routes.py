@@ -23,9 +23,9 @@ from . import bp
 from .due import outstanding_evaluations
 from .errors import AlreadySubmitted, EvaluationError, EvaluationNotAvailable, InvalidAnswers, QuestionsChanged
 from .exports import responses_csv_rows, summary_csv_rows
-from .figures import build_summary, delegate_distance, outcome_labels
+from .figures import build_summary, outcome_labels
 from .forms import SummaryFilterForm, answer_form, answers_from, questions_form, quote_consent_from
-from .queries import fill_filter_choices, requested_scope
+from .queries import delegate_distance, fill_filter_choices, requested_scope
 from .questions import questions_for, update_questions
 from .services import (
     Opening,

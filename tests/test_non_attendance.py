@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from training_app.bookings.attendance import record_attendance
 from training_app.bookings.services import book_place, cancel_booking
-from training_app.models import AuditEvent, Booking, BookingStatus, OutboxMessage
+from training_app.models import AgencyLead, AuditEvent, Booking, BookingStatus, OutboxMessage
 from training_app.reports.non_attendance import invoice_rows, non_attendance_report
 from training_app.reports.scope import ReportFilters
 
@@ -80,6 +80,8 @@ def test_the_manager_is_told_of_a_no_show_when_the_partnership_says_so(
 ):
     partnerships["HSCP"].notify_managers_of_no_shows = True
     person = manager_of(make_user, "Dee Absent", "dee@school.example")
+    lead = make_user("agency_lead", name="Lee Lead", email="lee@school.example", agency=person.agency)
+    db.session.add(AgencyLead(user=lead, agency=person.agency))
     course_session = make_session(starts_in=timedelta(days=2), trainers=[trainer])  # run by HSCP
     booking = book_place(person, course_session.id).booking
     db.session.commit()
@@ -88,6 +90,9 @@ def test_the_manager_is_told_of_a_no_show_when_the_partnership_says_so(
     db.session.commit()
     [told] = mails(db, "boss@school.example")
     assert told.subject == f"Dee Absent did not attend {course_session.course.title}"
+    # Their organisation's agency training lead hears too.
+    [to_lead] = mails(db, "lee@school.example")
+    assert to_lead.subject == told.subject and "Dear Lee Lead" in to_lead.body_text
 
 
 # ---------------------------------------------------------------- managers told of their staff's training

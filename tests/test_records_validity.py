@@ -198,3 +198,26 @@ def test_send_refresher_reminders_command(app, db, make_user, make_course, make_
     runner = app.test_cli_runner()
     assert runner.invoke(args=["send-refresher-reminders"]).output == "queued 1 refresher reminders\n"
     assert runner.invoke(args=["send-refresher-reminders"]).output == "queued 0 refresher reminders\n"
+
+
+def test_line_managers_hear_of_refreshers_due_when_the_area_says_so(
+    db, make_user, make_course, make_session, frozen_clock, partnerships
+):
+    frozen_clock(datetime(2025, 1, 1, 9, 0))
+    partnerships["SSCP"].notify_managers_of_bookings = True  # the default organisation is Solent's
+    told = make_user(name="Ann", manager_name="Mo Manager", manager_email="mo@nhs.example")
+    untold = make_user(name="Ian", manager_name="Ivy Manager", manager_email="ivy@nhs.example")
+    level3 = make_course(title="Working Together", level=3)
+    db.session.add(TrainingRequirement(name="Level 3", level=3, validity_months=12))
+    attend(db, make_session, told, level3, datetime(2025, 3, 1, 10, 0))
+    attend(db, make_session, untold, level3, datetime(2025, 3, 1, 10, 0))
+    untold.agency = None  # no organisation, and no partnership of their own: nobody decided to tell
+    db.session.commit()
+    frozen_clock(datetime(2025, 12, 1, 9, 0))
+    assert send_refresher_reminders() == 2
+    assert send_refresher_reminders() == 0
+    db.session.commit()
+    to_managers = db.session.scalars(
+        select(OutboxMessage.subject).where(OutboxMessage.to_address.in_(["mo@nhs.example", "ivy@nhs.example"]))
+    ).all()
+    assert to_managers == ["Ann's Level 3 training expires on 1 March 2026"]

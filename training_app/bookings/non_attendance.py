@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from .. import clock
 from ..audit import record_audit
@@ -18,7 +19,7 @@ from ..contact import team_for_session
 from ..errors import DomainError
 from ..extensions import db
 from ..mail import queue_email
-from ..models import Booking, BookingStatus
+from ..models import AgencyLead, Booking, BookingStatus, User
 from ..web import external_url
 from .emails import email_delegate, session_url
 
@@ -72,22 +73,40 @@ def ask_for_reasons(bookings: Iterable[Booking], now: datetime) -> int:
         )
         person = booking.user
         partnership = course_session.partnership
-        if partnership is not None and partnership.notify_managers_of_no_shows and person.manager_email:
-            queue_email(
-                person.manager_email,
-                "manager_no_show",
-                f"{person.name} did not attend {title}",
-                booking=booking,
-                user=person,
-                manager_name=person.manager_name,
-                course_session=course_session,
-                course=course_session.course,
-                url=session_url(course_session),
-                team=team_for_session(course_session),
-            )
+        if partnership is not None and partnership.notify_managers_of_no_shows:
+            # Their line manager, and their organisation's agency training leads.
+            told = [(person.manager_name, person.manager_email)] if person.manager_email else []
+            told += [(lead.name, lead.email) for lead in _leads_of(person)]
+            for name, address in told:
+                queue_email(
+                    address,
+                    "manager_no_show",
+                    f"{person.name} did not attend {title}",
+                    booking=booking,
+                    user=person,
+                    manager_name=name,
+                    course_session=course_session,
+                    course=course_session.course,
+                    url=session_url(course_session),
+                    team=team_for_session(course_session),
+                )
         record_audit(None, "booking.no_show_asked", booking, session_id=course_session.id)
         asked += 1
     return asked
+
+
+def _leads_of(person: User) -> list[User]:
+    """The agency training leads of `person`'s organisation (open accounts, not the person)."""
+    if person.agency_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(AgencyLead, AgencyLead.user_id == User.id)
+            .where(AgencyLead.agency_id == person.agency_id, User.closed_at.is_(None), User.id != person.id)
+            .order_by(User.id)
+        )
+    )
 
 
 def give_reason(booking: Booking, reason: str) -> Booking:

@@ -137,11 +137,30 @@ def send_refresher_reminders(at: datetime | None = None) -> int:
                         record_url=external_url("records.my_record"),
                         team=team_for_user(person),
                     )
+                    if person.manager_email and _area_tells_managers(person):
+                        queue_email(
+                            person.manager_email,
+                            "manager_refresher_due",
+                            f"{person.name}'s {requirement.name} training expires on {expiry:%-d %B %Y}",
+                            dedupe_key=f"refresher-manager:{person.id}:{requirement.id}:{expiry.isoformat()}:{lead}",
+                            person=person,
+                            requirement=requirement,
+                            expiry=expiry,
+                            session_links=session_links,
+                            team=team_for_user(person),
+                        )
                     db.session.flush()
             except IntegrityError:
                 continue  # another run sent it first
             queued += 1
     return queued
+
+
+def _area_tells_managers(person: User) -> bool:
+    """Whether the partnership of the person's area (their organisation's, else their own) tells line
+    managers about their staff's training (Partnership.notify_managers_of_bookings)."""
+    partnership = person.agency.partnership if person.agency and person.agency.partnership else person.partnership
+    return bool(partnership and partnership.notify_managers_of_bookings)
 
 
 def _sent(person: User, requirement: TrainingRequirement, expiry: date, lead: int) -> bool:

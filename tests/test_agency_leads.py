@@ -466,3 +466,37 @@ def test_a_lead_reads_their_staffs_full_record_but_not_another_organisations(cli
     assert (viewed.actor_id, viewed.target_id) == (staff["lee"].id, staff["ann"].id)
     assert client.get(f"/records/people/{staff['cat'].id}").status_code == 403  # Cat works for B
     assert client.get(f"/records/people/{staff['cat'].id}/record.csv").status_code == 403
+
+
+def test_a_lead_sees_compliance_for_their_staff_only(client, db, login, staff, orgs):
+    from training_app.models import RequirementStatus as S
+    from training_app.models import TrainingRequirement
+    from training_app.records.compliance import ComplianceFilters, compliance_figures
+
+    level3 = TrainingRequirement(name="Level 3", level=3, validity_months=36)
+    db.session.add(level3)
+    db.session.commit()
+    today = NOW.date()
+    # Lee's staff: Ann and Mo attended Level 3 (current); Bob and Lee never; Gil's account is closed.
+    [lee_sees] = compliance_figures(staff["lee"], ComplianceFilters(), [level3], today)
+    assert {status: lee_sees.counts.get(status, 0) for status in S} == {
+        S.CURRENT: 2,
+        S.DUE: 0,
+        S.EXPIRED: 0,
+        S.NEVER: 2,
+    }
+    [only_c] = compliance_figures(staff["lee"], ComplianceFilters(agency_id=orgs["c"].id), [level3], today)
+    assert only_c.counts.get(S.NEVER, 0) == 1 and only_c.total == 1
+    [oli_sees] = compliance_figures(staff["oli"], ComplianceFilters(), [level3], today)
+    assert (oli_sees.counts.get(S.CURRENT, 0), oli_sees.total) == (1, 2)
+    # Asking for another organisation's staff gives nobody.
+    [none] = compliance_figures(staff["lee"], ComplianceFilters(agency_id=orgs["b"].id), [level3], today)
+    assert none.total == 0
+    login(staff["lee"])
+    page = client.get("/records/compliance")
+    assert page.status_code == 200 and "Cat Carer" not in page.get_data(as_text=True)
+    names = client.get(f"/records/compliance/requirements/{level3.id}/people?status=never").get_data(as_text=True)
+    assert "Bob Baker" in names and "Cat Carer" not in names
+    assert "Cat Carer" not in client.get("/records/compliance.csv").get_data(as_text=True)
+    login(staff["ann"])  # a member of staff, not a lead
+    assert client.get("/records/compliance").status_code == 403

@@ -346,6 +346,10 @@ LEAD_OVERRIDES = {
     "records.person_record_csv": 200,
     "records.person_record_pdf": 200,
     "records.certificate": 200,
+    # Compliance over their organisations' staff.
+    "records.compliance": 200,
+    "records.compliance_csv": 200,
+    "records.compliance_people": 200,
 }
 
 

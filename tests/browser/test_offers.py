@@ -104,10 +104,11 @@ def test_full_session_lists_other_dates_before_the_waiting_list(
     expect(other).to_be_visible()
     listed = page.locator("ul.govuk-list--bullet").filter(has_text="Ashburton Hall")
     expect(listed).to_contain_text("25 places left")
-    # The other dates come before the waiting list.
+    # The other dates come before the waiting list; asking to hear of new dates comes last.
     assert page.get_by_role("main").locator("h2").all_inner_texts() == [
         "Other dates with places",
         "Join the waiting list",
+        "New dates",
     ]
     axe_check(page, "a full session with other dates")
 

@@ -68,6 +68,8 @@ from .people import (
     people_condition,
 )
 from .reports import (
+    compliance_organisations_condition,
+    compliance_people_condition,
     evaluation_scope_for,
     may_deliver_sessions,
     may_filter_by_trainer,
@@ -92,6 +94,8 @@ from .reports import (
 )
 
 __all__ = [
+    "compliance_organisations_condition",
+    "compliance_people_condition",
     "ADMIN_ROLES",
     "PARTNERSHIP_ADMIN_ASSIGNS",
     "SUMMARY_ROLES",

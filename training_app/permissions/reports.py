@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, exists, false, select, true
 
 from ..extensions import db
-from ..models import CaseReview, Course, CourseSession, CourseSuite, Role, User
+from ..models import Agency, CaseReview, Course, CourseSession, CourseSuite, Role, User
 from ..models.catalogue import session_trainers
 
 if TYPE_CHECKING:
@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
 from .core import SUMMARY_ROLES, _signed_in, is_admin, own_partnership, require, sees_all_partnerships
 from .people import (
+    lead_agency_ids,
+    lead_staff_condition,
+    managed_organisations_condition,
     may_lead_person,
     may_see_person,
+    people_condition,
 )
 
 # --- reports --------------------------------------------------------------------------------------
@@ -198,13 +202,28 @@ def may_verify_training(actor: Any, person: User) -> bool:
 
 
 def may_see_compliance(user: Any) -> bool:
-    """Compliance by organisation: administrators, over the people of their area (people_condition)."""
-    return is_admin(user)
+    """Compliance by organisation: administrators, over the people of their area, and agency training
+    leads, over their organisations' staff (compliance_people_condition)."""
+    return is_admin(user) or bool(lead_agency_ids(user))
 
 
 def may_see_compliance_names(user: Any) -> bool:
     """Who is behind a compliance figure (the drill-down list and the CSV of names)."""
-    return is_admin(user)
+    return may_see_compliance(user)
+
+
+def compliance_people_condition(actor: User) -> ColumnElement[bool]:
+    """SQL on User: whose compliance `actor` sees: an admin's people (people_condition), or a lead's
+    staff (lead_staff_condition); nobody else."""
+    return people_condition(actor) if is_admin(actor) else lead_staff_condition(actor)
+
+
+def compliance_organisations_condition(user: User) -> ColumnElement[bool]:
+    """SQL on Agency: the organisations offered in the compliance filter: an admin's
+    (managed_organisations_condition), or those a lead leads."""
+    if is_admin(user):
+        return managed_organisations_condition(user)
+    return Agency.id.in_(lead_agency_ids(user)) if lead_agency_ids(user) else false()
 
 
 def may_import_elearning(user: Any) -> bool:

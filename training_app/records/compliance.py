@@ -21,7 +21,7 @@ from ..clock import to_london
 from ..extensions import db
 from ..models import Agency, RequirementStatus, TrainingRequirement, User
 from ..pagination import Page, paginate
-from ..permissions import people_condition
+from ..permissions import compliance_people_condition
 from .completions import every_completion, latest_completions, requirement_condition, requirement_course_ids
 from .validity import expires_on, status_cutoffs
 
@@ -54,7 +54,7 @@ def people_in_scope(actor: User, filters: ComplianceFilters) -> list[ColumnEleme
     conditions: list[ColumnElement[bool]] = [
         User.closed_at.is_(None),
         User.deactivated_at.is_(None),
-        people_condition(actor),
+        compliance_people_condition(actor),
     ]
     if filters.partnership_id is not None:
         conditions.append(User.in_area_of(filters.partnership_id))

@@ -18,7 +18,7 @@ from ..ids import parse_id
 from ..models import SECTORS, Agency, OrganisationStatus, Partnership, RequirementStatus, TrainingRequirement
 from ..pagination import requested_page
 from ..permissions import (
-    managed_organisations_condition,
+    compliance_organisations_condition,
     may_see_compliance,
     may_see_compliance_names,
     require,
@@ -48,7 +48,7 @@ def _filter_args(filters: ComplianceFilters) -> dict[str, Any]:
 def _choices() -> dict[str, object]:
     agencies = db.session.execute(
         select(Agency.id, Agency.name)
-        .where(managed_organisations_condition(current_user), Agency.status != OrganisationStatus.MERGED)
+        .where(compliance_organisations_condition(current_user), Agency.status != OrganisationStatus.MERGED)
         .order_by(Agency.name)
     ).all()
     partnerships = (

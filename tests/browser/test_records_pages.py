@@ -4,6 +4,8 @@ someone's record, compliance by organisation, its drill-down, the e-learning imp
 
 from datetime import datetime, timedelta
 
+from playwright.sync_api import expect
+
 from training_app import clock
 from training_app.models import Booking, ElearningCompletion, TrainingRequirement
 
@@ -24,7 +26,7 @@ def test_my_record_and_external_training_form_pass_axe(
 
     sign_in_through_page(page, "rita@example.org")
     page.get_by_role("link", name="My record").click()
-    assert page.get_by_role("heading", name="My training record").is_visible()
+    expect(page.get_by_role("heading", name="My training record")).to_be_visible()  # waits for the page
     assert "Expired" in page.inner_text("#requirements")
     axe_check(page, "My record")
     page.goto("/my-record?print=1")
@@ -33,7 +35,7 @@ def test_my_record_and_external_training_form_pass_axe(
     page.goto("/my-record/external/new")
     axe_check(page, "the external training form")
     page.get_by_role("button", name="Add to my record").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     axe_check(page, "the external training form with errors")
     page.get_by_label("Course name").fill("Trust safeguarding day")
     page.get_by_label("Date you completed it").fill("1/3/2025")
@@ -42,8 +44,8 @@ def test_my_record_and_external_training_form_pass_axe(
     certificate.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     page.get_by_label("Certificate (optional)").set_input_files(str(certificate))
     page.get_by_role("button", name="Add to my record").click()
-    assert "Trust safeguarding day is on your training record" in page.inner_text("main")
-    assert page.get_by_role("link", name="Certificate for Trust safeguarding day").is_visible()
+    expect(page.locator("main")).to_contain_text("Trust safeguarding day is on your training record")
+    expect(page.get_by_role("link", name="Certificate for Trust safeguarding day")).to_be_visible()
     axe_check(page, "My record with training from elsewhere")
 
 
@@ -81,5 +83,5 @@ def test_staff_record_and_compliance_pages_pass_axe(
         axe_check(page, path)
     page.goto("/records/requirements")
     page.get_by_role("button", name="Add requirement").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     axe_check(page, "the requirements form with errors")

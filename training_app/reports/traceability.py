@@ -198,11 +198,20 @@ class CourseDistances:
     with_follow_up: bool = True
 
     @classmethod
-    def for_all_courses(cls, filters: ReportFilters, pooled: dict[int, PairStat]) -> CourseDistances:
+    def for_all_courses(
+        cls, filters: ReportFilters, pooled: dict[int, PairStat], outcome_courses: frozenset[int] | None = None
+    ) -> CourseDistances:
         """Every course's figures with one paired_outcomes call; `pooled` is pooled_by_course's answer
-        for the same scope (the pack has it already)."""
+        for the same scope (the pack has it already). Per-outcome figures are read for
+        `outcome_courses` only when given (the courses whose links name outcomes: in the pack
+        benchmark a seventh of the ratings, 1.1 s to 0.2 s)."""
         distances = cls(filters, pooled=pooled, everything=True, with_follow_up=False)
-        for stat in paired_outcomes(distance_scope(filters)):
+        scope = distance_scope(filters)
+        if outcome_courses is not None:
+            if not outcome_courses:
+                return distances
+            scope = replace(scope, course_ids=outcome_courses)
+        for stat in paired_outcomes(scope):
             if stat.course_id is not None and stat.outcome_index is not None:
                 distances.paired[stat.course_id, stat.outcome_index] = stat
         return distances
@@ -248,17 +257,19 @@ def traceability_report(
     now: datetime | None = None,
     distances: CourseDistances | None = None,
     breakdowns: bool = True,
+    course_figures: dict[int, tuple[int, int, int]] | None = None,
 ) -> Traceability:
     """Every figure of the traceability report of `review` for the period and the actor's partnership
     scope (report_scope: a partnership admin sees the sessions their partnership ran). The annual pack
-    passes `distances` read for every course, and asks for no breakdowns by organisation and sector.
-    Raises ReportForbidden for non-administrators."""
+    passes `distances` read for every course, `course_figures` ({course_id: (sessions delivered,
+    delegates, people)}, its annual report's per-course figures: a course absent has none), and asks
+    for no breakdowns by organisation and sector. Raises ReportForbidden for non-administrators."""
     filters = report_scope(actor, filters)
     without_jit()
     now = now or clock.now()
     distances = distances or CourseDistances(filters)
     course_ids = {link.course_id for rec in review.recommendations for link in rec.links}
-    figures = _course_figures(filters, course_ids, now)
+    figures = course_figures if course_figures is not None else _course_figures(filters, course_ids, now)
     linked = [rec.id for rec in review.recommendations if rec.links]
     reached = _attended_by_recommendation(filters, linked)
     traces = []

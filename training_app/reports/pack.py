@@ -28,7 +28,14 @@ from .annual import AnnualReport, annual_report, delivered_condition
 from .reach import ReachRow, attended_breakdowns
 from .scope import ReportFilters, financial_year_label, financial_year_start, session_conditions
 from .suites import SuiteFigures, combined, suites_of
-from .traceability import CourseDistances, Traceability, distance_scope, load_review, traceability_report
+from .traceability import (
+    CourseDistances,
+    Traceability,
+    attended_by_recommendation,
+    distance_scope,
+    load_review,
+    traceability_report,
+)
 
 if TYPE_CHECKING:
     from ..models import User
@@ -167,8 +174,13 @@ def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None
         ),
     )
     figures = {course.course_id: (course.sessions, course.delegates, course.practitioners) for course in report.courses}
+    reached = attended_by_recommendation(
+        filters, [rec.id for review in loaded for rec in review.recommendations if rec.links]
+    )
     reviews = [
-        traceability_report(actor, review, filters, now, distances, breakdowns=False, course_figures=figures)
+        traceability_report(
+            actor, review, filters, now, distances, breakdowns=False, course_figures=figures, reached=reached
+        )
         for review in loaded
     ]
     if filters.partnership_id is not None:

@@ -119,7 +119,7 @@ def _course_figures(filters: ReportFilters, course_ids: set[int], now: datetime)
     return {cid: (int(sessions.get(cid, 0)), *attended.get(cid, (0, 0))) for cid in course_ids}
 
 
-def _attended_by_recommendation(filters: ReportFilters, recommendation_ids: list[int]) -> dict[int, tuple[int, int]]:
+def attended_by_recommendation(filters: ReportFilters, recommendation_ids: list[int]) -> dict[int, tuple[int, int]]:
     """{recommendation_id: (delegates, people)} over its courses' attended bookings in the period, in one
     statement: people are counted once however many of the recommendation's courses they attended."""
     if not recommendation_ids:
@@ -258,11 +258,13 @@ def traceability_report(
     distances: CourseDistances | None = None,
     breakdowns: bool = True,
     course_figures: dict[int, tuple[int, int, int]] | None = None,
+    reached: dict[int, tuple[int, int]] | None = None,
 ) -> Traceability:
     """Every figure of the traceability report of `review` for the period and the actor's partnership
     scope (report_scope: a partnership admin sees the sessions their partnership ran). The annual pack
     passes `distances` read for every course, `course_figures` ({course_id: (sessions delivered,
-    delegates, people)}, its annual report's per-course figures: a course absent has none), and asks
+    delegates, people)}, its annual report's per-course figures: a course absent has none), `reached`
+    (attended_by_recommendation read once for every review's recommendations), and asks
     for no breakdowns by organisation and sector. Raises ReportForbidden for non-administrators."""
     filters = report_scope(actor, filters)
     without_jit()
@@ -271,7 +273,8 @@ def traceability_report(
     course_ids = {link.course_id for rec in review.recommendations for link in rec.links}
     figures = course_figures if course_figures is not None else _course_figures(filters, course_ids, now)
     linked = [rec.id for rec in review.recommendations if rec.links]
-    reached = _attended_by_recommendation(filters, linked)
+    if reached is None:
+        reached = attended_by_recommendation(filters, linked)
     traces = []
     for rec in review.recommendations:
         courses = []

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from . import clock
 from .cascade.services import record_onward_delivery
@@ -210,6 +212,13 @@ def seed_evidence(today: date | None = None) -> list[str]:
     ]
 
 
+@cache
+def _unusable_password_hash() -> str:
+    """One hash of a random secret nobody is told, shared by the demo delegates: hashing is deliberately
+    slow (about 0.25 s each), and these accounts are never signed in to."""
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
 def _user(email: str) -> User:
     return db.session.scalars(select(User).where(func.lower(User.email) == email)).one()
 
@@ -227,7 +236,7 @@ def _person(email: str, name: str, agency: Agency, job_role: str) -> User:
             external_level_completed=3,
             email_confirmed_at=clock.now(),
         )
-        user.set_password(secrets.token_urlsafe(24))  # demo delegates are not for signing in
+        user.password_hash = _unusable_password_hash()  # demo delegates are not for signing in
         db.session.add(user)
     return user
 

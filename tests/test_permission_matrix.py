@@ -180,6 +180,14 @@ MATRIX = {
     "admin.review_new": ("GET", lambda w: "/admin/reviews/new", ADMIN_AREA),
     "admin.review": ("GET", lambda w: f"/admin/reviews/{w.review.id}", HSCP_ADMIN),
     "admin.review_edit": ("GET", lambda w: f"/admin/reviews/{w.review.id}/edit", HSCP_ADMIN),
+    # Deleting asks first (GET: the confirmation page, naming the links to courses that go with it).
+    "admin.review_delete": ("GET", lambda w: f"/admin/reviews/{w.review.id}/delete", HSCP_ADMIN),
+    "admin.recommendation_edit": ("GET", lambda w: f"/admin/recommendations/{w.recommendation.id}/edit", HSCP_ADMIN),
+    "admin.recommendation_delete": (
+        "GET",
+        lambda w: f"/admin/recommendations/{w.recommendation.id}/delete",
+        HSCP_ADMIN,
+    ),
     # An empty recommendation or link is refused with the form again (400).
     "admin.recommendation_add": (
         "POST",

@@ -12,7 +12,7 @@ from .models import Role
 def register_cli(app):
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Load the HIPS catalogue and one demo account per role (safe to run twice)."""
+        """Load the HIPS catalogue, one demo account per role and a delivered course (safe to run twice)."""
         from .demo import seed_demo
 
         if current_app.config["APP_ENV"] == "production":
@@ -21,7 +21,10 @@ def register_cli(app):
                 "Use create-admin and load-reference instead (see the README, Running in production)."
             )
 
+        from .demo_evidence import seed_evidence
+
         report = seed_demo()
+        report += seed_evidence()  # a delivered course for the demand report, quotes and the annual pack
         db.session.commit()
         for line in report:
             click.echo(line)

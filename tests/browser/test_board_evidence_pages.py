@@ -1,6 +1,6 @@
 """Case reviews, suites, the traceability report and the annual pack's downloads (issue 16), in a real
-browser: an administrator records a review and links a course through the pages; every page visited
-passes axe."""
+browser: an administrator records a review, links a course, edits and deletes a recommendation and
+finally deletes the review through the pages; every page visited passes axe."""
 
 import re
 from datetime import datetime, timedelta
@@ -52,6 +52,28 @@ def test_admin_records_a_review_and_reads_its_traceability(
         "1. Recognise"
     )
     axe_check(page, "the review with a recommendation and a linked course")
+
+    # Edit a recommendation (a bad number first), add a second and delete it after its confirmation page.
+    page.get_by_role("link", name="Edit recommendation 1").click()
+    axe_check(page, "the recommendation form")
+    page.get_by_label("Number").fill("0")
+    page.get_by_role("button", name="Save recommendation").click()
+    expect(page.get_by_role("alert")).to_contain_text("whole number from 1 to 999")
+    axe_check(page, "the recommendation form with errors")
+    page.get_by_label("Number").fill("1")
+    page.get_by_label("Recommendation", exact=True).fill("Train practitioners to recognise and respond to neglect")
+    page.get_by_role("button", name="Save recommendation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Child D")
+    expect(page.get_by_text("Train practitioners to recognise and respond to neglect")).to_be_visible()
+    page.get_by_label("Recommendation 2").fill("Audit referrals")
+    page.get_by_role("button", name="Add recommendation").click()
+    expect(page.get_by_role("heading", name="Recommendation 2")).to_be_visible()
+    page.get_by_role("link", name="Delete recommendation 2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete recommendation 2 of Child D")
+    axe_check(page, "the recommendation's delete confirmation")
+    page.get_by_role("button", name="Delete recommendation 2").click()
+    expect(page.get_by_text("Recommendation 2 has been deleted.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recommendation 2")).to_have_count(0)
     review_id = db.session.scalars(select(CaseReview.id)).one()
     release()
 
@@ -86,3 +108,15 @@ def test_admin_records_a_review_and_reads_its_traceability(
         page.get_by_role("link", name="Download the annual report document (PDF)").click()
     assert download.value.suggested_filename.endswith(".pdf")
     axe_check(page, "the annual report page")
+
+    # Delete the review: the confirmation page names the links to courses that go with it.
+    page.goto(f"/admin/reviews/{review_id}")
+    page.get_by_role("link", name="Delete the review").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete the review Child D")
+    expect(page.get_by_role("table", name="Links to courses that will be removed")).to_contain_text(
+        "Neglect: recognising and responding"
+    )
+    axe_check(page, "the review's delete confirmation")
+    page.get_by_role("button", name="Delete the review").click()
+    expect(page.get_by_text("Child D has been deleted.")).to_be_visible()
+    axe_check(page, "the reviews list after a deletion")

@@ -107,3 +107,32 @@ class LinkCourseForm(FlaskForm):
             outcome_numbers(field.data or "")
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+class RecommendationEditForm(FlaskForm):
+    number = StringField(
+        "Number",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[DataRequired("Enter the recommendation number")],
+    )
+    text = TextAreaField(
+        "Recommendation",
+        widget=GovTextArea(),
+        filters=[strip_filter],
+        validators=_text("Recommendation", 4000, "Enter the recommendation"),
+    )
+    submit = SubmitField("Save recommendation", widget=GovSubmitInput())
+
+    def validate_number(self, field: Field) -> None:
+        value = field.data or ""
+        if not (value.isascii() and value.isdigit() and len(value) <= 3 and int(value) >= 1):
+            raise ValidationError("The recommendation number must be a whole number from 1 to 999")
+
+    @property
+    def number_value(self) -> int:
+        return int(self.number.data or 0)
+
+
+class ConfirmDeleteForm(FlaskForm):
+    """A confirmation page's form: nothing but the CSRF token and the button."""

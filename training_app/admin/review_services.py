@@ -99,3 +99,72 @@ def unlink_course(actor: User, recommendation: ReviewRecommendation, course_id: 
         record_audit(
             actor, "review.course_unlinked", recommendation.review, number=recommendation.number, course_id=course_id
         )
+
+
+def update_recommendation(actor: User, recommendation: ReviewRecommendation, number: int, text: str) -> None:
+    """Change a recommendation's wording and number. Another recommendation of the review with that
+    number takes this one's old number (the two swap), so numbers stay unique without a gap appearing.
+    Raises ReviewError for a number below 1."""
+    if number < 1:
+        raise ReviewError("The recommendation number must be 1 or more", field="number")
+    old_number, old_text = recommendation.number, recommendation.text
+    if number != old_number:
+        other = db.session.scalar(
+            select(ReviewRecommendation).where(
+                ReviewRecommendation.review_id == recommendation.review_id, ReviewRecommendation.number == number
+            )
+        )
+        if other is not None:
+            # The unique (review, number) constraint is checked row by row: park this one past the
+            # highest number first, then swap.
+            highest = db.session.scalar(
+                select(func.max(ReviewRecommendation.number)).where(
+                    ReviewRecommendation.review_id == recommendation.review_id
+                )
+            )
+            recommendation.number = (highest or 0) + 1
+            db.session.flush()
+            other.number = old_number
+            db.session.flush()
+        recommendation.number = number
+    recommendation.text = text
+    db.session.flush()
+    details: dict[str, Any] = {"number": number}
+    if number != old_number:
+        details["old_number"] = old_number
+    if text != old_text:
+        details["text"] = {"before": old_text, "after": text}
+    record_audit(actor, "review.recommendation_changed", recommendation.review, **details)
+
+
+def delete_recommendation(actor: User, recommendation: ReviewRecommendation) -> None:
+    """Delete a recommendation and its links to courses. The others keep their numbers (they are the
+    published review's)."""
+    review = recommendation.review
+    courses = [link.course_id for link in recommendation.links]
+    record_audit(
+        actor,
+        "review.recommendation_deleted",
+        review,
+        number=recommendation.number,
+        text=recommendation.text,
+        course_ids=courses,
+    )
+    review.recommendations.remove(recommendation)  # delete-orphan: the links go with it
+    db.session.flush()
+
+
+def delete_review(actor: User, review: CaseReview) -> None:
+    """Delete a review with its recommendations and their links to courses (the courses, their
+    sessions and evaluations stay)."""
+    record_audit(
+        actor,
+        "review.deleted",
+        review,
+        title=review.title,
+        partnership_id=review.partnership_id,
+        recommendations=len(review.recommendations),
+        course_links=[[rec.number, link.course_id] for rec in review.recommendations for link in rec.links],
+    )
+    db.session.delete(review)
+    db.session.flush()

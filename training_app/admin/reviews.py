@@ -17,13 +17,23 @@ from ..models.reviews import CaseReview, ReviewRecommendation
 from ..permissions import admin_required, may_manage_review, require, reviews_condition, sees_all_partnerships
 from ..reports.traceability import load_review
 from . import bp
-from .review_forms import LinkCourseForm, RecommendationForm, ReviewForm, outcome_numbers
+from .review_forms import (
+    ConfirmDeleteForm,
+    LinkCourseForm,
+    RecommendationEditForm,
+    RecommendationForm,
+    ReviewForm,
+    outcome_numbers,
+)
 from .review_services import (
     add_recommendation,
     create_review,
+    delete_recommendation,
+    delete_review,
     link_course,
     linkable_courses_condition,
     unlink_course,
+    update_recommendation,
     update_review,
 )
 from .services import partnerships
@@ -178,3 +188,60 @@ def recommendation_unlink(recommendation_id: int, course_id: int) -> ResponseRet
     db.session.commit()
     flash(f"The course no longer answers recommendation {recommendation.number}.", "success")
     return redirect(url_for("admin.review", review_id=recommendation.review_id))
+
+
+@bp.route("/recommendations/<int:recommendation_id>/edit", methods=["GET", "POST"])
+@admin_required
+def recommendation_edit(recommendation_id: int) -> ResponseReturnValue:
+    recommendation = recommendation_or_abort(recommendation_id)
+    form = RecommendationEditForm(obj=recommendation if request.method == "GET" else None)
+    if request.method == "GET":
+        form.number.data = str(recommendation.number)
+    if form.validate_on_submit():
+        try:
+            update_recommendation(current_user, recommendation, form.number_value, form.text.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            flash(f"Recommendation {recommendation.number} has been saved.", "success")
+            return redirect(
+                url_for(
+                    "admin.review",
+                    review_id=recommendation.review_id,
+                    _anchor=f"recommendation-{recommendation.number}",
+                )
+            )
+    status = 400 if form.errors else 200
+    return render_template("admin/reviews/recommendation_form.html", form=form, recommendation=recommendation), status
+
+
+@bp.route("/recommendations/<int:recommendation_id>/delete", methods=["GET", "POST"])
+@admin_required
+def recommendation_delete(recommendation_id: int) -> ResponseReturnValue:
+    recommendation = recommendation_or_abort(recommendation_id)
+    form = ConfirmDeleteForm()
+    if form.validate_on_submit():
+        review_id, number = recommendation.review_id, recommendation.number
+        delete_recommendation(current_user, recommendation)
+        db.session.commit()
+        flash(f"Recommendation {number} has been deleted.", "success")
+        return redirect(url_for("admin.review", review_id=review_id))
+    return render_template(
+        "admin/reviews/delete.html", form=form, review=recommendation.review, recommendations=[recommendation]
+    )
+
+
+@bp.route("/reviews/<int:review_id>/delete", methods=["GET", "POST"])
+@admin_required
+def review_delete(review_id: int) -> ResponseReturnValue:
+    review = managed_review_or_abort(review_id)
+    form = ConfirmDeleteForm()
+    if form.validate_on_submit():
+        title = review.title
+        delete_review(current_user, review)
+        db.session.commit()
+        flash(f"{title} has been deleted.", "success")
+        return redirect(url_for("admin.reviews"))
+    return render_template("admin/reviews/delete.html", form=form, review=review, recommendations=None)

@@ -173,16 +173,35 @@ def pooled_by_course(scope: Scope) -> tuple[dict[int, PairStat], PairStat]:
     on PostgreSQL, 2.5 s became 1.45 s on the loaded 2-core development machine). A delegate's ratings
     all belong to one course, so the total is the sum of the courses.
     """
-    query, R, V = _paired_ratings(scope)
-    per_delegate = (
-        query.add_columns(
-            R.course_id.label("course_id"),
+    # Each delegate's post-course response holds all their paired ratings (one response per pair_key
+    # and stage), so the ratings are summed per response first, from the paired-ratings index alone
+    # (pre_value is set on outcome ratings only: the pre_value_range check), and only then joined
+    # to the responses in scope. Summing per (course, pair_key) after the join sorted every rating
+    # by a text key: for the annual pack's year on PostgreSQL, 2.5 s became 1.5 s.
+    R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
+    per_response = (
+        select(
+            V.response_id.label("response_id"),
             func.count().label("outcomes"),
             func.sum(V.pre_value).label("sum_pre"),
             func.sum(V.value).label("sum_post"),
             func.sum(V.value - V.pre_value).label("sum_change"),
         )
-        .group_by(R.course_id, R.pair_key)
+        .where(V.pre_value.is_not(None))
+        .group_by(V.response_id)
+        .subquery()
+    )
+    p = per_response.c
+    per_delegate = (
+        select(
+            R.course_id.label("course_id"),
+            p.outcomes.label("outcomes"),
+            p.sum_pre.label("sum_pre"),
+            p.sum_post.label("sum_post"),
+            p.sum_change.label("sum_change"),
+        )
+        .join_from(per_response, R, R.id == p.response_id)
+        .where(R.stage == EvaluationStage.POST, *response_filters(R, scope))
         .subquery()
     )
     d = per_delegate.c

@@ -32,6 +32,7 @@ class Scope:
     date_from: datetime | None = None
     date_to: datetime | None = None
     date_basis: str = "session"  # "session" (session start) or "submitted"
+    course_ids: frozenset[int] | None = None  # only these courses (the annual pack's linked courses)
 
 
 def _course_ids(scope: Scope, by_partnership: bool = True) -> Select[int] | None:
@@ -59,6 +60,8 @@ def response_filters(
         conds.append(R.session_id == scope.session_id)
     if scope.course_id:
         conds.append(R.course_id == scope.course_id)
+    if scope.course_ids is not None:
+        conds.append(R.course_id.in_(scope.course_ids))
     if scope.trainer_id:
         conds.append(
             exists().where(

@@ -114,7 +114,7 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
         .join(Course, Course.id == CourseSession.course_id)
         .where(delivered, *session_conditions(filters))
     ).one()
-    breakdowns = attended_breakdowns(filters, by_course=True)
+    breakdowns = attended_breakdowns(filters, by_course=True, dimensions=frozenset({"agency", "sector"}))
 
     sessions_per_course = dict(
         db.session.execute(

@@ -28,7 +28,14 @@ from .annual import AnnualReport, annual_report, delivered_condition
 from .reach import ReachRow, attended_breakdowns
 from .scope import ReportFilters, financial_year_label, financial_year_start, session_conditions
 from .suites import SuiteFigures, combined, suites_of
-from .traceability import CourseDistances, Traceability, distance_scope, load_review, traceability_report
+from .traceability import (
+    CourseDistances,
+    Traceability,
+    attended_by_recommendation,
+    distance_scope,
+    load_review,
+    traceability_report,
+)
 
 if TYPE_CHECKING:
     from ..models import User
@@ -103,7 +110,7 @@ def delivered_courses(filters: ReportFilters, now: datetime) -> set[int]:
 
 def earlier_year(filters: ReportFilters, now: datetime) -> YearFigures:
     """An earlier year's trend figures, by the definitions of the chosen year's (see annual_pack)."""
-    breakdowns = attended_breakdowns(filters)
+    breakdowns = attended_breakdowns(filters, dimensions=frozenset({"sector"}))
     per_course, _ = pooled_by_course(distance_scope(filters))
     delivered = delivered_courses(filters, now)
     distance = combined([stat for course_id, stat in per_course.items() if course_id in delivered])
@@ -152,12 +159,30 @@ def annual_pack(actor: User, filters: ReportFilters, now: datetime | None = None
     review_query = select(CaseReview.id).order_by(CaseReview.published_on, CaseReview.id)
     if filters.partnership_id is not None:
         review_query = review_query.where(CaseReview.partnership_id == filters.partnership_id)
-    reviews = []
-    distances = CourseDistances.for_all_courses(filters, per_course)
-    for review_id in db.session.scalars(review_query):
-        review = load_review(review_id)
-        if review is not None:
-            reviews.append(traceability_report(actor, review, filters, now, distances, breakdowns=False))
+    loaded = [review for review_id in db.session.scalars(review_query) if (review := load_review(review_id))]
+    # The reviews' courses' figures are the report's (same period, partnership and definitions), and
+    # distance travelled per outcome is read only for the courses whose links name outcomes.
+    distances = CourseDistances.for_all_courses(
+        filters,
+        per_course,
+        frozenset(
+            link.course_id
+            for review in loaded
+            for rec in review.recommendations
+            for link in rec.links
+            if link.outcome_indexes
+        ),
+    )
+    figures = {course.course_id: (course.sessions, course.delegates, course.practitioners) for course in report.courses}
+    reached = attended_by_recommendation(
+        filters, [rec.id for review in loaded for rec in review.recommendations if rec.links]
+    )
+    reviews = [
+        traceability_report(
+            actor, review, filters, now, distances, breakdowns=False, course_figures=figures, reached=reached
+        )
+        for review in loaded
+    ]
     if filters.partnership_id is not None:
         partnership = db.session.get(Partnership, filters.partnership_id)
         name = f"{partnership.name} ({partnership.code})" if partnership else ALL_PARTNERSHIPS

@@ -119,7 +119,7 @@ def _course_figures(filters: ReportFilters, course_ids: set[int], now: datetime)
     return {cid: (int(sessions.get(cid, 0)), *attended.get(cid, (0, 0))) for cid in course_ids}
 
 
-def _attended_by_recommendation(filters: ReportFilters, recommendation_ids: list[int]) -> dict[int, tuple[int, int]]:
+def attended_by_recommendation(filters: ReportFilters, recommendation_ids: list[int]) -> dict[int, tuple[int, int]]:
     """{recommendation_id: (delegates, people)} over its courses' attended bookings in the period, in one
     statement: people are counted once however many of the recommendation's courses they attended."""
     if not recommendation_ids:
@@ -198,11 +198,20 @@ class CourseDistances:
     with_follow_up: bool = True
 
     @classmethod
-    def for_all_courses(cls, filters: ReportFilters, pooled: dict[int, PairStat]) -> CourseDistances:
+    def for_all_courses(
+        cls, filters: ReportFilters, pooled: dict[int, PairStat], outcome_courses: frozenset[int] | None = None
+    ) -> CourseDistances:
         """Every course's figures with one paired_outcomes call; `pooled` is pooled_by_course's answer
-        for the same scope (the pack has it already)."""
+        for the same scope (the pack has it already). Per-outcome figures are read for
+        `outcome_courses` only when given (the courses whose links name outcomes: in the pack
+        benchmark a seventh of the ratings, 1.1 s to 0.2 s)."""
         distances = cls(filters, pooled=pooled, everything=True, with_follow_up=False)
-        for stat in paired_outcomes(distance_scope(filters)):
+        scope = distance_scope(filters)
+        if outcome_courses is not None:
+            if not outcome_courses:
+                return distances
+            scope = replace(scope, course_ids=outcome_courses)
+        for stat in paired_outcomes(scope):
             if stat.course_id is not None and stat.outcome_index is not None:
                 distances.paired[stat.course_id, stat.outcome_index] = stat
         return distances
@@ -248,19 +257,24 @@ def traceability_report(
     now: datetime | None = None,
     distances: CourseDistances | None = None,
     breakdowns: bool = True,
+    course_figures: dict[int, tuple[int, int, int]] | None = None,
+    reached: dict[int, tuple[int, int]] | None = None,
 ) -> Traceability:
     """Every figure of the traceability report of `review` for the period and the actor's partnership
     scope (report_scope: a partnership admin sees the sessions their partnership ran). The annual pack
-    passes `distances` read for every course, and asks for no breakdowns by organisation and sector.
-    Raises ReportForbidden for non-administrators."""
+    passes `distances` read for every course, `course_figures` ({course_id: (sessions delivered,
+    delegates, people)}, its annual report's per-course figures: a course absent has none), `reached`
+    (attended_by_recommendation read once for every review's recommendations), and asks
+    for no breakdowns by organisation and sector. Raises ReportForbidden for non-administrators."""
     filters = report_scope(actor, filters)
     without_jit()
     now = now or clock.now()
     distances = distances or CourseDistances(filters)
     course_ids = {link.course_id for rec in review.recommendations for link in rec.links}
-    figures = _course_figures(filters, course_ids, now)
+    figures = course_figures if course_figures is not None else _course_figures(filters, course_ids, now)
     linked = [rec.id for rec in review.recommendations if rec.links]
-    reached = _attended_by_recommendation(filters, linked)
+    if reached is None:
+        reached = attended_by_recommendation(filters, linked)
     traces = []
     for rec in review.recommendations:
         courses = []

@@ -10,7 +10,8 @@ The workers are first warmed by --warm-up bookings onto another session (a serve
 configured its mappers and compiled its queries and templates long before a launch event). Then every
 user opens a connection and POSTs at the same moment (asyncio, one process: the load generator's own
 CPU is printed, since it shares the machine's cores with the server). Prints bookings per second,
-p50/p99 latency, the CPU each part used, and checks exactly `capacity` confirmed, the rest waitlisted
+p50/p99 latency, the CPU each part used, how long each booking held the session's lock (bench/lock_timing.py),
+and checks exactly `capacity` confirmed, the rest waitlisted
 and one email queued per booking.
 """
 
@@ -23,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -60,7 +62,7 @@ def prepare(url, users, capacity):
 
     from training_app import clock, create_app
     from training_app.extensions import db
-    from training_app.models import Agency, Course, CourseSession, Partnership, User
+    from training_app.models import Agency, Course, CourseSession, Partnership, User, Venue
 
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -81,7 +83,7 @@ def prepare(url, users, capacity):
             starts_at=start,
             ends_at=start + timedelta(hours=3),
             capacity=capacity,
-            venue="Winchester Guildhall",
+            venue=Venue(name="Winchester Guildhall", address="The Broadway, Winchester", partnership=hscp),
         )
         db.session.add_all([hscp, agency, course, session])
         db.session.flush()
@@ -140,8 +142,8 @@ def add_session(url, like_session_id, capacity):
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         return conn.execute(
-            "INSERT INTO course_sessions (course_id, partnership_id, starts_at, ends_at, venue, capacity, status, "
-            "sequence, created_at, updated_at) SELECT course_id, partnership_id, starts_at, ends_at, venue, %s, "
+            "INSERT INTO course_sessions (course_id, partnership_id, starts_at, ends_at, venue_id, capacity, status, "
+            "sequence, created_at, updated_at) SELECT course_id, partnership_id, starts_at, ends_at, venue_id, %s, "
             "status, 0, created_at, updated_at FROM course_sessions WHERE id = %s RETURNING id",
             (capacity, like_session_id),
         ).fetchone()[0]
@@ -187,19 +189,49 @@ async def rush(port, path, clients):
     return results, wall, client_cpu
 
 
-def cpu_by_process():
-    """CPU seconds used so far by every process on the machine, summed by command name."""
+def cpu_of(pids):
+    """CPU seconds used so far by each of `pids` (those that still run), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     totals = {}
+    for pid in pids:
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        totals[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def children_of(parent):
+    """The pids whose parent is `parent` (gunicorn's workers)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             raw = stat.read_text()
         except OSError:
             continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        totals[name] = totals.get(name, 0) + (int(fields[11]) + int(fields[12])) / ticks
-    return totals
+        if int(raw[raw.rindex(")") + 2 :].split()[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def backends_of(url):
+    """The pids of the PostgreSQL backends serving the benchmark's database (the machine may be running
+    other databases' work, which the figures must not count)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+
+
+def used_cpu(before, after):
+    return sum(after[pid] - before.get(pid, 0) for pid in after)
 
 
 def main():
@@ -226,6 +258,7 @@ def main():
     admin, name, url = create_database(server)
     port = free_port()
     gunicorn = None
+    lock_file = Path(tempfile.mkstemp(prefix="booking-lock-", suffix=".txt")[1])
     try:
         session_id, user_ids = prepare(url, args.users + args.warm_up, args.capacity)
         warm_session_id = add_session(url, session_id, args.warm_up)
@@ -235,6 +268,7 @@ def main():
             "SECRET_KEY": "bench-secret",
             "APP_ENV": "development",
             "MAIL_BACKEND": "console",
+            "LOCK_TIMING_FILE": str(lock_file),
         }
         gunicorn = subprocess.Popen(
             [
@@ -253,7 +287,7 @@ def main():
                 "warning",
                 "--pythonpath",
                 "bench",
-                "wsgi:app" if args.endpoint == "book" else "floor_app:app",
+                "lock_timing:app" if args.endpoint == "book" else "floor_app:app",
             ],
             cwd=ROOT,
             env=env,
@@ -270,12 +304,13 @@ def main():
         warm_clients, clients = clients[: args.warm_up], clients[args.warm_up :]
         if warm_clients:
             asyncio.run(rush(port, ENDPOINTS[args.endpoint].format(warm_session_id), warm_clients))
+        lock_file.write_text("")  # the warm-up's locks are not the rush's
 
-        cpu_before = cpu_by_process()
+        # Only the benchmark's own processes: the gunicorn workers and the backends of its database.
+        app_pids, pg_pids = [gunicorn.pid, *children_of(gunicorn.pid)], backends_of(url)
+        app_before, pg_before = cpu_of(app_pids), cpu_of(pg_pids)
         results, wall, client_cpu = asyncio.run(rush(port, ENDPOINTS[args.endpoint].format(session_id), clients))
-        cpu_after = cpu_by_process()
-        used = {k: cpu_after[k] - cpu_before.get(k, 0) for k in cpu_after}
-        server_cpu = {k: v for k, v in used.items() if k in ("python", "python3", "gunicorn", "postgres")}
+        app_cpu, pg_cpu = used_cpu(app_before, cpu_of(app_pids)), used_cpu(pg_before, cpu_of(pg_pids))
 
         import psycopg
 
@@ -318,14 +353,21 @@ def main():
         )
         print(
             f"CPU during the rush: load generator {client_cpu:.2f} s; app workers "
-            f"{server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu:.2f} s "
-            f"({(server_cpu.get('python', 0) + server_cpu.get('python3', 0) - client_cpu) / args.users * 1000:.1f} ms "
-            f"a booking); PostgreSQL {server_cpu.get('postgres', 0):.2f} s; 2 cores x wall = {2 * wall:.2f} s"
+            f"{app_cpu:.2f} s ({app_cpu / args.users * 1000:.1f} ms a booking); PostgreSQL (this database's "
+            f"backends) {pg_cpu:.2f} s; 2 cores x wall = {2 * wall:.2f} s; load average {os.getloadavg()[0]:.1f}"
         )
         print(f"errors (non-302 responses): {len(errors)} {sorted(set(map(str, errors)))[:5]}")
         if args.endpoint != "book":
             print("RESULT:", "OK (a route that books nothing)" if not errors else "FAILED")
             return 1 if errors else 0
+        held = sorted(float(line) for line in lock_file.read_text().split())
+        if held:
+            q = lambda f: held[min(len(held) - 1, int(f * len(held)))]  # noqa: E731
+            print(
+                f"session lock held (lock statement returned to commit returned), {len(held)} bookings: "
+                f"median {statistics.median(held):.2f} ms, p90 {q(0.9):.2f} ms, max {held[-1]:.2f} ms; "
+                f"sum {sum(held) / 1000:.2f} s = {sum(held) / 1000 / wall:.0%} of the wall time"
+            )
         told_right = [told.get(email) for email in waiting] == list(range(1, len(waiting) + 1))
         print(
             f"bookings: {counts}; emails queued: {emails}; waiting list of {len(waiting)}, each told their "
@@ -344,6 +386,7 @@ def main():
         if gunicorn:
             gunicorn.terminate()
             gunicorn.wait(10)
+        lock_file.unlink(missing_ok=True)
         import psycopg
 
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -1,6 +1,7 @@
 """Command-line tasks: `flask --app wsgi <command>`."""
 
-import time
+import signal
+import threading
 
 import click
 from flask import current_app
@@ -33,15 +34,21 @@ def register_cli(app):
     @click.option("--loop", is_flag=True, help="Keep running, checking the outbox every --interval seconds.")
     @click.option("--interval", default=30, show_default=True, help="Seconds between checks with --loop.")
     def send_mail_command(loop, interval):
-        """Deliver queued emails from the outbox over SMTP (retries with backoff; never sends twice)."""
+        """Deliver queued emails from the outbox over SMTP (retries with backoff; never sends twice).
+
+        SIGTERM or SIGINT (systemd stop, Ctrl-C): the message being sent is finished and marked sent,
+        then the worker exits 0; the rest are left for the other workers or the next run."""
         from .mail import deliver_pending
 
-        while True:
-            sent, failed = deliver_pending()
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        while not stop.is_set():
+            sent, failed = deliver_pending(stopping=stop.is_set)
             click.echo(f"sent {sent}, failed {failed}")
             if not loop:
                 break
-            time.sleep(interval)
+            stop.wait(interval)
 
     @app.cli.command("set-role")
     @click.argument("email")

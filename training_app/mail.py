@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -44,8 +44,23 @@ def queue_email(
     """Add an email to the outbox, in the caller's transaction (it is written with the rest of the
     change at the next flush; a duplicate `dedupe_key` fails there). The body is rendered now from
     emails/<template>.txt. Returns the message."""
+    message = compose_email(to_address, template, subject, attachments, dedupe_key, **context)
+    db.session.add(message)
+    return message
+
+
+def compose_email(
+    to_address: str,
+    template: str,
+    subject: str,
+    attachments: Iterable[dict[str, Any]] = (),
+    dedupe_key: str | None = None,
+    **context: object,
+) -> OutboxMessage:
+    """The outbox message queue_email would add, rendered now but not added to the session (the booking
+    fast path renders its emails before it takes the session's lock, bookings/fast_path.py)."""
     now = clock.now()
-    message = OutboxMessage(
+    return OutboxMessage(
         to_address=to_address,
         subject=subject,
         body_text=render_template(f"emails/{template}.txt", **context),
@@ -56,8 +71,6 @@ def queue_email(
         next_attempt_at=now,
         request_id=request_id(),
     )
-    db.session.add(message)
-    return message
 
 
 def attachment_part(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -180,15 +193,23 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def deliver_pending(limit: int = 200) -> tuple[int, int]:
+def deliver_pending(limit: int = 200, stopping: Callable[[], bool] = lambda: False) -> tuple[int, int]:
     """Send due messages; returns (sent, failed). Commits after each message.
 
-    Each message is claimed with a lock (SKIP LOCKED on PostgreSQL), so two workers never send
-    the same message; a message is marked sent in the same step that sent it.
+    Each message is claimed on its own with a row lock (SKIP LOCKED on PostgreSQL; SQLite's BEGIN
+    IMMEDIATE serialises the workers), sent, and marked sent in the same transaction, committed before
+    the next is claimed: so two workers never send the same message, and a worker that dies leaves
+    nothing claimed but the one message in flight, whose lock goes with its connection (another worker
+    then takes it). `stopping` is asked before each claim (send-mail's SIGTERM handler: finish the
+    message in hand, then stop). The one unavoidable duplicate: a worker killed outright (SIGKILL, power
+    loss) after the mail server accepted a message but before the commit; the retry carries the same
+    Message-ID, so receiving servers can drop it.
     """
     config = current_app.config
     sent = failed = 0
     for _ in range(limit):
+        if stopping():
+            break
         now = clock.now()
         query = (
             select(OutboxMessage)

@@ -6,8 +6,9 @@ from typing import Any
 
 from .. import clock
 from ..contact import team_for_session
-from ..mail import queue_email
-from ..models import Booking, CourseSession
+from ..extensions import db
+from ..mail import compose_email
+from ..models import Booking, CourseSession, OutboxMessage
 from ..web import external_url
 from .state import booking_state
 
@@ -26,7 +27,20 @@ def email_delegate(
     also_calendar_of: CourseSession | None = None,
     **context: Any,
 ) -> None:
-    """Queue an email about `booking` to its delegate. With `attach_calendar` it carries the delegate's
+    """Queue the email delegate_email makes, in the caller's transaction."""
+    db.session.add(delegate_email(booking, template, subject, attach_calendar, dedupe_key, also_calendar_of, **context))
+
+
+def delegate_email(
+    booking: Booking,
+    template: str,
+    subject: str,
+    attach_calendar: bool = False,
+    dedupe_key: str | None = None,
+    also_calendar_of: CourseSession | None = None,
+    **context: Any,
+) -> OutboxMessage:
+    """An email about `booking` to its delegate. With `attach_calendar` it carries the delegate's
     own copy of the session's event (calendar.person: REQUEST while they attend, CANCEL once they do
     not), and `also_calendar_of` adds their copy of another session's event (a move cancels the old).
 
@@ -44,7 +58,7 @@ def email_delegate(
                 "person_ics": {"user_id": booking.user_id, "session_id": each.id},
             }
         )
-    queue_email(
+    return compose_email(
         booking.user.email,
         template,
         subject,

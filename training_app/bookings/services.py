@@ -13,11 +13,11 @@ the emails to delegates in .emails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, and_, case, func, select, text
+from sqlalchemy import ScalarSelect, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -45,6 +45,14 @@ from .errors import (
     SessionNotBookable,
     UnknownSession,
 )
+from .fast_path import (
+    fast_path_applies,
+    insert_booking,
+    lock_as_read,
+    place_decision,
+    prerender_emails,
+    session_as_read,
+)
 from .manager_emails import BOOKED, CANCELLED, tell_manager
 from .prerequisites import completed_level, missing_level  # noqa: F401 (re-exported for pages)
 from .promotion import fill_free_places, waiting_list, waitlist_position
@@ -54,7 +62,7 @@ __all__ = ["waiting_list", "waitlist_position"]  # re-exported: pages and tests 
 # --------------------------------------------------------------------------- helpers
 
 
-def lock_session(session_id: int) -> CourseSession | None:
+def lock_session(session_id: int, wait_bounded: bool = False) -> CourseSession | None:
     """Lock the course session row for the rest of the transaction and return it, brought up to date
     from the locked row (None if there is no such session). Every change to who holds a place starts here.
 
@@ -62,10 +70,11 @@ def lock_session(session_id: int) -> CourseSession | None:
     wait for the lock is bounded by LOCK_TIMEOUT_MS for this transaction only (SET LOCAL); a timeout raises
     OperationalError, which the app answers with "busy, please try again" (training_app/errors.py). On
     SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE), and FOR UPDATE is
-    dropped.
+    dropped. `wait_bounded`: this transaction already set the bound (lock_person), so one round trip less.
     """
     db.session.flush()
-    _bound_lock_wait()
+    if not wait_bounded:
+        _bound_lock_wait()
     return db.session.scalars(
         select(CourseSession)
         .where(CourseSession.id == session_id)
@@ -182,10 +191,16 @@ class BookingResult:
 
     booking: Booking
     waitlist_position: int | None = None
+    # Read when the booking is made: after the view's commit the booking is expired, and asking it
+    # again would cost a round trip.
+    status: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", self.booking.status)
 
     @property
     def awaiting_approval(self) -> bool:
-        return self.booking.status == BookingStatus.AWAITING_APPROVAL
+        return self.status == BookingStatus.AWAITING_APPROVAL
 
 
 def book_place(
@@ -214,11 +229,26 @@ def book_place(
         )
     if course.requires_manager_approval and not actor.manager_email:
         raise ManagerMissing()
+    # The fast path (PostgreSQL, no approval) renders both emails it may send before any lock is taken.
+    fast = fast_path_applies(course_session)
+    if fast:
+        as_read = session_as_read(course_session)
+        emails = prerender_emails(actor, course_session, access_needs, booked_by)
     # Lock late: everything from here to the commit is serialised per session (and per person, for the
-    # one-place-per-course rule), and decided on the locked rows.
+    # one-place-per-course rule, which the person's lock alone makes safe to check before the session's).
     if not course.allow_repeat_bookings:
         lock_person(actor.id)
-    lock_session(session_id)
+        if other := other_place_on_course(actor, course_session, clock.now()):
+            raise AlreadyOnCourse.about(other)
+    if not fast:
+        lock_session(session_id, wait_bounded=not course.allow_repeat_bookings)
+    else:
+        if course.allow_repeat_bookings:
+            _bound_lock_wait()
+        if not lock_as_read(course_session, as_read):
+            # Changed while we queued (rare): read it again under the lock, and the emails with it.
+            lock_session(session_id, wait_bounded=True)
+            emails = prerender_emails(actor, course_session, access_needs, booked_by)
     now = clock.now()
     if reason := course_session.session_refusal(now):
         raise SessionNotBookable(reason)
@@ -227,21 +257,19 @@ def book_place(
         now, has_head_start(actor, course_session)
     ):
         raise BookingClosed(reason)
-    if not course.allow_repeat_bookings and (other := other_place_on_course(actor, course_session, now)):
-        raise AlreadyOnCourse.about(other)
-    # One round trip for all four questions, while the lock is held.
-    mine_active = and_(Booking.user_id == actor.id, Booking.status != BookingStatus.CANCELLED)
-    taken, waiting, mine, last_sequence = db.session.execute(
-        select(
-            func.count(case((Booking.status.in_(BookingStatus.HOLDS_PLACE), 1))),
-            func.count(case((Booking.status == BookingStatus.WAITLISTED, 1))),
-            func.count(case((mine_active, 1))),
-            func.max(case((Booking.user_id == actor.id, Booking.calendar_sequence))),
-        ).where(Booking.session_id == session_id)
-    ).one()
-    if mine:
+    if fast:
+        try:
+            made, fast_position = insert_booking(actor, course_session, access_needs, booked_by, emails)
+        except IntegrityError:
+            raise AlreadyBooked() from None
+        if made is None:
+            raise AlreadyBooked()
+        return BookingResult(made, fast_position)
+    # The capacity rule (fast_path.place_decision), in one round trip while the lock is held.
+    decision = db.session.execute(place_decision(session_id, actor.id, course_session.capacity)).one()
+    if decision.mine:
         raise AlreadyBooked()
-    has_place = taken < course_session.capacity
+    has_place = decision.status == BookingStatus.CONFIRMED
     needs_approval = has_place and course.requires_manager_approval
     booking = Booking(
         session=course_session,
@@ -259,7 +287,7 @@ def book_place(
         job_role=actor.job_role,
         access_needs=access_needs or None,
         # Above any earlier booking of theirs, so this copy of the event replaces a cancelled one.
-        calendar_sequence=(last_sequence or 0) + 1,
+        calendar_sequence=decision.sequence,
     )
     try:
         # A savepoint: if the unique index catches a duplicate the lock should already have prevented,
@@ -282,8 +310,7 @@ def book_place(
             booked_by=booked_by,
         )
         return BookingResult(booking)
-    # Under the lock, everyone already waiting asked earlier: this booking joins the end.
-    position = waiting + 1
+    position = decision.position
     email_delegate(
         booking,
         "booking_waitlisted",

@@ -91,3 +91,17 @@ class RefresherReminder(Model):
     expires_on: Mapped[date]
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class RequirementCompletion(Model):
+    """Each person's latest qualifying completion per requirement: a summary kept by
+    records/summary.py in the same transaction as every change to completions, requirements or
+    courses' levels, always computed from `records/completions.latest_completions` (the one rule).
+    Compliance counts read it, so they need not group a million completions on every page."""
+
+    __tablename__ = "requirement_completions"
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("training_requirements.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    last_completed_at: Mapped[datetime]

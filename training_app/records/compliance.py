@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, or_, select, text
 
 from ..clock import to_london
 from ..extensions import db
@@ -138,23 +138,48 @@ def compliance_figures(
 ) -> list[RequirementFigures]:
     """Per requirement, how many people in scope are current, due, expired or never trained.
 
-    One statement for every requirement: the people in scope LEFT JOINed to each requirement's summary
-    rows (no row: never), then one row of counts. Grouping the million completions on every page instead
+    One pass over the summary rows of the people in scope, grouped by requirement (each row compared with
+    its requirement's cut-offs: current, due, expired); never is everyone else in scope (no summary row),
+    from one count of the people. Four LEFT JOINs of the people to each requirement's rows hashed the whole
+    summary four times (0.58 s for one organisation). Grouping the million completions on every page instead
     took 1.3 s for a partnership of 200,000 people in bench/compliance_bench.py.
     """
     if not requirements:
         return []
     conditions = people_in_scope(actor, filters)
-    query = select().select_from(User)
-    counts: list[Any] = []
-    for n, r in enumerate(requirements):
-        summary = _summary(n, r)
-        query = query.outerjoin(summary, and_(summary.c.requirement_id == r.id, summary.c.user_id == User.id))
-        counts += _counts(summary.c.last_completed_at, r, today)
+    summary = _summary("all", requirements[0])
+    last = summary.c.last_completed_at
+    due_before: list[Any] = []
+    expired_before: list[Any] = []
+    for r in requirements:
+        cutoffs = status_cutoffs(r.validity_months, today)
+        if cutoffs is not None:
+            due_before.append((summary.c.requirement_id == r.id, literal(cutoffs.due_before)))
+            expired_before.append((summary.c.requirement_id == r.id, literal(cutoffs.expired_before)))
+    # Each row's own requirement's cut-offs (NULL: it never expires), then three sums per requirement.
+    due = case(*due_before, else_=null()) if due_before else null()
+    expired = case(*expired_before, else_=null()) if expired_before else null()
     _use_memory_for_grouping()
-    row = db.session.execute(query.add_columns(*counts).where(*conditions)).one()
-    numbers = iter(int(value) for value in row)
-    return [RequirementFigures(r, {status: next(numbers) for status in STATUSES}) for r in requirements]
+    people = db.session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+    rows = db.session.execute(
+        select(
+            summary.c.requirement_id,
+            func.count(),
+            func.sum(case((or_(due.is_(None), last >= due), 1), else_=0)),
+            func.sum(case((last < expired, 1), else_=0)),
+        )
+        .select_from(summary)
+        .join(User, User.id == summary.c.user_id)
+        .where(summary.c.requirement_id.in_([r.id for r in requirements]), *conditions)
+        .group_by(summary.c.requirement_id)
+    ).all()
+    completed = {requirement_id: (int(n), int(c or 0), int(e or 0)) for requirement_id, n, c, e in rows}
+    figures = []
+    for r in requirements:
+        done, current, expired_count = completed.get(r.id, (0, 0, 0))
+        counts = (current, done - current - expired_count, expired_count, people - done)
+        figures.append(RequirementFigures(r, dict(zip(STATUSES, counts, strict=True))))
+    return figures
 
 
 @dataclass(frozen=True)

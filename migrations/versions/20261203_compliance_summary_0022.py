@@ -37,12 +37,16 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("requirement_id", "user_id", name=op.f("pk_requirement_completions")),
     )
-    op.create_index(op.f("ix_requirement_completions_user_id"), "requirement_completions", ["user_id"])
+    op.create_index(
+        "ix_requirement_completions_person",
+        "requirement_completions",
+        ["user_id", "requirement_id", "last_completed_at"],
+    )
     from training_app.records.summary import rebuild_requirements
 
     rebuild_requirements(op.get_bind())
 
 
 def downgrade():
-    op.drop_index(op.f("ix_requirement_completions_user_id"), table_name="requirement_completions")
+    op.drop_index("ix_requirement_completions_person", table_name="requirement_completions")
     op.drop_table("requirement_completions")

@@ -82,14 +82,14 @@ def status_of(
     )
 
 
-def _summary(n: int | str, requirement: TrainingRequirement) -> Any:
-    """The summary rows (records/summary.py) of `requirement`, as an alias to LEFT JOIN people to:
-    no row means never completed."""
-    return RequirementCompletion.__table__.alias(f"summary_{n}")
+def _summary(name: str) -> Any:
+    """The summary rows (records/summary.py), as an alias: no row for a person and requirement means
+    never completed."""
+    return RequirementCompletion.__table__.alias(f"summary_{name}")
 
 
 def _statuses(conditions: list[ColumnElement[bool]], requirement: TrainingRequirement, today: date) -> Select[Any]:
-    summary = _summary("one", requirement)
+    summary = _summary("one")
     last = summary.c.last_completed_at
     return (
         select(
@@ -147,7 +147,7 @@ def compliance_figures(
     if not requirements:
         return []
     conditions = people_in_scope(actor, filters)
-    summary = _summary("all", requirements[0])
+    summary = _summary("all")
     last = summary.c.last_completed_at
     due_before: list[Any] = []
     expired_before: list[Any] = []

@@ -295,6 +295,12 @@ MATRIX = {
     ),
     "records.import_elearning_page": ("GET", lambda w: "/records/import-elearning", ADMIN_AREA),
     "records.requirements_page": ("GET", lambda w: "/records/requirements", SYSTEM_ONLY),
+    "records.edit_requirement": ("GET", lambda w: f"/records/requirements/{w.requirement.id}/edit", SYSTEM_ONLY),
+    "records.delete_requirement_page": (
+        "GET",
+        lambda w: f"/records/requirements/{w.requirement.id}/delete",
+        SYSTEM_ONLY,
+    ),
     # Compliance: administrators, each over the people of their area.
     "records.compliance": ("GET", lambda w: "/records/compliance", REPORTS),
     "records.compliance_csv": ("GET", lambda w: "/records/compliance.csv", REPORTS),

@@ -176,12 +176,21 @@ def test_figures_page_statements_do_not_grow_with_people(client, db, login, town
     assert len(count()) == len(before)
 
 
-def test_large_scopes_group_every_completion_first_with_the_same_answers(client, login, town, monkeypatch):
-    """Beyond NARROW_FIRST_UP_TO people, every completion is grouped before joining the people in scope:
-    the same figures, drill-down and CSV (here forced with a limit of 0)."""
-    from training_app.records import compliance
+def test_rebuilt_summary_gives_the_same_answers(app, client, login, town):
+    """`flask rebuild-compliance-summary` on an emptied summary (an installation that lost it): the same
+    figures, drill-down and CSV, and running it twice changes nothing."""
+    from training_app.extensions import db as _db
+    from training_app.models import RequirementCompletion
 
-    monkeypatch.setattr(compliance, "NARROW_FIRST_UP_TO", 0)
+    before = sorted(_db.session.execute(select(RequirementCompletion.__table__)).all())
+    assert before
+    _db.session.execute(RequirementCompletion.__table__.delete())
+    _db.session.commit()
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["rebuild-compliance-summary"])
+        assert result.exit_code == 0 and f"{len(before)} rows" in result.output
+    assert sorted(_db.session.execute(select(RequirementCompletion.__table__)).all()) == before
     test_compliance_of_one_organisation_counts_people_where_they_are_now(client, login, town)
     test_compliance_by_partnership_area_and_by_sector(client, login, town)
     test_drill_down_lists_who_is_behind_a_figure(client, login, town)

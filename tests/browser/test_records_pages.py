@@ -76,6 +76,8 @@ def test_staff_record_and_compliance_pages_pass_axe(
         f"/records/compliance/requirements/{ids['requirement']}/people?status=never",
         "/records/import-elearning",
         "/records/requirements",
+        f"/records/requirements/{ids['requirement']}/edit",
+        f"/records/requirements/{ids['requirement']}/delete",
         "/reports/",
     ]:
         response = page.goto(path)
@@ -85,3 +87,11 @@ def test_staff_record_and_compliance_pages_pass_axe(
     page.get_by_role("button", name="Add requirement").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
     axe_check(page, "the requirements form with errors")
+    page.goto(f"/records/requirements/{ids['requirement']}/edit")
+    page.get_by_label("Name").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    axe_check(page, "the requirement change form with errors")
+    page.goto(f"/records/requirements/{ids['requirement']}/delete")
+    page.get_by_role("button", name="Remove requirement").click()
+    expect(page.get_by_text("Removed the requirement")).to_be_visible()

@@ -16,4 +16,4 @@ def too_large(error: Exception) -> ResponseReturnValue:
     return render_template("errors/413.html", limit_mb=f"{limit_mb:g}"), 413
 
 
-from . import compliance_routes, routes, staff_routes  # noqa: E402,F401
+from . import compliance_routes, requirement_routes, routes, staff_routes, summary  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""Commands of the training record: `flask --app wsgi import-elearning` and `send-refresher-reminders`."""
+"""Commands of the training record: `flask --app wsgi import-elearning`, `send-refresher-reminders` and
+`rebuild-compliance-summary`."""
 
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ def register_records_cli(app: Flask) -> None:
         count = send_refresher_reminders()
         db.session.commit()
         click.echo(f"queued {count} refresher reminders")
+
+    @app.cli.command("rebuild-compliance-summary")
+    def rebuild_compliance_summary_command() -> None:
+        """Recompute every person's latest completion per requirement (safe to run at any time)."""
+        from .summary import rebuild_requirements
+
+        rows = rebuild_requirements(db.session.connection())
+        db.session.commit()
+        click.echo(f"compliance summary rebuilt: {rows} rows")

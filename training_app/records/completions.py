@@ -3,7 +3,8 @@ recorded from elsewhere. Nothing is copied: the record always says what the regi
 completions and the person's own entries say now.
 
 Two forms: `person_completions` (one person, with titles and hours, for their record page) and
-`qualifying_completions` (SQL over everyone, for the compliance figures and the reminder job).
+`qualifying_completions` (SQL over everyone: the reminder job, and the compliance summary that
+records/summary.py keeps from `latest_completions`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     SQLColumnExpression,
     case,
-    cast,
-    false,
     func,
     null,
-    or_,
     select,
     union_all,
 )
@@ -187,61 +184,3 @@ def latest_completions(
     """SQL: each person's latest qualifying completion for `requirement` (user_id, last)."""
     every = qualifying_completions(requirement, people).subquery("qualifying")
     return select(every.c.user_id, func.max(every.c.completed_at).label("last")).group_by(every.c.user_id)
-
-
-def every_completion(people: Select[Any] | None = None) -> Select[Any]:
-    """SQL: (user_id, course_id, level, completed_at) of every completion of `people` (all when None),
-    from all three sources, without joining the courses: `level` is the level recorded with training
-    from elsewhere (NULL for sessions and e-learning, whose level is their course's). For counting
-    several requirements in one pass (records/compliance.py); `requirement_condition` says which rows
-    count, matching catalogue courses by id (`requirement_course_ids`)."""
-    sessions = (
-        select(
-            Booking.user_id.label("user_id"),
-            CourseSession.course_id.label("course_id"),
-            cast(null(), Integer).label("level"),
-            CourseSession.starts_at.label("completed_at"),
-        )
-        .join(CourseSession, CourseSession.id == Booking.session_id)
-        .where(Booking.status == BookingStatus.ATTENDED)
-    )
-    elearning = select(
-        ElearningCompletion.user_id,
-        ElearningCompletion.course_id,
-        cast(null(), Integer),
-        ElearningCompletion.completed_at,
-    )
-    external = select(
-        ExternalTraining.user_id, ExternalTraining.course_id, ExternalTraining.level, ExternalTraining.completed_at
-    )
-    if people is not None:
-        sessions = sessions.where(Booking.user_id.in_(people))
-        elearning = elearning.where(ElearningCompletion.user_id.in_(people))
-        external = external.where(ExternalTraining.user_id.in_(people))
-    return union_all(sessions, elearning, external)  # type: ignore[return-value]
-
-
-def requirement_course_ids(requirement: TrainingRequirement) -> list[int]:
-    """The catalogue courses whose completion counts for `requirement` (`meets`, as ids): the course
-    itself, or every core course at the level or above."""
-    if requirement.course_id is not None:
-        return [requirement.course_id]
-    return list(
-        db.session.scalars(
-            select(Course.id).where(Course.level_kind == LevelKind.CORE, Course.level >= requirement.level)
-        )
-    )
-
-
-def requirement_condition(
-    requirement: TrainingRequirement,
-    course_ids: list[int],
-    course_id: SQLColumnExpression[Any],
-    level: SQLColumnExpression[Any],
-) -> ColumnElement[bool]:
-    """SQL: a row of `every_completion` counts for `requirement` (the rule of `meets`): one of
-    `course_ids` (from `requirement_course_ids`), or, for a level, training from elsewhere at it or above."""
-    by_course = course_id.in_(course_ids) if course_ids else false()
-    if requirement.course_id is not None:
-        return by_course
-    return or_(by_course, level >= requirement.level)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import Label, Row, String, cast, distinct, func, literal_column, null, select, union_all
+from sqlalchemy import Label, String, cast, distinct, func, literal_column, null, select, tuple_, union_all
 
 from ..extensions import db
 from ..models import (
@@ -65,11 +65,39 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
     """Delegates and unique practitioners: totals, and by agency, sector, partnership and job role
     (and by course when asked).
 
-    One statement: the attended bookings in scope are selected once (a CTE, which PostgreSQL
-    materialises because it is used several times) and each breakdown is a GROUP BY over it,
-    joined with UNION ALL. Unique practitioners need COUNT(DISTINCT) per group, so they cannot be
-    summed from smaller groups.
+    One statement: GROUPING SETS on PostgreSQL, a CTE and UNION ALL elsewhere (SQLite); the tests
+    give both the same known answers. Unique practitioners need COUNT(DISTINCT) per group, so they
+    cannot be summed from smaller groups.
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        grouped = _grouping_sets_breakdowns(filters, by_course)
+    else:
+        grouped = _union_breakdowns(filters, by_course)
+    total = grouped["total"][0]
+
+    def ordered(name: str) -> list[ReachRow]:
+        items = [
+            ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
+            for row in grouped[name]
+        ]
+        return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
+
+    return Breakdowns(
+        delegates=total.delegates,
+        practitioners=total.practitioners,
+        by_agency=ordered("agency"),
+        by_sector=ordered("sector"),
+        by_partnership=sorted(ordered("partnership"), key=lambda item: item.label),
+        by_job_role=ordered("job_role"),
+        by_course={int(row.label): ReachRow(row.label, row.delegates, row.practitioners) for row in grouped["course"]}
+        if by_course
+        else None,
+    )
+
+
+def _union_breakdowns(filters: ReportFilters, by_course: bool) -> defaultdict[str, list[Any]]:
+    """Each breakdown a GROUP BY over the attended bookings (a CTE), joined by UNION ALL: SQLite,
+    which has no GROUPING SETS."""
     attended = (
         select(
             Booking.user_id,
@@ -114,29 +142,75 @@ def attended_breakdowns(filters: ReportFilters, by_course: bool = False) -> Brea
             .select_from(attended)
             .group_by(a.course_id)
         )
-    grouped: defaultdict[str, list[Row[Any]]] = defaultdict(list)
+    grouped: defaultdict[str, list[Any]] = defaultdict(list)
     for row in db.session.execute(union_all(*parts)):
         grouped[row.dimension].append(row)
-    total = grouped["total"][0]
+    return grouped
 
-    def ordered(name: str) -> list[ReachRow]:
-        items = [
-            ReachRow(row.label or NOT_RECORDED, row.delegates, row.practitioners, row.detail or "")
-            for row in grouped[name]
-        ]
-        return sorted(items, key=lambda item: (-item.delegates, item.label == NOT_RECORDED, item.label))
 
-    return Breakdowns(
-        delegates=total.delegates,
-        practitioners=total.practitioners,
-        by_agency=ordered("agency"),
-        by_sector=ordered("sector"),
-        by_partnership=sorted(ordered("partnership"), key=lambda item: item.label),
-        by_job_role=ordered("job_role"),
-        by_course={int(row.label): ReachRow(row.label, row.delegates, row.practitioners) for row in grouped["course"]}
-        if by_course
-        else None,
+class _Grouped(NamedTuple):
+    label: str | None
+    detail: str | None
+    delegates: int
+    practitioners: int
+
+
+def _grouping_sets_breakdowns(filters: ReportFilters, by_course: bool) -> defaultdict[str, list[Any]]:
+    """Every breakdown in one GROUP BY GROUPING SETS over the attended bookings: PostgreSQL sorts
+    them once per set without materialising them first. Six years of 1,000,000 bookings (590,000
+    attended) on the 2-core machine under load: 0.97 s, against 2.83 s for the CTE and UNION ALL
+    (issue 17 goal 5, bench/reports_bench.py). GROUPING() tells the sets apart (a NULL agency is a
+    group of its own, "Not recorded")."""
+    sets = [
+        tuple_(),
+        tuple_(Agency.id, Agency.name, Agency.status, Agency.sector),
+        tuple_(Agency.sector),
+        tuple_(Partnership.code, Partnership.name),
+        tuple_(Booking.job_role),
+    ]
+    markers = [func.grouping(Agency.id), func.grouping(Agency.sector), func.grouping(Partnership.code)]
+    markers.append(func.grouping(Booking.job_role))
+    if by_course:
+        sets.append(tuple_(Course.id))
+        markers.append(func.grouping(Course.id))
+    query = (
+        select(
+            *markers,
+            Agency.label_sql(),
+            Agency.sector,
+            Partnership.code,
+            Partnership.name,
+            Booking.job_role,
+            Course.id if by_course else null(),
+            func.count(),
+            func.count(distinct(Booking.user_id)),
+        )
+        .select_from(Booking)
+        .join(CourseSession, CourseSession.id == Booking.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
+        .join(Partnership, Partnership.id == CourseSession.partnership_id)
+        .outerjoin(Agency, Agency.id == Booking.agency_id)
+        .where(Booking.status == BookingStatus.ATTENDED, *session_conditions(filters))
+        .group_by(func.grouping_sets(*sets))
     )
+    grouped: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in db.session.execute(query):
+        agency, sector, partnership, job_role = row[0], row[1], row[2], row[3]
+        course = row[4] if by_course else 1
+        label, agency_sector, code, name, role, course_id, delegates, practitioners = row[len(markers) :]
+        if agency == 0:
+            grouped["agency"].append(_Grouped(label, agency_sector, delegates, practitioners))
+        elif sector == 0:
+            grouped["sector"].append(_Grouped(agency_sector, None, delegates, practitioners))
+        elif partnership == 0:
+            grouped["partnership"].append(_Grouped(code, name, delegates, practitioners))
+        elif job_role == 0:
+            grouped["job_role"].append(_Grouped(role, None, delegates, practitioners))
+        elif course == 0:
+            grouped["course"].append(_Grouped(str(course_id), None, delegates, practitioners))
+        else:
+            grouped["total"].append(_Grouped(None, None, delegates, practitioners))
+    return grouped
 
 
 def elearning_figures(filters: ReportFilters) -> tuple[int, int, list[ReachRow]]:

@@ -224,9 +224,7 @@ def test_report_known_answers_for_a_system_admin_and_the_page(client, login, db,
     assert download.mimetype == "text/csv" and "Total,,5,1,115.00" in download.get_data(as_text=True)
 
 
-def test_the_people_are_paged_and_the_csv_counts_only_organisations(
-    client, login, db, world, hscp_admin, monkeypatch
-):
+def test_the_people_are_paged_and_the_csv_counts_only_organisations(client, login, db, world, hscp_admin, monkeypatch):
     """Six years of no-shows named 150,000 people on one 54 MB page (issue 17 goal 5): now paged."""
     monkeypatch.setattr("training_app.reports.non_attendance.PEOPLE_PER_PAGE", 3)
     first = non_attendance_report(hscp_admin, period(), NOW)

@@ -44,6 +44,9 @@ class BaseConfig:
     SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
     # Keeps this installation's keys apart from others' on a shared Redis.
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "hips:")
+    # Keep anonymous visitors' catalogue pages without Redis (training_app/page_cache.py): right for one
+    # process only, since the catalogue version then lives in the process.
+    PAGE_CACHE_WITHOUT_REDIS = True
     # Proxies in front that set X-Forwarded-For/-Proto (1 behind one load balancer); 0 trusts none.
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
     # Rate-limit counters' key prefix in the shared store (security.py), like CACHE_KEY_PREFIX.
@@ -120,6 +123,8 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    # Several workers: without a shared REDIS_URL, one could not tell the others of a change.
+    PAGE_CACHE_WITHOUT_REDIS = os.environ.get("PAGE_CACHE_WITHOUT_REDIS") == "1"
 
     # Also accepted as the Host of a request, besides PUBLIC_BASE_URL's (e.g. a load balancer's health check).
     EXTRA_TRUSTED_HOSTS = [host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]

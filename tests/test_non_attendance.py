@@ -224,6 +224,23 @@ def test_report_known_answers_for_a_system_admin_and_the_page(client, login, db,
     assert download.mimetype == "text/csv" and "Total,,5,1,115.00" in download.get_data(as_text=True)
 
 
+def test_the_people_are_paged_and_the_csv_counts_only_organisations(client, login, db, world, hscp_admin, monkeypatch):
+    """Six years of no-shows named 150,000 people on one 54 MB page (issue 17 goal 5): now paged."""
+    monkeypatch.setattr("training_app.reports.non_attendance.PEOPLE_PER_PAGE", 3)
+    first = non_attendance_report(hscp_admin, period(), NOW)
+    assert (first.people_page.total, first.people_page.pages) == (4, 2)
+    assert [r.name for r in first.by_person] == ["Pat Moved", "Kit School", "Lee Long Ago"]
+    second = non_attendance_report(hscp_admin, period(), NOW, people_page=2)
+    assert [r.name for r in second.by_person] == ["Sam Once"]
+    assert (second.no_shows, second.late_cancellations, second.amount_pence) == (4, 1, 11000)
+    organisations_only = non_attendance_report(hscp_admin, period(), NOW, people_page=None)
+    assert organisations_only.by_person == [] and organisations_only.amount_pence == 11000
+    login(hscp_admin)
+    page = client.get("/reports/non-attendance?page=2").get_data(as_text=True)
+    assert 'data-person="Sam Once"' in page and 'data-person="Pat Moved"' not in page.split('id="by-person"')[1]
+    assert "4 people, most no-shows first: page 2 of 2." in page
+
+
 # ---------------------------------------------------------------- the settings page
 
 

@@ -130,6 +130,12 @@ def create_app(config_name=None, overrides=None):
     init_body_cache(app)
     app.register_blueprint(health_bp)
 
+    from .catalogue_version import init_catalogue_version
+    from .page_cache import init_page_cache
+
+    init_catalogue_version(app)
+    init_page_cache(app)  # after init_security: its hook forgets the last request's nonce
+
     from .cli import register_cli
 
     register_cli(app)

@@ -1,6 +1,7 @@
 """The one Redis connection of the app, when REDIS_URL names one (several machines share it).
 
-Redis holds only what can be rebuilt: rendered calendar feeds (calendar/body_cache.py) and rate-limit
+Redis holds only what can be rebuilt: rendered calendar feeds (calendar/body_cache.py), visitors'
+catalogue pages and the catalogue version (page_cache.py, catalogue_version.py) and rate-limit
 counters (security.py). With no REDIS_URL (SQLite development, a single process) each falls back to
 memory in the process; the database stays the one store of record either way.
 """

@@ -25,6 +25,8 @@ from ..redis_store import redis_client
 log = logging.getLogger(__name__)
 
 EXTENSION = "hips_feed_bodies"
+# Other stores made with init_store (their extension names), emptied with the feeds' in tests.
+STORES = "hips_body_stores"
 # Old versions are never read again once the ETag moves on; this only bounds the memory they hold.
 TTL_SECONDS = 6 * 3600
 # The in-process layer's budget (bytes per process): a few public feeds of a couple of MB each.
@@ -66,24 +68,34 @@ def init_body_cache(app: Flask) -> None:
 
 
 def forget_local_bodies(app: Flask) -> None:
-    """Empty this process's layer (tests: ids and frozen clocks repeat from one test to the next)."""
-    app.extensions[EXTENSION] = LocalBodies()
+    """Empty this process's layers (tests: ids and frozen clocks repeat from one test to the next),
+    the feeds' and every other store made by `init_store` (the pages', training_app/page_cache.py)."""
+    for extension in (EXTENSION, *app.extensions.get(STORES, ())):
+        app.extensions[extension] = LocalBodies(app.extensions[extension].budget)
+
+
+def init_store(app: Flask, extension: str, budget: int) -> None:
+    """Another in-process layer under `extension`, emptied with the feeds' by `forget_local_bodies`."""
+    app.extensions[extension] = LocalBodies(budget)
+    app.extensions.setdefault(STORES, []).append(extension)
+
+
+def installation_key(kind: str) -> str:
+    """The start of a store key: CACHE_KEY_PREFIX keeps installations (or test runs) that share one
+    Redis apart, and bodies hold absolute links, so PUBLIC_BASE_URL is part of it too."""
+    config = current_app.config
+    base = hashlib.sha256(config["PUBLIC_BASE_URL"].encode("utf-8")).hexdigest()[:8]
+    return f"{config['CACHE_KEY_PREFIX']}{kind}:{base}"
 
 
 def feed_key(feed: str, etag: str) -> str:
-    """The store key of one version of one feed (`feed` names it: "public?level=3", "bookings:42").
-
-    Bodies hold absolute links, so PUBLIC_BASE_URL is part of the key too; CACHE_KEY_PREFIX keeps
-    installations (or test runs) that share one Redis apart."""
-    config = current_app.config
-    base = hashlib.sha256(config["PUBLIC_BASE_URL"].encode("utf-8")).hexdigest()[:8]
-    return f"{config['CACHE_KEY_PREFIX']}feed:{base}:{feed}:{etag}"
+    """The store key of one version of one feed (`feed` names it: "public?level=3", "bookings:42")."""
+    return f"{installation_key('feed')}:{feed}:{etag}"
 
 
-def cached_body(key: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
-    """(body, how) for `key`: from this process ("local"), from Redis ("shared"), or rendered now and
-    stored in both ("rendered")."""
-    local: LocalBodies = current_app.extensions[EXTENSION]
+def stored_body(key: str, extension: str = EXTENSION) -> tuple[bytes | None, str]:
+    """(body, how) for `key`: from this process ("local"), from Redis ("shared"), or (None, "missed")."""
+    local: LocalBodies = current_app.extensions[extension]
     body = local.get(key)
     if body is not None:
         return body, "local"
@@ -92,16 +104,31 @@ def cached_body(key: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
         try:
             stored = shared.get(key)
         except Exception:  # noqa: BLE001 - a cache that cannot answer is a miss, not an error page
-            log.warning("feed cache: Redis unavailable for get", exc_info=True)
+            log.warning("body cache: Redis unavailable for get", exc_info=True)
             stored = None
         if isinstance(stored, bytes):
             local.put(key, stored)
             return stored, "shared"
-    body = render()
-    local.put(key, body)
+    return None, "missed"
+
+
+def store_body(key: str, body: bytes, extension: str = EXTENSION, ttl: int = TTL_SECONDS) -> None:
+    """Keep `body` under `key` in this process and, when there is one, in Redis for `ttl` seconds."""
+    current_app.extensions[extension].put(key, body)
+    shared = redis_client()
     if shared is not None:
         try:
-            shared.set(key, body, ex=TTL_SECONDS)
+            shared.set(key, body, ex=ttl)
         except Exception:  # noqa: BLE001
-            log.warning("feed cache: Redis unavailable for set", exc_info=True)
+            log.warning("body cache: Redis unavailable for set", exc_info=True)
+
+
+def cached_body(key: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
+    """(body, how) for `key`: from this process ("local"), from Redis ("shared"), or rendered now and
+    stored in both ("rendered")."""
+    body, how = stored_body(key)
+    if body is not None:
+        return body, how
+    body = render()
+    store_body(key, body)
     return body, "rendered"

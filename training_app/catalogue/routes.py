@@ -131,7 +131,9 @@ def session_detail(session_id):
         # Said before the Book button, not after it is pressed.
         missing_level=missing_level(current_user, course_session.course) if signed_in and not booking else None,
         form=None,
-        booking_form=BookingForm(),
+        # Only for someone who can book: the form makes a CSRF token, so a session cookie, for a visitor
+        # too, and a visitor's page is the same for every visitor (page_cache.py).
+        booking_form=BookingForm() if signed_in else None,
         **interest_context(course_session.course),
     )
 

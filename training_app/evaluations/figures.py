@@ -285,9 +285,10 @@ def satisfaction(scope: Scope, course: Course | None = None) -> list[Satisfactio
 
 
 def comments(
-    scope: Scope, with_names: bool, limit: int = SUMMARY_COMMENTS, offset: int = 0
+    scope: Scope, with_names: bool, limit: int | None = SUMMARY_COMMENTS, offset: int = 0
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(total, newest comments): free text with course and (for the partnership team) the delegate's name."""
+    """(total, newest comments): free text with course and (for the partnership team) the delegate's
+    name; every comment with `limit=None`."""
     R = aliased(EvaluationResponse)
     has_text = or_(
         func.length(func.coalesce(R.practice_text, "")) > 0,

@@ -136,16 +136,24 @@ def annual_csv():
 @admin_required
 def non_attendance():
     form = filter_form()
-    report = non_attendance_report(current_user, form.filters(), clock.now())
+    report = non_attendance_report(current_user, form.filters(), clock.now(), requested_page())
+
+    def page_url(number):
+        return url_for("reports.non_attendance", page=number, **filter_args()) + "#by-person"
+
     return render_report(
-        "reports/non_attendance.html", filter_form=form, report=report, repeated_threshold=REPEATED_NO_SHOWS
+        "reports/non_attendance.html",
+        filter_form=form,
+        report=report,
+        repeated_threshold=REPEATED_NO_SHOWS,
+        page_url=page_url,
     )
 
 
 @bp.route("/non-attendance.csv")
 @admin_required
 def non_attendance_csv():
-    report = non_attendance_report(current_user, filter_form().filters(), clock.now())
+    report = non_attendance_report(current_user, filter_form().filters(), clock.now(), people_page=None)
     return csv_response(invoice_rows(report), "non-attendance-by-organisation.csv")
 
 

@@ -51,6 +51,9 @@ class BaseConfig:
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
     # Rate-limit counters' key prefix in the shared store (security.py), like CACHE_KEY_PREFIX.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hips-limits")
+    # PostgreSQL: the annual pack's independent reads run side by side, each on its own connection
+    # (training_app/reports/side_by_side.py); off, they run one after another.
+    REPORT_READS_SIDE_BY_SIDE = os.environ.get("REPORT_READS_SIDE_BY_SIDE", "1") == "1"
     # PostgreSQL: the longest a transaction waits for a session's row lock before "busy, try again".
     LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 15000)
     SERVICE_NAME = "HIPS safeguarding children training"

@@ -343,3 +343,32 @@ def test_annual_page_shows_the_suites(client, login, board, system_admin):
     }
     assert page.row("suites", "Exploitation")["distance"] == "+0.00"
     assert page.row("suites", "Domestic abuse")["delegates"] == "0"
+
+
+def test_pack_reads_side_by_side_give_the_same_document(app, client, login, board, system_admin, monkeypatch):
+    """On PostgreSQL the pack's independent reads run on their own connections (reports/side_by_side.py);
+    the figures must be the same as reading them one after another, and on SQLite they stay in one thread."""
+    import threading
+
+    from training_app.reports import pack
+
+    threads: set[str] = set()
+    real_earlier_year = pack.earlier_year
+
+    def noting_earlier_year(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return real_earlier_year(*args, **kwargs)
+
+    monkeypatch.setattr(pack, "earlier_year", noting_earlier_year)
+    login(system_admin)
+    monkeypatch.setitem(app.config, "REPORT_READS_SIDE_BY_SIDE", True)
+    together = client.get("/reports/annual-pack.csv").data
+    on_postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert all(name.startswith("report-read") for name in threads) == on_postgresql
+    assert threads
+    threads.clear()
+    monkeypatch.setitem(app.config, "REPORT_READS_SIDE_BY_SIDE", False)
+    one_after_another = client.get("/reports/annual-pack.csv").data
+    assert threads == {threading.current_thread().name}
+    assert together == one_after_another
+    assert b"2026/27" in together and b"Child A: 1" in together

@@ -19,6 +19,7 @@ from ..models import Course, CourseSession, Partnership, SessionStatus
 from ..permissions import report_scope
 from .reach import attended_breakdowns, elearning_figures
 from .scope import ReportFilters, session_conditions, without_jit
+from .side_by_side import side_by_side
 
 if TYPE_CHECKING:
     from ..models import User
@@ -114,7 +115,11 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
         .join(Course, Course.id == CourseSession.course_id)
         .where(delivered, *session_conditions(filters))
     ).one()
-    breakdowns = attended_breakdowns(filters, by_course=True, dimensions=frozenset({"agency", "sector"}))
+    # The two longest reads (bench/annual_pack_bench.py), side by side on PostgreSQL.
+    breakdowns, (summaries, impact_comments) = side_by_side(
+        lambda: attended_breakdowns(filters, by_course=True, dimensions=frozenset({"agency", "sector"})),
+        lambda: evaluation_summaries(filters),
+    )
 
     sessions_per_course = dict(
         db.session.execute(
@@ -149,7 +154,6 @@ def annual_report(actor: User, filters: ReportFilters, now: datetime | None = No
         key=lambda course: (course.title, course.course_id),
     )
 
-    summaries, impact_comments = evaluation_summaries(filters)
     for course in courses:
         course.distance = summaries.get(course.course_id)
     completions, people, _ = elearning_figures(filters)

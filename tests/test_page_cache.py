@@ -278,3 +278,16 @@ def test_two_apps_sharing_redis_share_pages_and_see_each_others_changes(app, cli
                 from training_app.extensions import db as database
 
                 database.engine.dispose()
+
+
+def test_a_repeat_public_feed_request_runs_no_sql_until_the_catalogue_changes(db, visitor, now, make_session):
+    course_session = make_session()
+    first = visitor.get("/calendar/public.ics")
+    repeat, statements = statements_during(db, lambda: visitor.get("/calendar/public.ics"))
+    assert statements == [] and repeat.headers["X-Feed-Cache"] == "local"
+    assert repeat.headers["ETag"] == first.headers["ETag"]
+    course_session.course.title = "Renamed course"
+    db.session.commit()
+    changed, statements = statements_during(db, lambda: visitor.get("/calendar/public.ics"))
+    assert statements and changed.headers["ETag"] != first.headers["ETag"]
+    assert "Renamed course" in changed.get_data(as_text=True)

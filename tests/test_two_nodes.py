@@ -26,6 +26,7 @@ from training_app.models import Booking, BookingStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+NODES_BASE_URL = "http://127.0.0.1"
 SECRET = "two-nodes-" + uuid.uuid4().hex
 
 
@@ -55,6 +56,7 @@ class Node:
 
     def __init__(self, port, env, log):
         self.port = port
+        self.cache_prefix = env["CACHE_KEY_PREFIX"]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=ROOT,
@@ -103,7 +105,7 @@ def nodes(app, db, tmp_path):
         "APP_ENV": "production",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": SECRET,  # shared: a session signed by one node is valid on the other
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "PUBLIC_BASE_URL": NODES_BASE_URL,
         "REDIS_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": f"{prefix}:",
         "RATELIMIT_KEY_PREFIX": f"{prefix}-limits",
@@ -189,7 +191,23 @@ def test_sign_in_rate_limits_hold_across_nodes(nodes, signer):
     assert 429 not in answers[:10] and answers[10] == 429
 
 
-def test_a_feed_cached_on_one_node_is_renewed_on_both_after_a_change(nodes, db, make_session):
+@pytest.fixture
+def as_a_node(app, nodes, monkeypatch):
+    """This test process writes as a third node would: with the nodes' Redis and key prefix, so its
+    commits move the catalogue version they share (README, "Running on several machines": every
+    process of an installation, commands included, is given the same REDIS_URL)."""
+    from training_app.redis_store import init_redis
+
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "CACHE_KEY_PREFIX", nodes[0].cache_prefix)
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", NODES_BASE_URL)
+    init_redis(app)
+    yield
+    monkeypatch.undo()
+    init_redis(app)
+
+
+def test_a_feed_cached_on_one_node_is_renewed_on_both_after_a_change(nodes, as_a_node, db, make_session):
     course_session = make_session()
     first_status, first_headers, first = nodes[0].request("GET", "/calendar/public.ics")
     assert first_status == 200 and first_headers["X-Feed-Cache"] == "rendered"

@@ -24,7 +24,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -52,6 +54,7 @@ READS = frozenset({"SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMI
 _FIRST_WORD = re.compile(r"\s*(\w+)")
 _WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _CHANGED = "hips_pages_changed"
+T = TypeVar("T")
 # A commit of changes happened in this thread; the version moves once the app context can be asked.
 _pending = threading.local()
 
@@ -92,6 +95,32 @@ def catalogue_version(app: Flask | None = None) -> str | None:
         log.warning("catalogue version: Redis unavailable for get", exc_info=True)
         return None
     return f"r{int(stored or 0)}"
+
+
+REMEMBERED = "hips_catalogue_remembered"
+REMEMBERED_KEPT = 64
+
+
+def remembered(name: str, compute: Callable[[], T], now: datetime) -> T:
+    """`compute()`, remembered in this process for the current catalogue version and minute of `now`
+    (so, like a visitor's page, at most a minute behind the clock). Computed afresh when the version
+    cannot be known, or when it lives in the process and PAGE_CACHE_WITHOUT_REDIS is off (several
+    workers without Redis). Bounded: the oldest of REMEMBERED_KEPT values is dropped first."""
+    app = current_app
+    if redis_client(app) is None and not app.config.get("PAGE_CACHE_WITHOUT_REDIS"):
+        return compute()
+    version = catalogue_version(app)
+    if version is None:
+        return compute()
+    kept: dict[tuple[str, str, str], Any] = app.extensions.setdefault(REMEMBERED, {})
+    key = (version, f"{now:%Y%m%d%H%M}", name)
+    if key in kept:
+        return cast(T, kept[key])
+    value = compute()
+    if len(kept) >= REMEMBERED_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[key] = value
+    return value
 
 
 def bump_catalogue_version(app: Flask | None = None) -> None:

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..catalogue_version import remembered
 from ..extensions import db
 from ..web import external_url
 from . import bp
@@ -156,7 +157,10 @@ def public_feed():
     if filters.get("course") and not course_exists(filters["course"]):
         abort(404)
     now = clock.now()
-    plan = plan_public_feed(filters, now)
+    feed = "public?" + urlencode(sorted((name, str(value)) for name, value in filters.items()))
+    # Its validators are three statements over every session, course and trainer; they change only
+    # with the catalogue (or the minute), so this process asks them once per catalogue version.
+    plan = remembered(feed, lambda: plan_public_feed(filters, now), now)
     return ics_response(
         plan,
         PUBLIC_CACHE,
@@ -167,7 +171,7 @@ def public_feed():
             url_for_session=session_url_builder(),
             uid="public-feed@hips-training",
         ),
-        feed="public?" + urlencode(sorted((name, str(value)) for name, value in filters.items())),
+        feed=feed,
     )
 
 

@@ -7,8 +7,7 @@ delegate only (same pair_key: the same booking, carried across a move, or the sa
 e-learning course). Figures that pool outcomes (a course, all courses) count each delegate once, by
 their mean change over the outcomes they rated: one person's ratings are not independent.
 A delegate is a pair_key, not a user: it survives anonymisation, and someone who attends two courses
-(or one course twice) counts once for each.
-"""
+(or one course twice) counts once for each."""
 
 from __future__ import annotations
 
@@ -167,17 +166,14 @@ def pooled_by_course(scope: Scope) -> tuple[dict[int, PairStat], PairStat]:
     """({course_id: PairStat over its outcomes}, PairStat over everything): each pooled per delegate.
 
     Each delegate (pair_key) counts once, by their mean over the outcomes they rated, in their course
-    and in the total (PairStat.add_delegate's rule). The database does the pooling: an inner GROUP BY
-    sums each delegate's paired ratings, and the outer one adds up the delegates' means per course, so
-    one row per course reaches Python, not one per delegate (for a year of 300,000 evaluated delegates
-    on PostgreSQL, 2.5 s became 1.45 s on the loaded 2-core development machine). A delegate's ratings
-    all belong to one course, so the total is the sum of the courses.
+    and in the total (PairStat.add_delegate's rule). The database pools: one row per course reaches
+    Python, not one per delegate. A delegate's ratings all belong to one course, so the total is the
+    sum of the courses.
     """
-    # Each delegate's post-course response holds all their paired ratings (one response per pair_key
-    # and stage), so the ratings are summed per response first, from the paired-ratings index alone
-    # (pre_value is set on outcome ratings only: the pre_value_range check), and only then joined
-    # to the responses in scope. Summing per (course, pair_key) after the join sorted every rating
-    # by a text key: for the annual pack's year on PostgreSQL, 2.5 s became 1.5 s.
+    # A delegate's post-course response holds all their paired ratings (one response per pair_key and
+    # stage; pre_value is set on outcome ratings only), so ratings are summed per response first, from
+    # the paired-ratings index alone, then joined to the responses in scope: summing after the join
+    # sorted every rating by a text key (the annual pack's year on PostgreSQL: 2.5 s became 1.5 s).
     R, V = aliased(EvaluationResponse), aliased(EvaluationRating)
     per_response = (
         select(

@@ -161,7 +161,9 @@ def _committing(conn: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(conn: Connection) -> None:
-    conn.info.pop(_CHANGED, None)
+    # A dropped connection (invalidated) has no info to clear: its replacement starts with none.
+    if not conn.invalidated:
+        conn.info.pop(_CHANGED, None)
 
 
 @event.listens_for(Session, "after_commit")
